@@ -1,0 +1,3 @@
+using OrleansRepl.Cli;
+
+return await OreplCommand.RunAsync(args, Console.OpenStandardInput, Console.Out, Console.Error);

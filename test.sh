@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The project's one test command: installs the reference tools the tests compare against, then runs every test.
+# Its exit status is the test run's.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the tests use, by the command each provides.
+declare -A needed=([b3sum]=b3sum)
+
+missing=()
+for command in "${!needed[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${needed[$command]}")
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "test.sh: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "test.sh: missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
+  fi
+fi
+
+exec dotnet test OrleansRepl.sln -c Release "$@"

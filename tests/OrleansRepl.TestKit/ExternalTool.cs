@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace OrleansRepl.TestKit;
+
+/// <summary>Runs reference command-line tools and the project's own executables; a missing tool fails the test with how to install it.</summary>
+public static class ExternalTool
+{
+    public static string Run(string tool, IEnumerable<string> arguments, byte[]? standardInput = null)
+    {
+        var result = RunProcess(Resolve(tool), arguments, standardInput);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} exited with {result.ExitCode}: {result.StandardError}");
+        }
+
+        return result.StandardOutput;
+    }
+
+    /// <summary>Runs <paramref name="executable"/> to completion (at most two minutes) and returns its exit code and both outputs.</summary>
+    public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, byte[]? standardInput = null)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (standardInput is not null)
+        {
+            process.StandardInput.BaseStream.Write(standardInput);
+        }
+
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{executable} did not finish within 2 minutes");
+        }
+
+        return new ProcessResult(process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>The full path of <paramref name="tool"/> on PATH.</summary>
+    public static string Resolve(string tool)
+    {
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
+        {
+            var candidate = Path.Combine(directory, tool);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException($"{tool} is not on PATH; ./test.sh installs it when run as root (apt-get install {tool})");
+    }
+}
+
+/// <summary>What a finished process returned and printed.</summary>
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
