@@ -10,12 +10,19 @@ namespace OrleansRepl.Core.Hashing;
 /// eight blocks. Message words are transposed into lanes on load and chaining values back on store.
 /// </summary>
 /// <remarks>
-/// The kernel is shaped for the JIT's register allocator. One round is written once and looped, and
-/// reads its message words from memory through the schedule row, which the adds take as memory
-/// operands: unrolling all seven rounds inlines so many temporaries that the JIT stops tracking locals
-/// and keeps them in memory, and permuting the words between rounds costs a copy of each. Every helper takes at most 16 arguments, the most
-/// the JIT will inline; a state vector passed by reference to a call that is not inlined would be
-/// forced out of registers for the whole kernel.
+/// The shape is set by the JIT's register allocator and was chosen by measurement; see issue 2's notes.
+/// <list type="bullet">
+/// <item>One round is written once and looped, reading message words from memory through the schedule
+/// row as operands of the adds. Unrolled, the seven rounds inline more temporaries than the JIT tracks, and
+/// the JIT time doubles: about 28 ms against 13 ms, which a one-shot tool pays on every run.</item>
+/// <item>The c rows live in memory. With all sixteen rows in registers nothing is left for the rotations'
+/// temporaries, and the JIT spills those on the critical path. A c row is final three steps before its G
+/// ends and first read four steps into the next, which hides the store-to-load forwarding.</item>
+/// <item>G runs two at a time, step by step (<see cref="G2"/>), so that neighbouring instructions are
+/// independent.</item>
+/// <item>No helper takes more than 16 arguments, the most the JIT inlines. A state vector passed by
+/// reference to a call that is not inlined is forced into memory for the whole kernel.</item>
+/// </list>
 /// </remarks>
 internal static partial class Blake3Avx2
 {
@@ -30,7 +37,6 @@ internal static partial class Blake3Avx2
     /// <paramref name="incrementCounter"/> is set, else <paramref name="counter"/>. The first block gets
     /// <paramref name="flagsStart"/> and the last <paramref name="flagsEnd"/>, on top of <paramref name="flags"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void HashMany(
         ReadOnlySpan<byte> inputs, int stride, int count, int blocks, in CvWords key,
         ulong counter, bool incrementCounter, uint flags, uint flagsStart, uint flagsEnd, Span<byte> output)
@@ -66,13 +72,12 @@ internal static partial class Blake3Avx2
         var h7 = Vector256.Create(key[7]);
 
         var message = default(MessageVectors);
-        // The d rows live in memory on purpose: with all sixteen rows in registers nothing is left for
-        // the rotations' temporaries, and the JIT spills those on the critical path instead.
-        var d = default(DRows);
+        ref var m = ref message[0];
+        var c = default(CRows); // in memory on purpose: see the remarks
+
         for (var block = 0; block < blocks; block++)
         {
             var at = (nuint)(block * Blake3Constants.BlockSize);
-            Prefetch(ref source, in offsets, at + PrefetchDistance);
             LoadTransposed(ref source, in offsets, at, out message[0], out message[1], out message[2], out message[3], out message[4], out message[5], out message[6], out message[7]);
             LoadTransposed(ref source, in offsets, at + 32, out message[8], out message[9], out message[10], out message[11], out message[12], out message[13], out message[14], out message[15]);
 
@@ -88,87 +93,32 @@ internal static partial class Blake3Avx2
             }
 
             Vector256<uint> v0 = h0, v1 = h1, v2 = h2, v3 = h3, v4 = h4, v5 = h5, v6 = h6, v7 = h7;
-            var v8 = Vector256.Create(Blake3Constants.Iv0);
-            var v9 = Vector256.Create(Blake3Constants.Iv1);
-            var v10 = Vector256.Create(Blake3Constants.Iv2);
-            var v11 = Vector256.Create(Blake3Constants.Iv3);
-            d[0] = counterLow;
-            d[1] = counterHigh;
-            d[2] = Vector256.Create((uint)Blake3Constants.BlockSize);
-            d[3] = Vector256.Create(blockFlags);
+            c[0] = Vector256.Create(Blake3Constants.Iv0);
+            c[1] = Vector256.Create(Blake3Constants.Iv1);
+            c[2] = Vector256.Create(Blake3Constants.Iv2);
+            c[3] = Vector256.Create(Blake3Constants.Iv3);
+            var v12 = counterLow;
+            var v13 = counterHigh;
+            var v14 = Vector256.Create((uint)Blake3Constants.BlockSize);
+            var v15 = Vector256.Create(blockFlags);
 
-            // Round 0: message words in the schedule's order for this round.
-            G(ref v0, ref v4, ref v8, ref d[0], in message[0], in message[1]);
-            G(ref v1, ref v5, ref v9, ref d[1], in message[2], in message[3]);
-            G(ref v2, ref v6, ref v10, ref d[2], in message[4], in message[5]);
-            G(ref v3, ref v7, ref v11, ref d[3], in message[6], in message[7]);
-            G(ref v0, ref v5, ref v10, ref d[3], in message[8], in message[9]);
-            G(ref v1, ref v6, ref v11, ref d[0], in message[10], in message[11]);
-            G(ref v2, ref v7, ref v8, ref d[1], in message[12], in message[13]);
-            G(ref v3, ref v4, ref v9, ref d[2], in message[14], in message[15]);
-            // Round 1: message words in the schedule's order for this round.
-            G(ref v0, ref v4, ref v8, ref d[0], in message[2], in message[6]);
-            G(ref v1, ref v5, ref v9, ref d[1], in message[3], in message[10]);
-            G(ref v2, ref v6, ref v10, ref d[2], in message[7], in message[0]);
-            G(ref v3, ref v7, ref v11, ref d[3], in message[4], in message[13]);
-            G(ref v0, ref v5, ref v10, ref d[3], in message[1], in message[11]);
-            G(ref v1, ref v6, ref v11, ref d[0], in message[12], in message[5]);
-            G(ref v2, ref v7, ref v8, ref d[1], in message[9], in message[14]);
-            G(ref v3, ref v4, ref v9, ref d[2], in message[15], in message[8]);
-            // Round 2: message words in the schedule's order for this round.
-            G(ref v0, ref v4, ref v8, ref d[0], in message[3], in message[4]);
-            G(ref v1, ref v5, ref v9, ref d[1], in message[10], in message[12]);
-            G(ref v2, ref v6, ref v10, ref d[2], in message[13], in message[2]);
-            G(ref v3, ref v7, ref v11, ref d[3], in message[7], in message[14]);
-            G(ref v0, ref v5, ref v10, ref d[3], in message[6], in message[5]);
-            G(ref v1, ref v6, ref v11, ref d[0], in message[9], in message[0]);
-            G(ref v2, ref v7, ref v8, ref d[1], in message[11], in message[15]);
-            G(ref v3, ref v4, ref v9, ref d[2], in message[8], in message[1]);
-            // Round 3: message words in the schedule's order for this round.
-            G(ref v0, ref v4, ref v8, ref d[0], in message[10], in message[7]);
-            G(ref v1, ref v5, ref v9, ref d[1], in message[12], in message[9]);
-            G(ref v2, ref v6, ref v10, ref d[2], in message[14], in message[3]);
-            G(ref v3, ref v7, ref v11, ref d[3], in message[13], in message[15]);
-            G(ref v0, ref v5, ref v10, ref d[3], in message[4], in message[0]);
-            G(ref v1, ref v6, ref v11, ref d[0], in message[11], in message[2]);
-            G(ref v2, ref v7, ref v8, ref d[1], in message[5], in message[8]);
-            G(ref v3, ref v4, ref v9, ref d[2], in message[1], in message[6]);
-            // Round 4: message words in the schedule's order for this round.
-            G(ref v0, ref v4, ref v8, ref d[0], in message[12], in message[13]);
-            G(ref v1, ref v5, ref v9, ref d[1], in message[9], in message[11]);
-            G(ref v2, ref v6, ref v10, ref d[2], in message[15], in message[10]);
-            G(ref v3, ref v7, ref v11, ref d[3], in message[14], in message[8]);
-            G(ref v0, ref v5, ref v10, ref d[3], in message[7], in message[2]);
-            G(ref v1, ref v6, ref v11, ref d[0], in message[5], in message[3]);
-            G(ref v2, ref v7, ref v8, ref d[1], in message[0], in message[1]);
-            G(ref v3, ref v4, ref v9, ref d[2], in message[6], in message[4]);
-            // Round 5: message words in the schedule's order for this round.
-            G(ref v0, ref v4, ref v8, ref d[0], in message[9], in message[14]);
-            G(ref v1, ref v5, ref v9, ref d[1], in message[11], in message[5]);
-            G(ref v2, ref v6, ref v10, ref d[2], in message[8], in message[12]);
-            G(ref v3, ref v7, ref v11, ref d[3], in message[15], in message[1]);
-            G(ref v0, ref v5, ref v10, ref d[3], in message[13], in message[3]);
-            G(ref v1, ref v6, ref v11, ref d[0], in message[0], in message[10]);
-            G(ref v2, ref v7, ref v8, ref d[1], in message[2], in message[6]);
-            G(ref v3, ref v4, ref v9, ref d[2], in message[4], in message[7]);
-            // Round 6: message words in the schedule's order for this round.
-            G(ref v0, ref v4, ref v8, ref d[0], in message[11], in message[15]);
-            G(ref v1, ref v5, ref v9, ref d[1], in message[5], in message[0]);
-            G(ref v2, ref v6, ref v10, ref d[2], in message[1], in message[9]);
-            G(ref v3, ref v7, ref v11, ref d[3], in message[8], in message[6]);
-            G(ref v0, ref v5, ref v10, ref d[3], in message[14], in message[10]);
-            G(ref v1, ref v6, ref v11, ref d[0], in message[2], in message[12]);
-            G(ref v2, ref v7, ref v8, ref d[1], in message[3], in message[4]);
-            G(ref v3, ref v4, ref v9, ref d[2], in message[7], in message[13]);
+            for (var round = 0; round < 7; round++)
+            {
+                var w = Blake3Constants.Schedule.Slice(round * 16, 16);
+                G2(ref v0, ref v4, ref c[0], ref v12, ref v1, ref v5, ref c[1], ref v13, in Unsafe.Add(ref m, w[0]), in Unsafe.Add(ref m, w[1]), in Unsafe.Add(ref m, w[2]), in Unsafe.Add(ref m, w[3]));
+                G2(ref v2, ref v6, ref c[2], ref v14, ref v3, ref v7, ref c[3], ref v15, in Unsafe.Add(ref m, w[4]), in Unsafe.Add(ref m, w[5]), in Unsafe.Add(ref m, w[6]), in Unsafe.Add(ref m, w[7]));
+                G2(ref v0, ref v5, ref c[2], ref v15, ref v1, ref v6, ref c[3], ref v12, in Unsafe.Add(ref m, w[8]), in Unsafe.Add(ref m, w[9]), in Unsafe.Add(ref m, w[10]), in Unsafe.Add(ref m, w[11]));
+                G2(ref v2, ref v7, ref c[0], ref v13, ref v3, ref v4, ref c[1], ref v14, in Unsafe.Add(ref m, w[12]), in Unsafe.Add(ref m, w[13]), in Unsafe.Add(ref m, w[14]), in Unsafe.Add(ref m, w[15]));
+            }
 
-            h0 = v0 ^ v8;
-            h1 = v1 ^ v9;
-            h2 = v2 ^ v10;
-            h3 = v3 ^ v11;
-            h4 = v4 ^ d[0];
-            h5 = v5 ^ d[1];
-            h6 = v6 ^ d[2];
-            h7 = v7 ^ d[3];
+            h0 = v0 ^ c[0];
+            h1 = v1 ^ c[1];
+            h2 = v2 ^ c[2];
+            h3 = v3 ^ c[3];
+            h4 = v4 ^ v12;
+            h5 = v5 ^ v13;
+            h6 = v6 ^ v14;
+            h7 = v7 ^ v15;
         }
 
         Transpose(ref h0, ref h1, ref h2, ref h3, ref h4, ref h5, ref h6, ref h7);
@@ -189,34 +139,34 @@ internal static partial class Blake3Avx2
         }
     }
 
-    /// <summary>How far ahead of the block being hashed each lane's input is requested from memory.</summary>
-    private const int PrefetchDistance = 4 * Blake3Constants.BlockSize;
-
+    /// <summary>
+    /// Two independent G functions, step by step. The message word is added before b, so it comes
+    /// straight from memory with no temporary.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Prefetch(ref byte source, in LaneOffsets offsets, nuint at)
-    {
-        // Only a hint: an address past the input is never dereferenced.
-        for (var lane = 0; lane < Lanes; lane++)
-        {
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, offsets[lane] + at)));
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void G(
+    private static void G2(
         ref Vector256<uint> a, ref Vector256<uint> b, ref Vector256<uint> c, ref Vector256<uint> d,
-        in Vector256<uint> mx, in Vector256<uint> my)
+        ref Vector256<uint> e, ref Vector256<uint> f, ref Vector256<uint> g, ref Vector256<uint> h,
+        in Vector256<uint> mx, in Vector256<uint> my, in Vector256<uint> nx, in Vector256<uint> ny)
     {
-        // Adding the message word first lets it come straight from memory into a, with no temporary.
         a = a + mx + b;
-        var row = Rotate16(d ^ a);
-        c += row;
-        b = Rotate12(b ^ c);
+        e = e + nx + f;
+        d = Rotate16(d ^ a);
+        h = Rotate16(h ^ e);
+        var row = c + d;
+        var row2 = g + h;
+        b = Rotate12(b ^ row);
+        f = Rotate12(f ^ row2);
         a = a + my + b;
-        row = Rotate8(row ^ a);
-        c += row;
-        b = Rotate7(b ^ c);
-        d = row;
+        e = e + ny + f;
+        d = Rotate8(d ^ a);
+        h = Rotate8(h ^ e);
+        row += d;
+        row2 += h;
+        c = row;
+        g = row2;
+        b = Rotate7(b ^ row);
+        f = Rotate7(f ^ row2);
     }
 
     // Byte-aligned rotations are one byte shuffle; the others are two shifts and an or.
@@ -243,7 +193,7 @@ internal static partial class Blake3Avx2
     }
 
     [InlineArray(4)]
-    private struct DRows
+    private struct CRows
     {
         private Vector256<uint> _element;
     }

@@ -22,7 +22,6 @@ internal static class Blake3Compress
     /// Computes all 16 output words: the first eight are the chaining value, and all sixteen together
     /// (with the second half also fed the input chaining value) are one block of root output.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Full(in CvWords cv, ReadOnlySpan<byte> block, ulong counter, uint blockLength, uint flags, out StateWords output)
     {
         var m0 = Word(block, 0);

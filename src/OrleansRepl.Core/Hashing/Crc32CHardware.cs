@@ -23,7 +23,6 @@ internal static class Crc32CHardware
     public static bool IsSupported => Sse42.X64.IsSupported || Crc32.Arm64.IsSupported;
 
     /// <summary>Advances the raw register (no pre- or post-inversion) over <paramref name="data"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Update(uint register, ReadOnlySpan<byte> data)
     {
         ref var start = ref MemoryMarshal.GetReference(data);
