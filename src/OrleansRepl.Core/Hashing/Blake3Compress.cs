@@ -1,15 +1,17 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace OrleansRepl.Core.Hashing;
 
 /// <summary>
-/// The portable BLAKE3 compression function on one block. The wide kernels in
+/// The BLAKE3 compression function on one block: on 128-bit rows where those are accelerated, else on
+/// scalar words. The wide kernels in
 /// <see cref="Blake3Avx2"/> compute the same function on eight inputs at once. The rounds are written
 /// out with constant message indices so every word stays in a local.
 /// </summary>
-internal static class Blake3Compress
+internal static partial class Blake3Compress
 {
     /// <summary>Compresses <paramref name="block"/> into <paramref name="cv"/>, keeping only the new chaining value.</summary>
     public static void InPlace(ref CvWords cv, ReadOnlySpan<byte> block, ulong counter, uint blockLength, uint flags)
@@ -23,6 +25,19 @@ internal static class Blake3Compress
     /// (with the second half also fed the input chaining value) are one block of root output.
     /// </summary>
     public static void Full(in CvWords cv, ReadOnlySpan<byte> block, ulong counter, uint blockLength, uint flags, out StateWords output)
+    {
+        if (Vector128.IsHardwareAccelerated)
+        {
+            FullRows(cv, block, counter, blockLength, flags, out output);
+        }
+        else
+        {
+            FullScalar(cv, block, counter, blockLength, flags, out output);
+        }
+    }
+
+    /// <summary>The word-at-a-time compression: the fallback where 128-bit vectors are not accelerated.</summary>
+    public static void FullScalar(in CvWords cv, ReadOnlySpan<byte> block, ulong counter, uint blockLength, uint flags, out StateWords output)
     {
         var m0 = Word(block, 0);
         var m1 = Word(block, 1);
