@@ -22,4 +22,16 @@ if ((${#missing[@]} > 0)); then
   fi
 fi
 
-exec dotnet test OrleansRepl.sln -c Release "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test OrleansRepl.sln -c Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over all test projects, in the plain form CI reads: "tests: N passed, N failed".
+awk '/(Passed|Failed)! +- +Failed:/ {
+       for (i = 1; i <= NF; i++) { if ($i == "Failed:") failed += $(i + 1); if ($i == "Passed:") passed += $(i + 1) }
+     }
+     END { printf "tests: %d passed, %d failed\n", passed, failed }' FS='[ ,]+' "$log"
+exit "$status"
