@@ -1,0 +1,29 @@
+namespace OrleansRepl.Core.Storage;
+
+/// <summary>Base of every error the local store raises; each subtype is one meaning.</summary>
+public abstract class StorageException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Another process holds the store directory.</summary>
+public sealed class StoreLockedException(string directory, Exception inner)
+    : StorageException($"store directory {directory} is locked by another process (file LOCK); only one process may open a store", inner);
+
+/// <summary>The store was created with another shard count than the one asked for.</summary>
+public sealed class ShardCountMismatchException(string directory, int stored, int requested)
+    : StorageException($"store {directory} has {stored} shards; it was opened with ShardCount={requested}. The shard count is fixed when a store is created")
+{
+    public int Stored { get; } = stored;
+
+    public int Requested { get; } = requested;
+}
+
+/// <summary>A sealed segment or a manifest does not hold what it must. Never skipped: the store refuses to open.</summary>
+public sealed class SegmentCorruptException(string segment, long offset, string reason)
+    : StorageException($"segment {segment} is corrupt at byte {offset}: {reason}")
+{
+    public string Segment { get; } = segment;
+
+    public long Offset { get; } = offset;
+}
+
+/// <summary>Options or input that the store refuses before changing anything.</summary>
+public sealed class StoreArgumentException(string message) : StorageException(message);

@@ -1,0 +1,52 @@
+using OrleansRepl.Core.Hashing;
+using OrleansRepl.Core.Storage.Files;
+
+namespace OrleansRepl.Core.Storage;
+
+/// <summary>
+/// Sealing the active segment. The steps are ordered so that a crash after any of them is finished on
+/// the next open (see Shard.Recovery.cs):
+/// 1. the active file, ending in its seal record, is fsynced;
+/// 2. the manifest that lists it under its BLAKE3 hash replaces the old one;
+/// 3. the file is renamed to that hash;
+/// 4. a new, empty active file is created.
+/// </summary>
+internal sealed partial class Shard
+{
+    /// <summary>Seals the active segment, whose last record is the seal at <paramref name="sealLsn"/>. Caller holds the flush gate.</summary>
+    private void SealActive(long sealLsn)
+    {
+        RandomAccess.FlushToDisk(_activeHandle);
+        _unsynced = false;
+        var hash = _activeHasher.FinalizeHash().ToString();
+        var entry = new SealedSegmentEntry(hash, _activeFirstLsn, sealLsn, _activeLength, _activeRecords, Imported: false);
+        SaveManifest(_manifest with { NextLsn = sealLsn + 1, Segments = [.. _manifest.Segments, entry] });
+        _activeHandle.Dispose();
+        DurableFile.Rename(ActivePath, SegmentPath(hash));
+        Slot(_activeSlot).Path = SegmentPath(hash);
+        StartActive(sealLsn + 1);
+    }
+
+    /// <summary>Creates an empty active segment that continues the log at <paramref name="firstLsn"/>.</summary>
+    private void StartActive(long firstLsn)
+    {
+        _activeHandle = File.OpenHandle(ActivePath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        DurableFile.SyncDirectory(_directory);
+        AdoptActive(AddSlot(ActivePath), firstLsn, length: 0, records: 0, new Blake3Hasher());
+    }
+
+    private void AdoptActive(int slot, long firstLsn, long length, long records, Blake3Hasher hasher)
+    {
+        _activeSlot = slot;
+        _activeFirstLsn = firstLsn;
+        _activeLength = length;
+        _activeRecords = records;
+        _activeHasher = hasher;
+    }
+
+    private void SaveManifest(SegmentManifest manifest)
+    {
+        manifest.Save(_directory);
+        Volatile.Write(ref _manifest, manifest);
+    }
+}

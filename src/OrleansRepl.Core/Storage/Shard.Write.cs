@@ -1,0 +1,170 @@
+using OrleansRepl.Core.Storage.Index;
+using OrleansRepl.Core.Storage.Segments;
+
+namespace OrleansRepl.Core.Storage;
+
+/// <summary>Appending, group commit and the flush leader.</summary>
+internal sealed partial class Shard
+{
+    /// <summary>
+    /// Appends the operations as one run of consecutive LSNs and returns the ticket to commit. Inputs
+    /// were validated by the store, so nothing here fails half-way.
+    /// </summary>
+    public long Append(IReadOnlyList<WriteOperation> operations, ulong origin)
+    {
+        lock (_appendGate)
+        {
+            foreach (var operation in operations)
+            {
+                var version = new RecordVersion(_clock.Next(), origin);
+                var record = operation.IsDelete
+                    ? LogRecord.Delete(_nextLsn, version, operation.Key)
+                    : LogRecord.Put(_nextLsn, version, operation.Key, operation.Value);
+                AppendLocked(record, operation.Key.ToArray());
+                if (_bytesTowardRoll >= _options.SegmentRollBytes)
+                {
+                    AppendLocked(LogRecord.Seal(_nextLsn, new RecordVersion(_clock.Next(), origin)), []);
+                }
+            }
+
+            _pending.LastTicket = ++_appendedTicket;
+            return _appendedTicket;
+        }
+    }
+
+    /// <summary>Appends a seal of the active segment, unless it is empty; returns the ticket to commit.</summary>
+    public long AppendSeal(ulong origin)
+    {
+        lock (_appendGate)
+        {
+            if (_bytesTowardRoll > 0)
+            {
+                AppendLocked(LogRecord.Seal(_nextLsn, new RecordVersion(_clock.Next(), origin)), []);
+            }
+
+            _pending.LastTicket = ++_appendedTicket;
+            return _appendedTicket;
+        }
+    }
+
+    private void AppendLocked(in LogRecord record, byte[] key)
+    {
+        var length = RecordCodec.EncodedLength(record);
+        var offset = _pending.Bytes.WrittenCount;
+        RecordCodec.Encode(record, _pending.Bytes.GetSpan(length));
+        _pending.Bytes.Advance(length);
+        _pending.Records.Add(new PendingRecord(offset, length, record.Lsn, record.Kind, record.Version, key));
+        _nextLsn = record.Lsn + 1;
+        _bytesTowardRoll = record.Kind == RecordKind.Seal ? 0 : _bytesTowardRoll + length;
+    }
+
+    /// <summary>
+    /// Returns once everything up to <paramref name="ticket"/> is written (and fsynced under
+    /// <see cref="FsyncMode.Always"/>). Cancelling stops the wait only: appended records still commit.
+    /// </summary>
+    public async ValueTask CommitAsync(long ticket, CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _committedTicket) < ticket)
+        {
+            await _flushGate.WaitAsync(cancellationToken);
+            try
+            {
+                if (Volatile.Read(ref _committedTicket) < ticket)
+                {
+                    FlushPending();
+                }
+            }
+            finally
+            {
+                _flushGate.Release();
+            }
+        }
+    }
+
+    /// <summary>Fsyncs the active segment if anything was written since the last fsync (for <see cref="FsyncMode.Interval"/>).</summary>
+    public async ValueTask SyncIfDirtyAsync(CancellationToken cancellationToken)
+    {
+        await _flushGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_unsynced)
+            {
+                RandomAccess.FlushToDisk(_activeHandle);
+                _unsynced = false;
+            }
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
+    }
+
+    /// <summary>Writes the pending batch, sealing at every seal record in it. Caller holds <see cref="_flushGate"/>.</summary>
+    private void FlushPending()
+    {
+        PendingBatch batch;
+        lock (_appendGate)
+        {
+            batch = _pending;
+            _pending = _spare;
+            _spare = batch;
+        }
+
+        var bytes = batch.Bytes.WrittenMemory;
+        var written = 0;
+        var placed = new List<(PendingRecord Record, int Slot, long Offset)>(batch.Records.Count);
+        foreach (var record in batch.Records)
+        {
+            placed.Add((record, _activeSlot, _activeLength + (record.Offset - written)));
+            if (record.Kind == RecordKind.Seal)
+            {
+                var end = record.Offset + record.Length;
+                WriteActive(bytes[written..end], batch, written, end);
+                written = end;
+                SealActive(record.Lsn);
+            }
+        }
+
+        WriteActive(bytes[written..], batch, written, bytes.Length);
+        if (_options.Fsync == FsyncMode.Always && _unsynced)
+        {
+            RandomAccess.FlushToDisk(_activeHandle);
+            _unsynced = false;
+        }
+
+        lock (_indexGate)
+        {
+            foreach (var (record, slot, offset) in placed)
+            {
+                if (record.Kind != RecordKind.Seal)
+                {
+                    _index.Apply(record.Key, new IndexEntry(record.Version, slot, offset, record.Length, record.Kind == RecordKind.Delete));
+                }
+            }
+        }
+
+        Volatile.Write(ref _committedTicket, batch.LastTicket);
+        batch.Reset();
+    }
+
+    private void WriteActive(ReadOnlyMemory<byte> bytes, PendingBatch batch, int from, int to)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        RandomAccess.Write(_activeHandle, bytes.Span, _activeLength);
+        _activeHasher.Update(bytes.Span);
+        _activeLength += bytes.Length;
+        foreach (var record in batch.Records)
+        {
+            if (record.Offset >= from && record.Offset < to)
+            {
+                _activeRecords++;
+            }
+        }
+
+        _unsynced = true;
+    }
+}

@@ -1,0 +1,57 @@
+namespace OrleansRepl.Core.Storage;
+
+/// <summary>How a <see cref="LogStore"/> is laid out and how it commits. Immutable; check with <see cref="Validate"/>.</summary>
+public sealed record StoreOptions
+{
+    /// <summary>Shards in a new store. An existing store keeps the count it was created with, and opening it with another count fails.</summary>
+    public int ShardCount { get; init; } = 4;
+
+    /// <summary>The active segment is sealed once it reaches this many bytes.</summary>
+    public long SegmentRollBytes { get; init; } = 64L << 20;
+
+    public FsyncMode Fsync { get; init; } = FsyncMode.Always;
+
+    public TimeSpan FsyncInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>This node's id: the tie-break of versions it issues.</summary>
+    public ulong NodeOrigin { get; init; } = 1;
+
+    public int MaxKeyBytes { get; init; } = 64 << 10;
+
+    public int MaxValueBytes { get; init; } = 16 << 20;
+
+    /// <summary>The largest record body this store reads or writes; longer length prefixes are corruption.</summary>
+    public int MaxBodyBytes => RecordCodec.FixedBodySize + MaxKeyBytes + MaxValueBytes;
+
+    /// <summary>Every problem with these options, each naming the setting and its value; empty when they are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (ShardCount is < 1 or > 4096)
+        {
+            problems.Add($"ShardCount must be between 1 and 4096, got {ShardCount}");
+        }
+
+        if (SegmentRollBytes < 4096)
+        {
+            problems.Add($"SegmentRollBytes must be at least 4096, got {SegmentRollBytes}");
+        }
+
+        if (Fsync == FsyncMode.Interval && FsyncInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"FsyncInterval must be positive with Fsync=Interval, got {FsyncInterval}");
+        }
+
+        if (MaxKeyBytes is < 1 or > (1 << 20))
+        {
+            problems.Add($"MaxKeyBytes must be between 1 and 1048576, got {MaxKeyBytes}");
+        }
+
+        if (MaxValueBytes is < 0 or > (256 << 20))
+        {
+            problems.Add($"MaxValueBytes must be between 0 and 268435456, got {MaxValueBytes}");
+        }
+
+        return problems;
+    }
+}
