@@ -98,6 +98,19 @@ public sealed class StoreDamageTests : IDisposable
     }
 
     [Fact]
+    public async Task ManifestNamingAPathInsteadOfAHash_IsRefused()
+    {
+        await WriteOriginalAsync(seal: true);
+        var manifest = Path.Combine(_original, "shard-000", "MANIFEST");
+        var text = File.ReadAllText(manifest);
+        var hash = Path.GetFileNameWithoutExtension(Directory.GetFiles(Path.Combine(_original, "shard-000", "segments")).Single());
+        File.WriteAllText(manifest, text.Replace(hash, "../../../../etc/passwd"));
+
+        var error = Assert.Throws<SegmentCorruptException>(() => LogStore.Open(_original, Options));
+        Assert.Contains("is not 64 lowercase hex digits", error.Message);
+    }
+
+    [Fact]
     public async Task CrashAfterTheSealRecordWasWritten_IsSealedOnOpen()
     {
         await WriteOriginalAsync();

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace OrleansRepl.Core.Storage.Files;
 
 /// <summary>
@@ -20,19 +18,21 @@ internal sealed record SegmentManifest(long NextLsn, IReadOnlyList<SealedSegment
             return Empty;
         }
 
-        try
+        var manifest = ManifestFile.Load(path, StorageJsonContext.Default.SegmentManifest);
+        // Segment names become file paths: only a hash's own 64 lowercase hex digits may pass.
+        foreach (var entry in manifest.Segments)
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), StorageJsonContext.Default.SegmentManifest)
-                ?? throw new SegmentCorruptException(path, 0, "empty segment manifest");
+            if (entry.Hash.Length != 64 || !entry.Hash.All(char.IsAsciiHexDigitLower))
+            {
+                throw new SegmentCorruptException(path, 0, $"segment name \"{entry.Hash}\" is not 64 lowercase hex digits");
+            }
         }
-        catch (JsonException e)
-        {
-            throw new SegmentCorruptException(path, e.BytePositionInLine ?? 0, $"segment manifest is not valid JSON: {e.Message}");
-        }
+
+        return manifest;
     }
 
     public void Save(string shardDirectory) =>
-        DurableFile.Replace(Path.Combine(shardDirectory, FileName), JsonSerializer.SerializeToUtf8Bytes(this, StorageJsonContext.Default.SegmentManifest));
+        ManifestFile.Save(Path.Combine(shardDirectory, FileName), this, StorageJsonContext.Default.SegmentManifest);
 }
 
 /// <summary>One sealed segment: its content hash (the file name), LSN range, size and record count.</summary>

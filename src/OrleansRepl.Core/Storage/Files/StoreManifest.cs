@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace OrleansRepl.Core.Storage.Files;
@@ -9,22 +8,11 @@ internal sealed record StoreManifest(int FormatVersion, int ShardCount)
     public const int CurrentFormat = 1;
     public const string FileName = "STORE";
 
-    public static StoreManifest Load(string directory)
-    {
-        var path = Path.Combine(directory, FileName);
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), StorageJsonContext.Default.StoreManifest)
-                ?? throw new SegmentCorruptException(path, 0, "empty store manifest");
-        }
-        catch (JsonException e)
-        {
-            throw new SegmentCorruptException(path, e.BytePositionInLine ?? 0, $"store manifest is not valid JSON: {e.Message}");
-        }
-    }
+    public static StoreManifest Load(string directory) =>
+        ManifestFile.Load(Path.Combine(directory, FileName), StorageJsonContext.Default.StoreManifest);
 
     public void Save(string directory) =>
-        DurableFile.Replace(Path.Combine(directory, FileName), JsonSerializer.SerializeToUtf8Bytes(this, StorageJsonContext.Default.StoreManifest));
+        ManifestFile.Save(Path.Combine(directory, FileName), this, StorageJsonContext.Default.StoreManifest);
 }
 
 /// <summary>Source-generated JSON for the store's small metadata files.</summary>
