@@ -12,6 +12,7 @@ internal static class OreplCommand
         var root = new RootCommand("orepl: operate and inspect an OrleansRepl replication fabric.");
         root.Subcommands.Add(HashCommand.Create(openStandardInput));
         root.Subcommands.Add(Crc32CCommand.Create(openStandardInput));
+        root.Subcommands.Add(Storage.StoreCommand.Create());
         return root;
     }
 
