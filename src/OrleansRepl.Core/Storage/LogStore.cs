@@ -76,10 +76,19 @@ public sealed partial class LogStore : IAsyncDisposable
 
             var clock = new HybridLogicalClock();
             var dropped = new long[manifest.ShardCount];
-            for (var i = 0; i < manifest.ShardCount; i++)
+            var opened = new Shard?[manifest.ShardCount];
+            try
             {
-                shards.Add(Shard.Open(i, Path.Combine(directory, $"shard-{i:D3}"), options, clock, out dropped[i]));
+                // Shards recover independently (the clock is thread-safe), so their scans run in parallel.
+                Parallel.For(0, manifest.ShardCount, i => opened[i] = Shard.Open(i, Path.Combine(directory, $"shard-{i:D3}"), options, clock, out dropped[i]));
             }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                Array.ForEach(opened, s => s?.Dispose());
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+
+            shards.AddRange(opened!);
 
             var report = new StoreOpenReport(dropped, shards.Sum(s => (long)s.IndexedKeys), Stopwatch.GetElapsedTime(started));
             return new LogStore(directory, options, directoryLock, [.. shards], clock, report);
