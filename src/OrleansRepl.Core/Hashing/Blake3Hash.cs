@@ -4,7 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace OrleansRepl.Core.Hashing;
 
 /// <summary>A 32-byte BLAKE3 digest, compared by value; its text form is 64 lowercase hex digits, as b3sum prints.</summary>
-public readonly struct Blake3Hash : IEquatable<Blake3Hash>, ISpanFormattable
+public readonly struct Blake3Hash : IEquatable<Blake3Hash>, IComparable<Blake3Hash>, ISpanFormattable
 {
     public const int Size = 32;
 
@@ -71,6 +71,16 @@ public readonly struct Blake3Hash : IEquatable<Blake3Hash>, ISpanFormattable
 
     public override bool Equals(object? obj) => obj is Blake3Hash other && Equals(other);
 
+    /// <summary>Byte-wise order, the same as the order of the hex text.</summary>
+    public int CompareTo(Blake3Hash other)
+    {
+        // Words were read little-endian; reversing them compares the bytes in their written order.
+        var order = BinaryPrimitives.ReverseEndianness(_w0).CompareTo(BinaryPrimitives.ReverseEndianness(other._w0));
+        order = order != 0 ? order : BinaryPrimitives.ReverseEndianness(_w1).CompareTo(BinaryPrimitives.ReverseEndianness(other._w1));
+        order = order != 0 ? order : BinaryPrimitives.ReverseEndianness(_w2).CompareTo(BinaryPrimitives.ReverseEndianness(other._w2));
+        return order != 0 ? order : BinaryPrimitives.ReverseEndianness(_w3).CompareTo(BinaryPrimitives.ReverseEndianness(other._w3));
+    }
+
     // The digest is already uniform; any 32 bits of it are a good hash code.
     public override int GetHashCode() => (int)_w0;
 
@@ -87,6 +97,14 @@ public readonly struct Blake3Hash : IEquatable<Blake3Hash>, ISpanFormattable
     }
 
     public static bool operator ==(Blake3Hash left, Blake3Hash right) => left.Equals(right);
+
+    public static bool operator <(Blake3Hash left, Blake3Hash right) => left.CompareTo(right) < 0;
+
+    public static bool operator >(Blake3Hash left, Blake3Hash right) => left.CompareTo(right) > 0;
+
+    public static bool operator <=(Blake3Hash left, Blake3Hash right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >=(Blake3Hash left, Blake3Hash right) => left.CompareTo(right) >= 0;
 
     public static bool operator !=(Blake3Hash left, Blake3Hash right) => !left.Equals(right);
 }

@@ -13,7 +13,7 @@ namespace OrleansRepl.Core.Storage;
 /// Layout: <c>STORE</c> (format and shard count), <c>LOCK</c>, and per shard <c>shard-NNN/</c> holding
 /// <c>MANIFEST</c>, <c>active.log</c> and <c>segments/&lt;blake3&gt;.seg</c>.
 /// </remarks>
-public sealed partial class LogStore : IAsyncDisposable
+public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
 {
     private static readonly byte[] StoreRootKey = SegmentSetTree.DeriveKey("OrleansRepl 2026-11-22 store root");
 

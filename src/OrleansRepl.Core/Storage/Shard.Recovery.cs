@@ -74,10 +74,11 @@ internal sealed partial class Shard
         var image = File.ReadAllBytes(path);
         var slot = AddSlot(path);
         var firstLsn = 0L;
+        var ordinal = 0L;
         var scan = SegmentScanner.Scan(image, _options.MaxBodyBytes, (in LogRecord record, long offset, int length) =>
         {
             firstLsn = firstLsn == 0 ? record.Lsn : firstLsn;
-            IndexRecovered(record, slot, offset, length);
+            IndexRecovered(record, slot, offset, length, ordinal++);
         });
         if (scan.Stop != DecodeStatus.Ok)
         {
@@ -98,6 +99,7 @@ internal sealed partial class Shard
         {
             _nextLsn = continuesAt;
             StartActive(continuesAt);
+            PublishTail(continuesAt);
             return 0;
         }
 
@@ -105,11 +107,12 @@ internal sealed partial class Shard
         var slot = AddSlot(ActivePath);
         var firstLsn = 0L;
         var lastKind = RecordKind.Put;
+        var ordinal = 0L;
         var scan = SegmentScanner.Scan(image, _options.MaxBodyBytes, (in LogRecord record, long offset, int length) =>
         {
             firstLsn = firstLsn == 0 ? record.Lsn : firstLsn;
             lastKind = record.Kind;
-            IndexRecovered(record, slot, offset, length);
+            IndexRecovered(record, slot, offset, length, ordinal++);
         });
         if (scan.Records > 0 && firstLsn != continuesAt)
         {
@@ -137,11 +140,13 @@ internal sealed partial class Shard
             _bytesTowardRoll = 0;
         }
 
+        PublishTail(_nextLsn);
         return dropped;
     }
 
-    private void IndexRecovered(in LogRecord record, int slot, long offset, int length)
+    private void IndexRecovered(in LogRecord record, int slot, long offset, int length, long ordinal)
     {
+        Slot(slot).NoteRecord(record.Lsn, offset, ordinal);
         _clock.Observe(record.Version.Timestamp);
         if (record.Kind != RecordKind.Seal)
         {

@@ -112,16 +112,18 @@ internal sealed partial class Shard
 
         var bytes = batch.Bytes.WrittenMemory;
         var written = 0;
-        var placed = new List<(PendingRecord Record, int Slot, long Offset)>(batch.Records.Count);
+        var ordinal = _activeRecords;
+        var placed = new List<(PendingRecord Record, int Slot, long Offset, long Ordinal)>(batch.Records.Count);
         foreach (var record in batch.Records)
         {
-            placed.Add((record, _activeSlot, _activeLength + (record.Offset - written)));
+            placed.Add((record, _activeSlot, _activeLength + (record.Offset - written), ordinal++));
             if (record.Kind == RecordKind.Seal)
             {
                 var end = record.Offset + record.Length;
                 WriteActive(bytes[written..end], batch, written, end);
                 written = end;
                 SealActive(record.Lsn);
+                ordinal = 0;
             }
         }
 
@@ -132,9 +134,14 @@ internal sealed partial class Shard
             _unsynced = false;
         }
 
+        foreach (var (record, slot, offset, recordOrdinal) in placed)
+        {
+            Slot(slot).NoteRecord(record.Lsn, offset, recordOrdinal);
+        }
+
         lock (_indexGate)
         {
-            foreach (var (record, slot, offset) in placed)
+            foreach (var (record, slot, offset, _) in placed)
             {
                 if (record.Kind != RecordKind.Seal)
                 {
@@ -143,8 +150,20 @@ internal sealed partial class Shard
             }
         }
 
+        if (batch.Records.Count > 0)
+        {
+            PublishTail(batch.Records[^1].Lsn + 1);
+        }
+
         Volatile.Write(ref _committedTicket, batch.LastTicket);
         batch.Reset();
+    }
+
+    /// <summary>Publishes the committed end of the log and wakes readers waiting for it. Caller holds the flush gate.</summary>
+    private void PublishTail(long nextLsn)
+    {
+        Volatile.Write(ref _tail, new LogTail(_activeSlot, _activeFirstLsn, _activeLength, nextLsn));
+        Interlocked.Exchange(ref _committed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private void WriteActive(ReadOnlyMemory<byte> bytes, PendingBatch batch, int from, int to)

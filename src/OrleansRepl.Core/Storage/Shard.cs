@@ -53,6 +53,10 @@ internal sealed partial class Shard : IDisposable
 
     private long _committedTicket;
 
+    // Published for readers by the flush leader; never locked.
+    private LogTail _tail = new(0, 1, 0, 1);
+    private TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private Shard(int id, string directory, StoreOptions options, HybridLogicalClock clock)
     {
         Id = id;

@@ -26,6 +26,13 @@ public sealed class Blake3HashTests
         Assert.Equal(hash.GetHashCode(), Blake3.Hash([]).GetHashCode());
     }
 
+    [Fact]
+    public void Order_IsTheByteOrder_AndTheHexTextOrder()
+    {
+        var hashes = Enumerable.Range(0, 200).Select(i => Blake3.Hash(BitConverter.GetBytes(i))).ToList();
+        Assert.Equal(hashes.Select(h => h.ToString()).Order(StringComparer.Ordinal), hashes.Order().Select(h => h.ToString()));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("af13")]

@@ -27,3 +27,22 @@ public sealed class SegmentCorruptException(string segment, long offset, string 
 
 /// <summary>Options or input that the store refuses before changing anything.</summary>
 public sealed class StoreArgumentException(string message) : StorageException(message);
+
+/// <summary>Replicated records do not continue the follower's log: a gap, or LSNs out of order.</summary>
+public sealed class ReplicationGapException(int shard, long expected, long actual)
+    : StorageException($"replication gap on shard {shard}: expected LSN {expected}, got {actual}")
+{
+    public long Expected { get; } = expected;
+
+    public long Actual { get; } = actual;
+}
+
+/// <summary>
+/// A rollback would remove records from a sealed segment. Sealed segments are immutable and may already
+/// be shared with peers, so the shard must be restored from a snapshot instead.
+/// </summary>
+public sealed class RollbackCrossesSealedSegmentException(int shard, long lsn, string segment, long firstLsn, long lastLsn)
+    : StorageException($"rollback of shard {shard} to LSN {lsn} would cut into sealed segment {segment} (LSNs {firstLsn}..{lastLsn}); restore from a snapshot instead")
+{
+    public long Lsn { get; } = lsn;
+}

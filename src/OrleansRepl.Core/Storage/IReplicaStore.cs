@@ -1,0 +1,48 @@
+using OrleansRepl.Core.Hashing;
+using OrleansRepl.Core.Storage.Merkle;
+
+namespace OrleansRepl.Core.Storage;
+
+/// <summary>
+/// What the replication fabric needs of a node's local storage. <see cref="LogStore"/> is the default;
+/// an application can plug in its own store behind this contract.
+/// </summary>
+/// <remarks>
+/// Contract: LSNs are per shard, start at 1 and strictly increase. A seal is a logged record, so a store
+/// that applies a leader's records verbatim seals at the same LSNs, and its sealed segments are
+/// byte-identical to the leader's, with the same BLAKE3 names. Reads return committed records only.
+/// </remarks>
+public interface IReplicaStore
+{
+    int ShardCount { get; }
+
+    int ShardOf(ReadOnlySpan<byte> key);
+
+    /// <summary>The LSN the next committed record of <paramref name="shard"/> will have.</summary>
+    long NextLsn(int shard);
+
+    /// <summary>Committed records from <paramref name="fromLsn"/> on, in LSN order, seals included; may return fewer than asked.</summary>
+    ValueTask<IReadOnlyList<LogRecord>> ReadLogAsync(int shard, long fromLsn, int maxRecords = 1024, int maxBytes = 1 << 20, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes once a record with an LSN of at least <paramref name="lsn"/> is committed.</summary>
+    ValueTask WaitForLsnAsync(int shard, long lsn, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies a leader's records verbatim; idempotent by LSN; a gap fails and applies nothing.</summary>
+    ValueTask ApplyReplicatedAsync(int shard, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the records after <paramref name="lsn"/>; refuses to cut into a sealed segment.</summary>
+    ValueTask<long> RollbackToAsync(int shard, long lsn, CancellationToken cancellationToken = default);
+
+    IReadOnlyList<SegmentInfo> ListSegments();
+
+    IReadOnlyList<Blake3Hash> MissingSegments(IEnumerable<Blake3Hash> peerHashes);
+
+    ValueTask<byte[]?> ReadSegmentAsync(Blake3Hash hash, CancellationToken cancellationToken = default);
+
+    ValueTask<SegmentImportResult> ImportSegmentAsync(ReadOnlyMemory<byte> bytes, Blake3Hash expectedHash, CancellationToken cancellationToken = default);
+
+    /// <summary>The segment-set tree over every sealed segment, for anti-entropy to compare and descend.</summary>
+    SegmentSetTree SegmentTree();
+
+    ValueTask<Blake3Hash> StoreRootAsync(CancellationToken cancellationToken = default);
+}
