@@ -38,7 +38,7 @@ public sealed partial class LogStore
 
         if (ListSegments().Any(s => s.Hash == expectedHash))
         {
-            return new SegmentImportResult.AlreadyPresent();
+            return new SegmentImportResult.Skipped();
         }
 
         var records = new List<(LogRecord Record, long Offset, int Length)>();

@@ -192,17 +192,31 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
 
     public Blake3Hash MerkleRoot() => SegmentTree().Root;
 
+    /// <summary>The segment-set tree node at <paramref name="depth"/> under <paramref name="prefix"/> (one hex digit per level).</summary>
+    public Blake3Hash MerkleNode(int depth, ReadOnlySpan<byte> prefix) => SegmentTree().Node(depth, prefix);
+
     /// <summary>
     /// BLAKE3 (keyed for this purpose) over the segment-set root and each shard's active-segment hash, in
     /// shard order. It holds no LSN counters or local fields, so identical logs give identical roots.
     /// </summary>
     public async ValueTask<Blake3Hash> StoreRootAsync(CancellationToken cancellationToken = default)
     {
-        var material = new byte[Blake3Hash.Size * (1 + _shards.Length)];
-        MerkleRoot().CopyTo(material);
-        for (var i = 0; i < _shards.Length; i++)
+        var active = new List<Blake3Hash>(_shards.Length);
+        foreach (var shard in _shards)
         {
-            (await _shards[i].ActiveHashAsync(cancellationToken)).CopyTo(material.AsSpan(Blake3Hash.Size * (i + 1)));
+            active.Add(await shard.ActiveHashAsync(cancellationToken));
+        }
+
+        return ComputeStoreRoot(MerkleRoot(), active);
+    }
+
+    private static Blake3Hash ComputeStoreRoot(Blake3Hash segmentSetRoot, IReadOnlyList<Blake3Hash> activeHashes)
+    {
+        var material = new byte[Blake3Hash.Size * (1 + activeHashes.Count)];
+        segmentSetRoot.CopyTo(material);
+        for (var i = 0; i < activeHashes.Count; i++)
+        {
+            activeHashes[i].CopyTo(material.AsSpan(Blake3Hash.Size * (i + 1)));
         }
 
         return Blake3.KeyedHash(StoreRootKey, material);

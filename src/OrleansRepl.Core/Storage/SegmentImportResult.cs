@@ -7,11 +7,14 @@ public abstract record SegmentImportResult
     {
     }
 
-    /// <summary>Stored; <see cref="Written"/> records won by version and entered the index, <see cref="Skipped"/> lost and are shadowed.</summary>
-    public sealed record Applied(int Shard, long Written, long Skipped) : SegmentImportResult;
+    /// <summary>
+    /// Stored; <see cref="Written"/> records won by version and entered the index, <see cref="Shadowed"/>
+    /// lost to a newer version here and stay in the segment unread (the records an import skips).
+    /// </summary>
+    public sealed record Applied(int Shard, long Written, long Shadowed) : SegmentImportResult;
 
     /// <summary>The store already holds a segment with this hash; nothing changed.</summary>
-    public sealed record AlreadyPresent : SegmentImportResult;
+    public sealed record Skipped : SegmentImportResult;
 
     /// <summary>The bytes do not hash to the expected hash; nothing changed.</summary>
     public sealed record HashMismatch(string Expected, string Actual) : SegmentImportResult;

@@ -72,5 +72,14 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Contains("is locked by another process", verify.Error);
     }
 
+    [Fact]
+    public async Task AStoreHeldByThisProcess_IsRefusedToASecondProcess()
+    {
+        await using var held = LogStore.Open(Store, new StoreOptions());
+        var child = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl.dll"), "store", "verify", "--dir", Store]);
+        Assert.Equal(1, child.ExitCode);
+        Assert.Contains("is locked by another process", child.StandardError);
+    }
+
     public void Dispose() => _directory.Dispose();
 }

@@ -40,7 +40,7 @@ public sealed class SegmentExchangeTests : IDisposable
         }
 
         var again = await peer.ImportSegmentAsync((await source.ReadSegmentAsync(missing[0]))!, missing[0]);
-        Assert.IsType<SegmentImportResult.AlreadyPresent>(again);
+        Assert.IsType<SegmentImportResult.Skipped>(again);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class SegmentExchangeTests : IDisposable
             {
                 var result = Assert.IsType<SegmentImportResult.Applied>(await peer.ImportSegmentAsync((await source.ReadSegmentAsync(segment.Hash))!, segment.Hash));
                 written += result.Written;
-                shadowed += result.Skipped;
+                shadowed += result.Shadowed;
             }
 
             Assert.Equal(1, shadowed); // the source's "newer-on-peer" lost to the peer's later write

@@ -46,3 +46,10 @@ public sealed class RollbackCrossesSealedSegmentException(int shard, long lsn, s
 {
     public long Lsn { get; } = lsn;
 }
+
+/// <summary>A snapshot stream is not what it declares; nothing from it was installed.</summary>
+public sealed class SnapshotCorruptException(long offset, string reason)
+    : StorageException($"snapshot is corrupt at byte {offset}: {reason}; nothing was installed")
+{
+    public long Offset { get; } = offset;
+}
