@@ -258,8 +258,20 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
 
         foreach (var shard in _shards)
         {
-            await shard.SyncIfDirtyAsync(CancellationToken.None);
-            shard.Dispose();
+            try
+            {
+                // Records appended by writers that stopped waiting still belong in the log.
+                await shard.FlushAsync(CancellationToken.None);
+                await shard.SyncIfDirtyAsync(CancellationToken.None);
+            }
+            catch (ShardFailedException)
+            {
+                // Already reported to its writers; the files hold what was written before the failure.
+            }
+            finally
+            {
+                shard.Dispose();
+            }
         }
 
         _lock.Dispose();

@@ -16,6 +16,7 @@ internal sealed partial class Shard
     {
         lock (_appendGate)
         {
+            ThrowIfFailed();
             var expected = _nextLsn;
             var first = -1;
             for (var i = 0; i < records.Count; i++)

@@ -14,6 +14,7 @@ internal sealed partial class Shard
     {
         lock (_appendGate)
         {
+            ThrowIfFailed();
             foreach (var operation in operations)
             {
                 var version = new RecordVersion(_clock.Next(), origin);
@@ -37,6 +38,7 @@ internal sealed partial class Shard
     {
         lock (_appendGate)
         {
+            ThrowIfFailed();
             if (_bytesTowardRoll > 0)
             {
                 AppendLocked(LogRecord.Seal(_nextLsn, new RecordVersion(_clock.Next(), origin)), []);
@@ -66,18 +68,48 @@ internal sealed partial class Shard
     {
         while (Volatile.Read(ref _committedTicket) < ticket)
         {
+            ThrowIfFailed();
             await _flushGate.WaitAsync(cancellationToken);
             try
             {
                 if (Volatile.Read(ref _committedTicket) < ticket)
                 {
+                    ThrowIfFailed();
                     FlushPending();
                 }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The batch is out of the pending buffer and not in the file: this shard's state is no
+                // longer trustworthy. Fail it, loudly, for this writer and every other one.
+                Volatile.Write(ref _failure, new ShardFailedException(Id, e));
+                Interlocked.Exchange(ref _committed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                throw _failure;
             }
             finally
             {
                 _flushGate.Release();
             }
+        }
+    }
+
+    /// <summary>Commits everything appended so far, whoever appended it.</summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        long ticket;
+        lock (_appendGate)
+        {
+            ticket = _appendedTicket;
+        }
+
+        return CommitAsync(ticket, cancellationToken);
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            throw failure;
         }
     }
 
@@ -110,6 +142,7 @@ internal sealed partial class Shard
             _spare = batch;
         }
 
+        _options.FaultInjector?.Invoke("flush.write");
         var bytes = batch.Bytes.WrittenMemory;
         var written = 0;
         var ordinal = _activeRecords;
@@ -155,7 +188,12 @@ internal sealed partial class Shard
             PublishTail(batch.Records[^1].Lsn + 1);
         }
 
-        Volatile.Write(ref _committedTicket, batch.LastTicket);
+        // A recycled batch keeps the ticket it last carried; never let that move the committed ticket back.
+        if (batch.LastTicket > Volatile.Read(ref _committedTicket))
+        {
+            Volatile.Write(ref _committedTicket, batch.LastTicket);
+        }
+
         batch.Reset();
     }
 

@@ -52,6 +52,7 @@ internal sealed partial class Shard : IDisposable
     private long _appendedTicket;
 
     private long _committedTicket;
+    private ShardFailedException? _failure;
 
     // Published for readers by the flush leader; never locked.
     private LogTail _tail = new(0, 1, 0, 1);

@@ -20,6 +20,12 @@ public sealed record StoreOptions
 
     public int MaxValueBytes { get; init; } = 16 << 20;
 
+    /// <summary>
+    /// Named fault points for tests: called with the point's name ("flush.write") just before that step,
+    /// and may throw to simulate its failure. Null outside tests.
+    /// </summary>
+    internal Action<string>? FaultInjector { get; init; }
+
     /// <summary>The largest record body this store reads or writes; longer length prefixes are corruption.</summary>
     public int MaxBodyBytes => RecordCodec.FixedBodySize + MaxKeyBytes + MaxValueBytes;
 

@@ -173,6 +173,57 @@ public sealed class LogStoreTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AFailedWrite_FailsTheShardLoudly_ForEveryWriter_AndReopenRecovers()
+    {
+        var failWrites = false;
+        var options = Options with
+        {
+            ShardCount = 1,
+            FaultInjector = point =>
+            {
+                if (failWrites && point == "flush.write")
+                {
+                    throw new IOException("No space left on device (injected)");
+                }
+            },
+        };
+
+        await using (var store = LogStore.Open(_directory.Path, options))
+        {
+            await store.PutAsync(Bytes("before"), Bytes("kept"));
+            failWrites = true;
+            var failed = await Assert.ThrowsAsync<ShardFailedException>(() => store.PutAsync(Bytes("during"), Bytes("lost")).AsTask());
+            Assert.Contains("shard 0 failed to write its log", failed.Message);
+            Assert.Contains("No space left on device", failed.Message);
+
+            // Not a hang, not a silent success: every later write is refused too.
+            failWrites = false;
+            await Assert.ThrowsAsync<ShardFailedException>(() => store.PutAsync(Bytes("after"), Bytes("refused")).AsTask());
+            Assert.Equal("kept", Text(store.Get(Bytes("before"))));
+        }
+
+        await using var reopened = LogStore.Open(_directory.Path, options);
+        Assert.Equal("kept", Text(reopened.Get(Bytes("before"))));
+        Assert.Null(reopened.Get(Bytes("during")));
+        await reopened.PutAsync(Bytes("after"), Bytes("accepted"));
+        Assert.Equal("accepted", Text(reopened.Get(Bytes("after"))));
+    }
+
+    [Fact]
+    public async Task RecordsOfAWriterThatStoppedWaiting_AreStillWrittenByDispose()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await using (var store = LogStore.Open(_directory.Path, Options with { ShardCount = 1 }))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.PutAsync(Bytes("k"), Bytes("v"), cancelled.Token).AsTask());
+        }
+
+        await using var reopened = LogStore.Open(_directory.Path, Options with { ShardCount = 1 });
+        Assert.Equal("v", Text(reopened.Get(Bytes("k"))));
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);

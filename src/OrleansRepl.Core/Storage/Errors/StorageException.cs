@@ -53,3 +53,10 @@ public sealed class SnapshotCorruptException(long offset, string reason)
 {
     public long Offset { get; } = offset;
 }
+
+/// <summary>
+/// A shard could not write its log (a full disk, an I/O error). It accepts nothing more, because what it
+/// holds in memory may no longer match its files; reopen the store to recover from what is on disk.
+/// </summary>
+public sealed class ShardFailedException(int shard, Exception cause)
+    : StorageException($"shard {shard} failed to write its log and accepts no more writes until the store is reopened: {cause.Message}", cause);
