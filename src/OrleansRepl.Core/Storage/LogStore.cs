@@ -120,7 +120,9 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
     /// <summary>
     /// Applies the operations, each shard's share as consecutive LSNs, and returns when all are committed
     /// under the fsync policy. Every operation is checked first; if any is invalid, nothing is written.
-    /// Cancelling stops the wait, not the write.
+    /// Each shard's share commits on its own: a batch that spans shards is not atomic across them (a
+    /// crash or a failed shard can leave one share written and another not). Cancelling stops the wait,
+    /// not the write.
     /// </summary>
     public async ValueTask WriteAsync(IReadOnlyList<WriteOperation> operations, CancellationToken cancellationToken = default)
     {
