@@ -164,6 +164,6 @@ public sealed partial class LogStore
         var scan = SegmentScanner.Scan(image, options.MaxBodyBytes, static (in LogRecord _, long _, int _) => { });
         return scan.Stop == DecodeStatus.Ok
             ? scan
-            : throw new SnapshotCorruptException(streamOffset + scan.GoodBytes, $"{what} has a bad record at its byte {scan.GoodBytes}");
+            : throw new SnapshotCorruptException(streamOffset + scan.GoodBytes, $"{what} is bad at its byte {scan.GoodBytes}: {scan.StopReason}");
     }
 }

@@ -82,7 +82,7 @@ internal sealed partial class Shard
         });
         if (scan.Stop != DecodeStatus.Ok)
         {
-            throw new SegmentCorruptException(entry.Hash, scan.GoodBytes, scan.Stop == DecodeStatus.Incomplete ? "the file ends inside a record" : "a record fails its checksum or is malformed");
+            throw new SegmentCorruptException(entry.Hash, scan.GoodBytes, scan.StopReason);
         }
 
         if (!entry.Imported && (firstLsn != entry.FirstLsn || scan.LastLsn != entry.LastLsn))

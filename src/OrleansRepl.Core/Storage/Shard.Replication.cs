@@ -80,8 +80,7 @@ internal sealed partial class Shard
                     throw new RollbackCrossesSealedSegmentException(Id, lsn, cut.Hash, cut.FirstLsn, cut.LastLsn);
                 }
 
-                var image = new byte[_activeLength];
-                RandomAccess.Read(_activeHandle, image, 0);
+                var image = ReadActive();
                 var keep = 0L;
                 var kept = 0L;
                 SegmentScanner.Scan(image, _options.MaxBodyBytes, (in LogRecord record, long offset, int length) =>

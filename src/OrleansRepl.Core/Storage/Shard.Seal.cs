@@ -44,6 +44,19 @@ internal sealed partial class Shard
         _activeHasher = hasher;
     }
 
+    /// <summary>The active segment's written bytes. Caller holds the flush gate, so nothing is appended meanwhile.</summary>
+    private byte[] ReadActive()
+    {
+        var image = new byte[_activeLength];
+        for (var read = 0; read < image.Length;)
+        {
+            var n = RandomAccess.Read(_activeHandle, image.AsSpan(read), read);
+            read += n > 0 ? n : throw new SegmentCorruptException($"{ActiveFileName} of shard {Id}", read, $"the file is shorter than the {image.Length} bytes written to it");
+        }
+
+        return image;
+    }
+
     private void SaveManifest(SegmentManifest manifest)
     {
         manifest.Save(_directory);

@@ -15,9 +15,7 @@ internal sealed partial class Shard
         try
         {
             var tail = Volatile.Read(ref _tail);
-            var active = new byte[_activeLength];
-            RandomAccess.Read(_activeHandle, active, 0);
-            return new ShardSnapshot(tail.NextLsn, _activeFirstLsn, active, Volatile.Read(ref _manifest).Segments, SegmentPath);
+            return new ShardSnapshot(tail.NextLsn, _activeFirstLsn, ReadActive(), Volatile.Read(ref _manifest).Segments, SegmentPath);
         }
         finally
         {

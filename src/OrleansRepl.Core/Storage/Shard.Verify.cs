@@ -27,9 +27,7 @@ internal sealed partial class Shard
         await _flushGate.WaitAsync(cancellationToken);
         try
         {
-            var active = new byte[_activeLength];
-            RandomAccess.Read(_activeHandle, active, 0);
-            records += ScanWhole(active, $"{ActiveFileName} of shard {Id}");
+            records += ScanWhole(ReadActive(), $"{ActiveFileName} of shard {Id}");
         }
         finally
         {
@@ -44,6 +42,6 @@ internal sealed partial class Shard
         var scan = SegmentScanner.Scan(image, _options.MaxBodyBytes, static (in LogRecord _, long _, int _) => { });
         return scan.Stop == DecodeStatus.Ok
             ? scan.Records
-            : throw new SegmentCorruptException(name, scan.GoodBytes, scan.Stop == DecodeStatus.Incomplete ? "the file ends inside a record" : "a record fails its checksum or is malformed");
+            : throw new SegmentCorruptException(name, scan.GoodBytes, scan.StopReason);
     }
 }

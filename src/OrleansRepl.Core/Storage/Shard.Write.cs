@@ -146,6 +146,7 @@ internal sealed partial class Shard
         var bytes = batch.Bytes.WrittenMemory;
         var written = 0;
         var ordinal = _activeRecords;
+        var chunkStart = 0;
         var placed = new List<(PendingRecord Record, int Slot, long Offset, long Ordinal)>(batch.Records.Count);
         foreach (var record in batch.Records)
         {
@@ -153,14 +154,15 @@ internal sealed partial class Shard
             if (record.Kind == RecordKind.Seal)
             {
                 var end = record.Offset + record.Length;
-                WriteActive(bytes[written..end], batch, written, end);
+                WriteActive(bytes[written..end], placed.Count - chunkStart);
+                chunkStart = placed.Count;
                 written = end;
                 SealActive(record.Lsn);
                 ordinal = 0;
             }
         }
 
-        WriteActive(bytes[written..], batch, written, bytes.Length);
+        WriteActive(bytes[written..], placed.Count - chunkStart);
         if (_options.Fsync == FsyncMode.Always && _unsynced)
         {
             RandomAccess.FlushToDisk(_activeHandle);
@@ -204,7 +206,8 @@ internal sealed partial class Shard
         Interlocked.Exchange(ref _committed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    private void WriteActive(ReadOnlyMemory<byte> bytes, PendingBatch batch, int from, int to)
+    /// <summary>Appends <paramref name="records"/> whole records' bytes to the active segment.</summary>
+    private void WriteActive(ReadOnlyMemory<byte> bytes, int records)
     {
         if (bytes.IsEmpty)
         {
@@ -214,14 +217,7 @@ internal sealed partial class Shard
         RandomAccess.Write(_activeHandle, bytes.Span, _activeLength);
         _activeHasher.Update(bytes.Span);
         _activeLength += bytes.Length;
-        foreach (var record in batch.Records)
-        {
-            if (record.Offset >= from && record.Offset < to)
-            {
-                _activeRecords++;
-            }
-        }
-
+        _activeRecords += records;
         _unsynced = true;
     }
 }

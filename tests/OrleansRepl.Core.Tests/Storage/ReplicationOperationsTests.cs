@@ -1,6 +1,6 @@
-using System.Text;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.TestKit;
+using static OrleansRepl.TestKit.Utf8;
 
 namespace OrleansRepl.Core.Tests.Storage;
 
@@ -161,7 +161,4 @@ public sealed class ReplicationOperationsTests : IDisposable
         }
     }
 
-    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
 }

@@ -1,7 +1,7 @@
-using System.Text;
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.TestKit;
+using static OrleansRepl.TestKit.Utf8;
 
 namespace OrleansRepl.Core.Tests.Storage;
 
@@ -126,7 +126,4 @@ public sealed class SegmentExchangeTests : IDisposable
         }
     }
 
-    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
 }

@@ -40,4 +40,13 @@ internal static class SegmentScanner
 }
 
 /// <summary>How far a scan got: bytes of whole good records, how many, why it stopped, and the last LSN seen.</summary>
-internal readonly record struct ScanResult(long GoodBytes, long Records, DecodeStatus Stop, long LastLsn);
+internal readonly record struct ScanResult(long GoodBytes, long Records, DecodeStatus Stop, long LastLsn)
+{
+    /// <summary>Why the scan stopped short, in the words error messages use.</summary>
+    public string StopReason => Stop switch
+    {
+        DecodeStatus.Ok => "none",
+        DecodeStatus.Incomplete => "the file ends inside a record",
+        _ => "a record fails its checksum, is malformed, or breaks LSN order",
+    };
+}
