@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using OrleansRepl.Core.Protocol.Messages;
+
+namespace OrleansRepl.Core.Protocol;
+
+/// <summary>
+/// Frames over one stream (a TCP connection): reads through a <see cref="PipeReader"/>, writes through one
+/// outbound channel drained by a single loop, so any number of senders never interleave bytes.
+/// </summary>
+public sealed class FrameConnection : IAsyncDisposable
+{
+    private readonly Stream _stream;
+    private readonly PipeReader _reader;
+    private readonly Channel<byte[]> _outbound = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(64) { SingleReader = true });
+    private readonly Task _writeLoop;
+    private int _disposed;
+
+    public FrameConnection(Stream stream, int maxFrameLength = FrameCodec.DefaultMaxFrameLength)
+    {
+        _stream = stream;
+        MaxFrameLength = maxFrameLength;
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        _writeLoop = WriteLoopAsync();
+    }
+
+    public int MaxFrameLength { get; }
+
+    /// <summary>A connection that owns <paramref name="socket"/>: disposing it closes the socket, so the peer sees the end.</summary>
+    public static FrameConnection Over(System.Net.Sockets.Socket socket, int maxFrameLength = FrameCodec.DefaultMaxFrameLength)
+    {
+        socket.NoDelay = true;
+        return new FrameConnection(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true), maxFrameLength);
+    }
+
+    /// <summary>
+    /// The next frame. Throws <see cref="ConnectionClosedException"/> at the end of the stream and
+    /// <see cref="FrameTooLargeException"/> / <see cref="FrameChecksumException"/> for a bad frame.
+    /// </summary>
+    public async ValueTask<Frame> ReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await _reader.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            try
+            {
+                if (FrameCodec.TryRead(ref buffer, MaxFrameLength, out var frame))
+                {
+                    consumed = buffer.Start;
+                    return frame;
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    throw new ConnectionClosedException(buffer.IsEmpty ? "while waiting for a frame" : $"in the middle of a frame ({buffer.Length} bytes of it received)");
+                }
+            }
+            finally
+            {
+                _reader.AdvanceTo(consumed, buffer.End);
+            }
+        }
+    }
+
+    /// <summary>Reads the next frame and decodes it as <typeparamref name="T"/>.</summary>
+    public async ValueTask<T> ReadAsync<T>(CancellationToken cancellationToken)
+        where T : struct, IProtocolMessage<T> =>
+        ProtocolMessage.Decode<T>(await ReadAsync(cancellationToken));
+
+    public ValueTask SendAsync<T>(T message, CancellationToken cancellationToken)
+        where T : struct, IProtocolMessage<T>
+    {
+        var frame = new ArrayBufferWriter<byte>();
+        FrameCodec.Write(frame, T.Type, ProtocolMessage.Encode(message));
+        return _outbound.Writer.WriteAsync(frame.WrittenSpan.ToArray(), cancellationToken);
+    }
+
+    /// <summary>Sends an Error frame stating <paramref name="reason"/>, then closes the connection once it is written.</summary>
+    public async ValueTask FailAsync(ErrorCode code, string reason)
+    {
+        try
+        {
+            await SendAsync(new ErrorMessage(code, reason), CancellationToken.None);
+        }
+        catch (ChannelClosedException)
+        {
+        }
+
+        await DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _outbound.Writer.TryComplete();
+        try
+        {
+            // Let queued frames (an Error above all) reach the peer, but never wait on a stuck peer for long.
+            await _writeLoop.WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception e) when (e is TimeoutException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+
+        _reader.CancelPendingRead();
+        await _reader.CompleteAsync();
+        await _stream.DisposeAsync();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        await foreach (var frame in _outbound.Reader.ReadAllAsync())
+        {
+            await _stream.WriteAsync(frame);
+            await _stream.FlushAsync();
+        }
+    }
+}

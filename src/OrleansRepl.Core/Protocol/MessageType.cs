@@ -1,0 +1,28 @@
+namespace OrleansRepl.Core.Protocol;
+
+/// <summary>The type byte of a frame. The values are the wire format.</summary>
+public enum MessageType : byte
+{
+    // Connection
+    Challenge = 0x01,
+    Hello = 0x02,
+    Welcome = 0x03,
+    Error = 0x04,
+
+    // Streaming
+    SyncRequest = 0x10,
+    ShardInfo = 0x11,
+    Batch = 0x12,
+    Ack = 0x13,
+    Heartbeat = 0x14,
+    CaughtUp = 0x15,
+
+    // Syncup
+    EntryRequest = 0x20,
+    Entry = 0x21,
+    EntryNotFound = 0x22,
+    AlternateMatchpoint = 0x23,
+    StartStream = 0x24,
+    RestoreRequest = 0x25,
+    RestoreResponse = 0x26,
+}
