@@ -30,6 +30,9 @@ public interface IReplicaStore
     /// <summary>Applies a leader's records verbatim; idempotent by LSN; a gap fails and applies nothing.</summary>
     ValueTask ApplyReplicatedAsync(int shard, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken = default);
 
+    /// <summary>The lowest LSN <see cref="RollbackToAsync"/> accepts for <paramref name="shard"/>.</summary>
+    long RollbackFloor(int shard);
+
     /// <summary>Removes the records after <paramref name="lsn"/>; refuses to cut into a sealed segment.</summary>
     ValueTask<long> RollbackToAsync(int shard, long lsn, CancellationToken cancellationToken = default);
 

@@ -43,6 +43,9 @@ public sealed partial class LogStore
         }
     }
 
+    /// <inheritdoc cref="Shard.RollbackFloor"/>
+    public long RollbackFloor(int shard) => ShardAt(shard).RollbackFloor;
+
     /// <inheritdoc cref="Shard.RollbackToAsync"/>
     public ValueTask<long> RollbackToAsync(int shard, long lsn, CancellationToken cancellationToken = default) =>
         ShardAt(shard).RollbackToAsync(lsn, cancellationToken);

@@ -24,6 +24,14 @@ public static class RecordCodec
 
     private const byte SyncPointFlag = 1;
 
+    /// <summary>The record's fingerprint: the CRC-32C of its body, as <see cref="Encode"/> would write it.</summary>
+    public static uint Fingerprint(in LogRecord record)
+    {
+        var length = EncodedLength(record);
+        var buffer = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        return Encode(record, buffer);
+    }
+
     public static int EncodedLength(in LogRecord record) =>
         LengthPrefixSize + FixedBodySize + record.Key.Length + record.Value.Length + ChecksumSize;
 

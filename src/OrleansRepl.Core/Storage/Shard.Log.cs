@@ -5,6 +5,9 @@ namespace OrleansRepl.Core.Storage;
 /// <summary>Reading the log by LSN, for feeders: committed records only, without taking the write locks.</summary>
 internal sealed partial class Shard
 {
+    /// <summary>The lowest LSN a rollback may go back to: the end of the last sealed segment.</summary>
+    public long RollbackFloor => Volatile.Read(ref _tail).ActiveFirstLsn - 1;
+
     /// <summary>The LSN after the last committed record.</summary>
     public long CommittedNextLsn => Volatile.Read(ref _tail).NextLsn;
 
