@@ -1,0 +1,22 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansRepl.Core.Replication.Streaming.Feeder;
+
+public sealed partial class Feeder
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "feeder listening on {EndPoint}")]
+    private static partial void LogListening(ILogger logger, IPEndPoint endPoint);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "streaming shard {Shard} to {Peer} from LSN {From}")]
+    private static partial void LogStreaming(ILogger logger, string peer, int shard, long from);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "refused stream of shard {Shard} to {Peer}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string peer, int shard, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Peer} needs a restore of shard {Shard}; no stream")]
+    private static partial void LogRestoreRequested(ILogger logger, string peer, int shard);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "stream from {Remote} ended: {Reason}")]
+    private static partial void LogSessionEnded(ILogger logger, EndPoint? remote, string reason);
+}

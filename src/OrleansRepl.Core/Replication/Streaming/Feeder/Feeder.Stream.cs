@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Protocol.Messages;
+
+namespace OrleansRepl.Core.Replication.Streaming.Feeder;
+
+/// <summary>Streaming one shard to one follower: batches under the in-flight window, acks, heartbeats, CaughtUp.</summary>
+public sealed partial class Feeder
+{
+    private async Task StreamAsync(FrameConnection connection, int shard, long from, CancellationToken cancellationToken)
+    {
+        using var window = new SemaphoreSlim(_options.MaxInFlightBatches, _options.MaxInFlightBatches);
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lastHeard = Stopwatch.GetTimestamp();
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var frame = await connection.ReadAsync(stream.Token);
+                    Volatile.Write(ref lastHeard, Stopwatch.GetTimestamp());
+                    switch (frame.Type)
+                    {
+                        case MessageType.Ack:
+                            ProtocolMessage.Decode<Ack>(frame);
+                            window.Release();
+                            break;
+                        case MessageType.Heartbeat:
+                            ProtocolMessage.Decode<Heartbeat>(frame);
+                            break;
+                        default:
+                            throw new UnexpectedMessageException(frame.Type, "Ack or Heartbeat");
+                    }
+                }
+            }
+            finally
+            {
+                await stream.CancelAsync();
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            var next = from;
+            var caughtUpSent = false;
+            while (!stream.IsCancellationRequested)
+            {
+                var records = await _store.ReadLogAsync(shard, next, _options.MaxBatchRecords, _options.MaxBatchBytes, stream.Token);
+                if (records.Count > 0)
+                {
+                    await window.WaitAsync(stream.Token);
+                    await connection.SendAsync(new Batch(records), stream.Token);
+                    next = records[^1].Lsn + 1;
+                    continue;
+                }
+
+                if (!caughtUpSent)
+                {
+                    await connection.SendAsync(new CaughtUp(next - 1), stream.Token);
+                    caughtUpSent = true;
+                }
+
+                // Idle at the tail: wake for the next record, or send a heartbeat.
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stream.Token);
+                idle.CancelAfter(_options.HeartbeatInterval);
+                try
+                {
+                    await _store.WaitForLsnAsync(shard, next, idle.Token);
+                }
+                catch (OperationCanceledException) when (!stream.IsCancellationRequested)
+                {
+                    await connection.SendAsync(new Heartbeat(_store.NextLsn(shard)), stream.Token);
+                    if (Stopwatch.GetElapsedTime(Volatile.Read(ref lastHeard)) > _options.DeadAfter)
+                    {
+                        await connection.FailAsync(ErrorCode.Protocol, $"follower silent for more than {_options.DeadAfter.TotalSeconds:F1} s");
+                        return;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await stream.CancelAsync();
+            try
+            {
+                await reader;
+            }
+            catch (Exception e) when (e is ProtocolException or IOException or OperationCanceledException)
+            {
+                // The reader ends when the stream does; a protocol fault from it has already ended the stream.
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Protocol.Messages;
+using OrleansRepl.Core.Replication.Syncup;
+using OrleansRepl.Core.Storage;
+
+namespace OrleansRepl.Core.Replication.Streaming.Feeder;
+
+/// <summary>
+/// The leader side of log streaming: serves every shard of a store to followers on one TCP endpoint. Each
+/// connection is one shard's stream: handshake, <see cref="SyncRequest"/> / <see cref="ShardInfo"/>, syncup,
+/// then batches with at most <see cref="StreamingOptions.MaxInFlightBatches"/> unacknowledged.
+/// </summary>
+public sealed partial class Feeder : IAsyncDisposable
+{
+    private readonly IReplicaStore _store;
+    private readonly NodeCredentials _credentials;
+    private readonly StreamingOptions _options;
+    private readonly Func<long> _epoch;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _sessions = [];
+    private readonly Lock _sessionsGate = new();
+    private TcpListener? _listener;
+    private Task _acceptLoop = Task.CompletedTask;
+    private CancellationTokenSource _connections = new();
+
+    public Feeder(IReplicaStore store, NodeCredentials credentials, StreamingOptions options, Func<long> epoch, ILogger<Feeder> logger)
+    {
+        if (options.Validate() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException($"invalid streaming options: {string.Join("; ", problems)}", nameof(options));
+        }
+
+        _store = store;
+        _credentials = credentials;
+        _options = options;
+        _epoch = epoch;
+        _logger = logger;
+    }
+
+    /// <summary>Where the feeder listens, once started (port 0 in the request becomes the real port here).</summary>
+    public IPEndPoint EndPoint => (IPEndPoint)(_listener?.LocalEndpoint ?? throw new InvalidOperationException("the feeder is not started"));
+
+    public void Start(IPEndPoint listen)
+    {
+        _listener = new TcpListener(listen);
+        _listener.Start();
+        _acceptLoop = AcceptLoopAsync(_stopping.Token);
+        LogListening(_logger, EndPoint);
+    }
+
+    /// <summary>Closes every open stream (followers reconnect); the feeder keeps listening. For operators and fault tests.</summary>
+    public void DropConnections() => Interlocked.Exchange(ref _connections, new CancellationTokenSource()).Cancel();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _listener?.Stop();
+        DropConnections();
+        await _acceptLoop;
+        Task[] sessions;
+        lock (_sessionsGate)
+        {
+            sessions = [.. _sessions];
+        }
+
+        await Task.WhenAll(sessions);
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener!.AcceptSocketAsync(stopping);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var session = ServeAsync(socket, CancellationTokenSource.CreateLinkedTokenSource(stopping, Volatile.Read(ref _connections).Token));
+            lock (_sessionsGate)
+            {
+                _sessions.RemoveAll(t => t.IsCompleted);
+                _sessions.Add(session);
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, CancellationTokenSource session)
+    {
+        using var _ = session;
+        await using var connection = FrameConnection.Over(socket, _options.MaxFrameLength);
+        var remote = socket.RemoteEndPoint;
+        try
+        {
+            var peer = await Handshake.AcceptAsync(connection, _credentials, session.Token);
+            var request = await connection.ReadAsync<SyncRequest>(session.Token);
+            if (await RefusalAsync(connection, request) is { } refusal)
+            {
+                LogRefused(_logger, peer, request.Shard, refusal);
+                return;
+            }
+
+            await connection.SendAsync(new ShardInfo(_store.ShardCount, _epoch(), 1, _store.NextLsn(request.Shard)), session.Token);
+            var start = await SyncupFeeder.RunAsync(connection, new SyncupLog(_store, request.Shard), session.Token);
+            if (start is not { } from)
+            {
+                LogRestoreRequested(_logger, peer, request.Shard);
+                return;
+            }
+
+            LogStreaming(_logger, peer, request.Shard, from);
+            await StreamAsync(connection, request.Shard, from, session.Token);
+        }
+        catch (Exception e) when (e is ProtocolException or IOException or SocketException or OperationCanceledException or StorageException)
+        {
+            LogSessionEnded(_logger, remote, e.Message);
+        }
+    }
+
+    /// <summary>Why a stream request is refused, after telling the follower so; null when it is acceptable.</summary>
+    private async ValueTask<string?> RefusalAsync(FrameConnection connection, SyncRequest request)
+    {
+        var (code, reason) = request switch
+        {
+            _ when request.ProtocolVersion != Handshake.ProtocolVersion =>
+                (ErrorCode.Version, $"stream protocol version {request.ProtocolVersion} is not supported; this leader speaks {Handshake.ProtocolVersion}"),
+            _ when request.ShardCount != _store.ShardCount =>
+                (ErrorCode.Shard, $"the follower's store has {request.ShardCount} shards; the leader's has {_store.ShardCount}"),
+            _ when request.Shard < 0 || request.Shard >= _store.ShardCount =>
+                (ErrorCode.Shard, $"shard {request.Shard} does not exist; the leader has shards 0..{_store.ShardCount - 1}"),
+            _ when request.Epoch > _epoch() =>
+                (ErrorCode.Epoch, $"the follower has seen leader epoch {request.Epoch}; this leader is at epoch {_epoch()} and is stale"),
+            _ => (default(ErrorCode), null),
+        };
+        if (reason is not null)
+        {
+            await connection.FailAsync(code, reason);
+        }
+
+        return reason;
+    }
+}

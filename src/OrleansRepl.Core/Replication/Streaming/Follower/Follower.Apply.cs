@@ -1,0 +1,89 @@
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Protocol.Messages;
+using OrleansRepl.Core.Storage;
+
+namespace OrleansRepl.Core.Replication.Streaming.Follower;
+
+/// <summary>The stream itself: apply each batch, ack it, keep the cursor; a silent leader ends the session.</summary>
+public sealed partial class Follower
+{
+    private async Task ApplyStreamAsync(FrameConnection connection, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Frame frame;
+            using (var alive = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                alive.CancelAfter(_options.DeadAfter);
+                try
+                {
+                    frame = await connection.ReadAsync(alive.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new ConnectionClosedException($"after the leader was silent for {_options.DeadAfter.TotalSeconds:F1} s");
+                }
+            }
+
+            switch (frame.Type)
+            {
+                case MessageType.Batch:
+                    var records = ProtocolMessage.Decode<Batch>(frame).Records;
+                    if (records.Count == 0)
+                    {
+                        break;
+                    }
+
+                    await _store.ApplyReplicatedAsync(Shard, records, cancellationToken);
+                    var maxVersion = records.Max(r => r.Version);
+                    await connection.SendAsync(new Ack(records.Count, records[^1].Lsn, maxVersion), cancellationToken);
+                    await AdvanceCursorAsync(records.Count, records[^1].Lsn, maxVersion, cancellationToken);
+                    break;
+
+                case MessageType.Heartbeat:
+                    ProtocolMessage.Decode<Heartbeat>(frame);
+                    break;
+
+                case MessageType.CaughtUp:
+                    ProtocolMessage.Decode<CaughtUp>(frame);
+                    State = FollowerState.Streaming;
+                    _caughtUp.TrySetResult();
+                    break;
+
+                case MessageType.Error:
+                    var error = ProtocolMessage.Decode<ErrorMessage>(frame);
+                    throw new RemoteErrorException(error.Code, error.Reason);
+
+                default:
+                    throw new UnexpectedMessageException(frame.Type, "Batch, Heartbeat or CaughtUp");
+            }
+        }
+    }
+
+    private async ValueTask AdvanceCursorAsync(long applied, long lastLsn, RecordVersion maxVersion, CancellationToken cancellationToken)
+    {
+        var previous = _cursor;
+        Volatile.Write(ref _cursor, new FollowerCursor(lastLsn, previous.AppliedTotal + applied, maxVersion > previous.MaxVersionSeen ? maxVersion : previous.MaxVersionSeen, DateTimeOffset.UtcNow));
+        _sinceSave += applied;
+        if (_sinceSave >= _options.CursorSaveEvery)
+        {
+            _sinceSave = 0;
+            await _cursors.SaveAsync(Shard, _cursor, cancellationToken);
+        }
+    }
+
+    private async Task SendHeartbeatsAsync(FrameConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await connection.SendAsync(new Heartbeat(_store.NextLsn(Shard)), cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Threading.Channels.ChannelClosedException)
+        {
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Protocol.Messages;
+using OrleansRepl.Core.Replication.Syncup;
+using OrleansRepl.Core.Storage;
+
+namespace OrleansRepl.Core.Replication.Streaming.Follower;
+
+/// <summary>
+/// The replica side of one shard's stream: connect, authenticate, sync up, roll back to the matchpoint,
+/// then apply batches and ack them, reconnecting with capped, jittered exponential backoff. Apply is
+/// idempotent by LSN, so a reconnect resumes from the store's own next LSN and loses or repeats nothing.
+/// </summary>
+public sealed partial class Follower
+{
+    private readonly IReplicaStore _store;
+    private readonly EndPoint _leader;
+    private readonly NodeCredentials _credentials;
+    private readonly StreamingOptions _options;
+    private readonly ICursorStore _cursors;
+    private readonly Func<long> _epoch;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private FollowerCursor _cursor = new(0, 0, default, default);
+    private long _sinceSave;
+
+    public Follower(IReplicaStore store, int shard, EndPoint leader, NodeCredentials credentials, StreamingOptions options, ICursorStore cursors, Func<long> epoch, ILogger<Follower> logger)
+    {
+        if (options.Validate() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException($"invalid streaming options: {string.Join("; ", problems)}", nameof(options));
+        }
+
+        _store = store;
+        Shard = shard;
+        _leader = leader;
+        _credentials = credentials;
+        _options = options;
+        _cursors = cursors;
+        _epoch = epoch;
+        _logger = logger;
+    }
+
+    public int Shard { get; }
+
+    public FollowerState State { get; private set; } = FollowerState.Connecting;
+
+    public string? LastError { get; private set; }
+
+    public long AppliedTotal => Volatile.Read(ref _cursor).AppliedTotal;
+
+    public int Reconnects { get; private set; }
+
+    /// <summary>Completes the first time the leader reports this follower caught up.</summary>
+    public Task CaughtUp => _caughtUp.Task;
+
+    /// <summary>Follows until <paramref name="cancellationToken"/> fires, a restore is needed, or a rejection cannot be retried.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _cursor = await _cursors.LoadAsync(Shard, cancellationToken) ?? _cursor;
+        var attempt = 0;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await SessionAsync(cancellationToken);
+                    if (State == FollowerState.NeedsRestore)
+                    {
+                        return;
+                    }
+                }
+                catch (Exception e) when (IsPermanent(e))
+                {
+                    State = FollowerState.Failed;
+                    LastError = e.Message;
+                    LogFailed(_logger, Shard, e.Message);
+                    return;
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is ProtocolException or IOException or SocketException or OperationCanceledException or StorageException)
+                {
+                    LastError = e.Message;
+                    Reconnects++;
+                    LogReconnecting(_logger, Shard, e.Message);
+                }
+
+                attempt = State is FollowerState.Streaming or FollowerState.CatchingUp ? 0 : attempt + 1;
+                await Task.Delay(Backoff(attempt), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await _cursors.SaveAsync(Shard, _cursor, CancellationToken.None);
+            if (State is not (FollowerState.NeedsRestore or FollowerState.Failed))
+            {
+                State = FollowerState.Stopped;
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var exponential = _options.ReconnectBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16));
+        var capped = Math.Min(exponential, _options.ReconnectCap.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.8 + (0.4 * Random.Shared.NextDouble())));
+    }
+
+    private static bool IsPermanent(Exception e) =>
+        e is HandshakeRejectedException
+        || e is RemoteErrorException { Code: ErrorCode.Authentication or ErrorCode.Cluster or ErrorCode.Version or ErrorCode.Shard or ErrorCode.Epoch };
+
+    private async Task SessionAsync(CancellationToken cancellationToken)
+    {
+        State = FollowerState.Connecting;
+        var socket = new Socket(_leader.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connecting.CancelAfter(_options.DeadAfter);
+            try
+            {
+                await socket.ConnectAsync(_leader, connecting.Token);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        await using var connection = FrameConnection.Over(socket, _options.MaxFrameLength);
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await Handshake.ConnectAsync(connection, _credentials, session.Token);
+        var flags = _store.NextLsn(Shard) == 1 ? SyncFlags.EmptyState : SyncFlags.None;
+        await connection.SendAsync(new SyncRequest(Shard, Handshake.ProtocolVersion, flags, _epoch(), _store.ShardCount), session.Token);
+        var info = await connection.ReadAsync<ShardInfo>(session.Token);
+
+        State = FollowerState.Syncing;
+        var outcome = await SyncupReplica.RunAsync(connection, new SyncupLog(_store, Shard), _options.RollbackLimit, session.Token);
+        if (outcome is SyncupOutcome.NeedsRestore restore)
+        {
+            State = FollowerState.NeedsRestore;
+            LastError = restore.Reason;
+            LogNeedsRestore(_logger, Shard, restore.Reason);
+            return;
+        }
+
+        var matchpoint = (SyncupOutcome.Matchpoint)outcome;
+        if (matchpoint.RollbackRecords > 0)
+        {
+            await _store.RollbackToAsync(Shard, matchpoint.Lsn, session.Token);
+        }
+
+        State = FollowerState.CatchingUp;
+        LogStreaming(_logger, Shard, matchpoint.Lsn + 1, info.NextLsn);
+        var heartbeats = SendHeartbeatsAsync(connection, session.Token);
+        try
+        {
+            await ApplyStreamAsync(connection, session.Token);
+        }
+        finally
+        {
+            await session.CancelAsync();
+            await heartbeats;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Replication.Streaming;
+using OrleansRepl.Core.Replication.Streaming.Feeder;
+using OrleansRepl.Core.Replication.Streaming.Follower;
+using OrleansRepl.Core.Storage;
+using OrleansRepl.TestKit;
+using static OrleansRepl.TestKit.Utf8;
+
+namespace OrleansRepl.Core.Tests.Replication.Streaming;
+
+/// <summary>Feeder and followers over real loopback sockets, on real stores.</summary>
+public sealed class StreamingTests : IDisposable
+{
+    private const int Shards = 4;
+    private static readonly ClusterSecret Secret = ClusterSecret.FromBytes(Bytes("streaming tests shared secret 0123456789"));
+    private static readonly StreamingOptions Fast = new()
+    {
+        HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+        ReconnectBase = TimeSpan.FromMilliseconds(50),
+        ReconnectCap = TimeSpan.FromMilliseconds(500),
+        MaxBatchRecords = 500,
+        CursorSaveEvery = 1000,
+    };
+
+    private readonly TempDirectory _directory = new();
+
+    [Fact]
+    public async Task FreshFollowers_CatchUpEveryShard_AndTheRootsAreEqual()
+    {
+        await using var leader = Store("leader", 1);
+        await WriteAsync(leader, "k", 0, 20_000);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+
+        var (followers, run, stop) = StartFollowers(follower, feeder.EndPoint);
+        await Task.WhenAll(followers.Select(f => f.CaughtUp)).WaitAsync(TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+        Assert.Equal(20_000 + leader.ListSegments().Count, followers.Sum(f => f.AppliedTotal)); // every record once, seals included
+        Assert.All(followers, f => Assert.Equal(FollowerState.Stopped, f.State));
+        Assert.NotNull(await new FileCursorStore(Path.Combine(_directory.Path, "cursors")).LoadAsync(0, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task LiveWrites_ReachTheFollower_AndTheRootsConverge()
+    {
+        await using var leader = Store("leader", 1);
+        await WriteAsync(leader, "k", 0, 1000);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+        var (followers, run, stop) = StartFollowers(follower, feeder.EndPoint);
+        await Task.WhenAll(followers.Select(f => f.CaughtUp)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        await WriteAsync(leader, "live", 0, 3000);
+        await ConvergedAsync(leader, follower);
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+        Assert.Equal("live value 2999", Text(follower.Get(Bytes("live-2999"))));
+    }
+
+    [Fact]
+    public async Task DroppedConnections_Resume_WithNothingLostOrRepeated()
+    {
+        await using var leader = Store("leader", 1);
+        await WriteAsync(leader, "k", 0, 30_000);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+        var (followers, run, stop) = StartFollowers(follower, feeder.EndPoint);
+
+        for (var cut = 0; cut < 5; cut++)
+        {
+            await Task.Delay(30);
+            feeder.DropConnections();
+        }
+
+        await ConvergedAsync(leader, follower);
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+        Assert.True(followers.Sum(f => f.Reconnects) > 0, "no follower ever reconnected; the cuts were not exercised");
+    }
+
+    [Fact]
+    public async Task AWrongSecret_StopsTheFollower_WithTheReason()
+    {
+        await using var leader = Store("leader", 1);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+        var intruder = new Follower(follower, 0, feeder.EndPoint, new NodeCredentials("c", "intruder", ClusterSecret.FromBytes(Bytes("not the secret at all 0123456789 abc"))),
+            Fast, new FileCursorStore(Path.Combine(_directory.Path, "cursors")), () => 0, NullLogger<Follower>.Instance);
+
+        await intruder.RunAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        Assert.Equal(FollowerState.Failed, intruder.State);
+        Assert.Contains("authentication failed for node intruder", intruder.LastError);
+    }
+
+    [Fact]
+    public async Task AStaleLeader_IsRefused_NamingBothEpochs()
+    {
+        await using var leader = Store("leader", 1);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader, epoch: 3);
+        var newer = new Follower(follower, 0, feeder.EndPoint, new NodeCredentials("c", "follower", Secret),
+            Fast, new FileCursorStore(Path.Combine(_directory.Path, "cursors")), () => 5, NullLogger<Follower>.Instance);
+
+        await newer.RunAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        Assert.Equal(FollowerState.Failed, newer.State);
+        Assert.Contains("seen leader epoch 5; this leader is at epoch 3", newer.LastError);
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    private LogStore Store(string name, ulong origin) =>
+        LogStore.Open(Path.Combine(_directory.Path, name), new StoreOptions { ShardCount = Shards, Fsync = FsyncMode.Never, SegmentRollBytes = 256 << 10, NodeOrigin = origin });
+
+    private static Feeder StartFeeder(LogStore store, long epoch = 1)
+    {
+        var feeder = new Feeder(store, new NodeCredentials("c", "leader", Secret), Fast, () => epoch, NullLogger<Feeder>.Instance);
+        feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
+        return feeder;
+    }
+
+    private (List<Follower> Followers, Task Run, CancellationTokenSource Stop) StartFollowers(LogStore store, IPEndPoint leader)
+    {
+        var cursors = new FileCursorStore(Path.Combine(_directory.Path, "cursors"));
+        var followers = Enumerable.Range(0, Shards).Select(shard =>
+            new Follower(store, shard, leader, new NodeCredentials("c", "follower", Secret), Fast, cursors, () => 1, NullLogger<Follower>.Instance)).ToList();
+        var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        return (followers, Task.WhenAll(followers.Select(f => f.RunAsync(stop.Token))), stop);
+    }
+
+    private static async Task WriteAsync(LogStore store, string prefix, int from, int count)
+    {
+        var batch = new List<WriteOperation>();
+        for (var i = from; i < from + count; i++)
+        {
+            batch.Add(WriteOperation.Put(Bytes($"{prefix}-{i}"), Bytes($"{prefix} value {i}")));
+            if (batch.Count == 500)
+            {
+                await store.WriteAsync(batch);
+                batch.Clear();
+            }
+        }
+
+        await store.WriteAsync(batch);
+    }
+
+    /// <summary>Polls (bounded) until every shard of the follower has the leader's next LSN.</summary>
+    private static async Task ConvergedAsync(LogStore leader, LogStore follower)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Enumerable.Range(0, Shards).Any(s => follower.NextLsn(s) != leader.NextLsn(s)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"follower did not converge: {string.Join(", ", Enumerable.Range(0, Shards).Select(s => $"{follower.NextLsn(s)}/{leader.NextLsn(s)}"))}");
+            await Task.Delay(20);
+        }
+    }
+}
