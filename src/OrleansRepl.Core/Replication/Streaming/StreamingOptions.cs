@@ -30,6 +30,15 @@ public sealed record StreamingOptions
 
     public TimeSpan DeadAfter => HeartbeatInterval * MissedHeartbeatsAllowed;
 
+    /// <summary>Throws one exception naming every problem, for constructors that must not start with bad settings.</summary>
+    public void ThrowIfInvalid()
+    {
+        if (Validate() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException($"invalid streaming options: {string.Join("; ", problems)}");
+        }
+    }
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();

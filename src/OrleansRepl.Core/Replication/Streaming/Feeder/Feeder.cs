@@ -29,11 +29,7 @@ public sealed partial class Feeder : IAsyncDisposable
 
     public Feeder(IReplicaStore store, NodeCredentials credentials, StreamingOptions options, Func<long> epoch, ILogger<Feeder> logger)
     {
-        if (options.Validate() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException($"invalid streaming options: {string.Join("; ", problems)}", nameof(options));
-        }
-
+        options.ThrowIfInvalid();
         _store = store;
         _credentials = credentials;
         _options = options;

@@ -28,11 +28,7 @@ public sealed partial class Follower
 
     public Follower(IReplicaStore store, int shard, EndPoint leader, NodeCredentials credentials, StreamingOptions options, ICursorStore cursors, Func<long> epoch, ILogger<Follower> logger)
     {
-        if (options.Validate() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException($"invalid streaming options: {string.Join("; ", problems)}", nameof(options));
-        }
-
+        options.ThrowIfInvalid();
         _store = store;
         Shard = shard;
         _leader = leader;
