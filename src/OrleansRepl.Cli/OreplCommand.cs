@@ -13,6 +13,8 @@ internal static class OreplCommand
         root.Subcommands.Add(HashCommand.Create(openStandardInput));
         root.Subcommands.Add(Crc32CCommand.Create(openStandardInput));
         root.Subcommands.Add(Storage.StoreCommand.Create());
+        root.Subcommands.Add(Replication.FeedCommand.Create());
+        root.Subcommands.Add(Replication.FollowCommand.Create());
         return root;
     }
 

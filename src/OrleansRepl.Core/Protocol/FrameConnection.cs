@@ -44,23 +44,30 @@ public sealed class FrameConnection : IAsyncDisposable
         {
             var result = await _reader.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
-            var consumed = buffer.Start;
+            bool parsed;
+            Frame frame;
             try
             {
-                if (FrameCodec.TryRead(ref buffer, MaxFrameLength, out var frame))
-                {
-                    consumed = buffer.Start;
-                    return frame;
-                }
-
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    throw new ConnectionClosedException(buffer.IsEmpty ? "while waiting for a frame" : $"in the middle of a frame ({buffer.Length} bytes of it received)");
-                }
+                parsed = FrameCodec.TryRead(ref buffer, MaxFrameLength, out frame);
             }
-            finally
+            catch
             {
-                _reader.AdvanceTo(consumed, buffer.End);
+                _reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                throw;
+            }
+
+            if (parsed)
+            {
+                // Examined only up to this frame: whole frames behind it must be returned at once by the
+                // next read, not after more bytes arrive from the network.
+                _reader.AdvanceTo(buffer.Start);
+                return frame;
+            }
+
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                throw new ConnectionClosedException(buffer.IsEmpty ? "while waiting for a frame" : $"in the middle of a frame ({buffer.Length} bytes of it received)");
             }
         }
     }

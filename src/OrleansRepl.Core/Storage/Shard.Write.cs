@@ -113,21 +113,38 @@ internal sealed partial class Shard
         }
     }
 
-    /// <summary>Fsyncs the active segment if anything was written since the last fsync (for <see cref="FsyncMode.Interval"/>).</summary>
+    /// <summary>
+    /// Fsyncs the active segment if anything was written since the last fsync (for <see cref="FsyncMode.Interval"/>).
+    /// The fsync runs outside the flush gate: holding it would stall every commit of the shard behind the
+    /// disk. A seal that retires the handle meanwhile is harmless: the handle stays valid for the call, and
+    /// the seal fsyncs the segment itself.
+    /// </summary>
     public async ValueTask SyncIfDirtyAsync(CancellationToken cancellationToken)
     {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         await _flushGate.WaitAsync(cancellationToken);
         try
         {
-            if (_unsynced)
+            if (!_unsynced)
             {
-                RandomAccess.FlushToDisk(_activeHandle);
-                _unsynced = false;
+                return;
             }
+
+            handle = _activeHandle;
+            _unsynced = false;
         }
         finally
         {
             _flushGate.Release();
+        }
+
+        try
+        {
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Sealed and closed meanwhile; sealing fsynced it.
         }
     }
 

@@ -37,7 +37,7 @@ public sealed partial class Follower
                     await _store.ApplyReplicatedAsync(Shard, records, cancellationToken);
                     var maxVersion = records.Max(r => r.Version);
                     await connection.SendAsync(new Ack(records.Count, records[^1].Lsn, maxVersion), cancellationToken);
-                    await AdvanceCursorAsync(records.Count, records[^1].Lsn, maxVersion, cancellationToken);
+                    AdvanceCursor(records.Count, records[^1].Lsn, maxVersion);
                     break;
 
                 case MessageType.Heartbeat:
@@ -60,16 +60,26 @@ public sealed partial class Follower
         }
     }
 
-    private async ValueTask AdvanceCursorAsync(long applied, long lastLsn, RecordVersion maxVersion, CancellationToken cancellationToken)
+    private void AdvanceCursor(long applied, long lastLsn, RecordVersion maxVersion)
     {
         var previous = _cursor;
         Volatile.Write(ref _cursor, new FollowerCursor(lastLsn, previous.AppliedTotal + applied, maxVersion > previous.MaxVersionSeen ? maxVersion : previous.MaxVersionSeen, DateTimeOffset.UtcNow));
         _sinceSave += applied;
-        if (_sinceSave >= _options.CursorSaveEvery)
+        if (_sinceSave < _options.CursorSaveEvery || !_saving.IsCompleted)
         {
-            _sinceSave = 0;
-            await _cursors.SaveAsync(Shard, _cursor, cancellationToken);
+            return;
         }
+
+        // Saving fsyncs twice; it runs beside the stream, never in front of the next ack, and saves never
+        // overlap. A cursor that lags the store loses nothing: apply is idempotent by LSN.
+        if (_saving.Exception is { } failed)
+        {
+            LastError = $"saving the cursor failed: {failed.GetBaseException().Message}";
+        }
+
+        _sinceSave = 0;
+        var snapshot = _cursor;
+        _saving = Task.Run(() => _cursors.SaveAsync(Shard, snapshot, CancellationToken.None).AsTask(), CancellationToken.None);
     }
 
     private async Task SendHeartbeatsAsync(FrameConnection connection, CancellationToken cancellationToken)

@@ -25,6 +25,7 @@ public sealed partial class Follower
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FollowerCursor _cursor = new(0, 0, default, default);
     private long _sinceSave;
+    private Task _saving = Task.CompletedTask;
 
     public Follower(IReplicaStore store, int shard, EndPoint leader, NodeCredentials credentials, StreamingOptions options, ICursorStore cursors, Func<long> epoch, ILogger<Follower> logger)
     {
@@ -92,6 +93,7 @@ public sealed partial class Follower
         }
         finally
         {
+            await _saving.ContinueWith(static _ => { }, TaskScheduler.Default); // a failed save is reported by the final one
             await _cursors.SaveAsync(Shard, _cursor, CancellationToken.None);
             if (State is not (FollowerState.NeedsRestore or FollowerState.Failed))
             {
