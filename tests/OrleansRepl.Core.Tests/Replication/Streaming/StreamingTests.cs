@@ -86,6 +86,45 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
+    public async Task ACorruptedByteOnTheWire_IsRejectedByTheFrameChecksum_NothingFromItApplied_AndTheFollowerRecovers()
+    {
+        await using var leader = Store("leader", 1);
+        await WriteAsync(leader, "k", 0, 20_000);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+        await using var proxy = new FaultProxy(feeder.EndPoint) { CorruptAtByte = 300_000 }; // inside the batches
+        proxy.Start();
+
+        var (followers, run, stop) = StartFollowers(follower, proxy.EndPoint);
+        await ConvergedAsync(leader, follower);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(1, proxy.Corrupted);
+        Assert.Contains(followers, f => f.Reconnects > 0 && f.LastError!.Contains("fails its checksum"));
+        Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+    }
+
+    [Fact]
+    public async Task ConnectionsCutAtRandomPoints_Resume_AndTheRootsEndEqual()
+    {
+        await using var leader = Store("leader", 1);
+        await WriteAsync(leader, "k", 0, 30_000);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+        await using var proxy = new FaultProxy(feeder.EndPoint) { CutsRemaining = 8, MaxBytesBeforeCut = 300_000 };
+        proxy.Start();
+
+        var (followers, run, stop) = StartFollowers(follower, proxy.EndPoint);
+        await ConvergedAsync(leader, follower);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.True(proxy.Cut >= 4, $"only {proxy.Cut} connections were cut");
+        Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+    }
+
+    [Fact]
     public async Task AWrongSecret_StopsTheFollower_WithTheReason()
     {
         await using var leader = Store("leader", 1);
