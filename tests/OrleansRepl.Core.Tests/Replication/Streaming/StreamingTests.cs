@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Core.Protocol;
@@ -122,6 +123,50 @@ public sealed class StreamingTests : IDisposable
 
         Assert.True(proxy.Cut >= 4, $"only {proxy.Cut} connections were cut");
         Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_CountEveryAppliedRecordAndByte_AndLagFallsToZero()
+    {
+        long records = 0;
+        long bytes = 0;
+        var lag = new Dictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == FollowerMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            switch (instrument.Name)
+            {
+                case "orepl.follower.records_applied": Interlocked.Add(ref records, value); break;
+                case "orepl.follower.bytes_applied": Interlocked.Add(ref bytes, value); break;
+                case "orepl.follower.lag_records": lock (lag) { lag[instrument.Name] = Math.Max(lag.GetValueOrDefault(instrument.Name), value); } break;
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => { lock (lag) { lag[instrument.Name] = Math.Max(lag.GetValueOrDefault(instrument.Name), value); } });
+        listener.Start();
+
+        await using var leader = Store("leader", 1);
+        await WriteAsync(leader, "k", 0, 5000);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+        var (followers, run, stop) = StartFollowers(follower, feeder.EndPoint);
+        await Task.WhenAll(followers.Select(f => f.CaughtUp)).WaitAsync(TimeSpan.FromSeconds(30));
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(followers.Sum(f => f.AppliedTotal), Interlocked.Read(ref records));
+        var written = Enumerable.Range(0, 5000).Sum(i => (long)(Bytes($"k-{i}").Length + Bytes($"k value {i}").Length));
+        Assert.Equal(written, Interlocked.Read(ref bytes));
+        Assert.True(lag.ContainsKey("orepl.follower.lag_records") && lag.ContainsKey("orepl.follower.lag_ms"), "the lag gauges reported nothing");
+        Assert.Equal(0, lag["orepl.follower.lag_records"]);
+        Assert.Equal(0, lag["orepl.follower.lag_ms"]);
+        await stop.CancelAsync();
+        await run;
     }
 
     [Fact]

@@ -38,14 +38,17 @@ public sealed partial class Follower
                     var maxVersion = records.Max(r => r.Version);
                     await connection.SendAsync(new Ack(records.Count, records[^1].Lsn, maxVersion), cancellationToken);
                     AdvanceCursor(records.Count, records[^1].Lsn, maxVersion);
+                    FollowerMetrics.RecordsApplied.Add(records.Count, FollowerMetrics.Shard(this));
+                    FollowerMetrics.BytesApplied.Add(records.Sum(r => (long)(r.Key.Length + r.Value.Length)), FollowerMetrics.Shard(this));
                     break;
 
                 case MessageType.Heartbeat:
-                    ProtocolMessage.Decode<Heartbeat>(frame);
+                    Volatile.Write(ref _leaderNextLsn, ProtocolMessage.Decode<Heartbeat>(frame).NextLsn);
                     break;
 
                 case MessageType.CaughtUp:
-                    ProtocolMessage.Decode<CaughtUp>(frame);
+                    var caughtUp = ProtocolMessage.Decode<CaughtUp>(frame);
+                    Volatile.Write(ref _leaderNextLsn, Math.Max(Volatile.Read(ref _leaderNextLsn), caughtUp.Lsn + 1));
                     State = FollowerState.Streaming;
                     _caughtUp.TrySetResult();
                     break;

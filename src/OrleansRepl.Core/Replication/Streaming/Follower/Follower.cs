@@ -26,6 +26,7 @@ public sealed partial class Follower
     private FollowerCursor _cursor = new(0, 0, default, default);
     private long _sinceSave;
     private Task _saving = Task.CompletedTask;
+    private long _leaderNextLsn;
 
     public Follower(IReplicaStore store, int shard, EndPoint leader, NodeCredentials credentials, StreamingOptions options, ICursorStore cursors, Func<long> epoch, ILogger<Follower> logger)
     {
@@ -50,6 +51,16 @@ public sealed partial class Follower
 
     public int Reconnects { get; private set; }
 
+    /// <summary>Records the leader had, at its last word, that this follower has not applied.</summary>
+    public long LagRecords => Math.Max(0, Volatile.Read(ref _leaderNextLsn) - _store.NextLsn(Shard));
+
+    /// <summary>
+    /// How old the newest applied record is, by its hybrid logical timestamp (milliseconds in the upper 48
+    /// bits); 0 once caught up and idle.
+    /// </summary>
+    public double LagMilliseconds =>
+        LagRecords == 0 ? 0 : Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)(Volatile.Read(ref _cursor).MaxVersionSeen.Timestamp >> 16));
+
     /// <summary>Completes the first time the leader reports this follower caught up.</summary>
     public Task CaughtUp => _caughtUp.Task;
 
@@ -57,6 +68,7 @@ public sealed partial class Follower
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _cursor = await _cursors.LoadAsync(Shard, cancellationToken) ?? _cursor;
+        FollowerMetrics.Register(this);
         var attempt = 0;
         try
         {
@@ -81,6 +93,7 @@ public sealed partial class Follower
                 {
                     LastError = e.Message;
                     Reconnects++;
+                    FollowerMetrics.Reconnects.Add(1, FollowerMetrics.Shard(this));
                     LogReconnecting(_logger, Shard, e.Message);
                 }
 
@@ -93,6 +106,7 @@ public sealed partial class Follower
         }
         finally
         {
+            FollowerMetrics.Unregister(this);
             await _saving.ContinueWith(static _ => { }, TaskScheduler.Default); // a failed save is reported by the final one
             await _cursors.SaveAsync(Shard, _cursor, CancellationToken.None);
             if (State is not (FollowerState.NeedsRestore or FollowerState.Failed))
@@ -137,6 +151,7 @@ public sealed partial class Follower
         var flags = _store.NextLsn(Shard) == 1 ? SyncFlags.EmptyState : SyncFlags.None;
         await connection.SendAsync(new SyncRequest(Shard, Handshake.ProtocolVersion, flags, _epoch(), _store.ShardCount), session.Token);
         var info = await connection.ReadAsync<ShardInfo>(session.Token);
+        Volatile.Write(ref _leaderNextLsn, info.NextLsn);
 
         State = FollowerState.Syncing;
         var outcome = await SyncupReplica.RunAsync(connection, new SyncupLog(_store, Shard), _options.RollbackLimit, session.Token);
