@@ -116,8 +116,9 @@ public sealed partial class Feeder : IAsyncDisposable
             LogStreaming(_logger, peer, request.Shard, from);
             await StreamAsync(connection, request.Shard, from, session.Token);
         }
-        catch (Exception e) when (e is ProtocolException or IOException or SocketException or OperationCanceledException or StorageException)
+        catch (Exception e) when (e is ProtocolException or IOException or SocketException or OperationCanceledException or StorageException or System.Threading.Channels.ChannelClosedException)
         {
+            // A send after the connection closed surfaces as ChannelClosedException: just another lost connection.
             LogSessionEnded(_logger, remote, e.Message);
         }
     }

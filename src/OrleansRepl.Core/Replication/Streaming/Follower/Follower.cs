@@ -89,7 +89,7 @@ public sealed partial class Follower
                     LogFailed(_logger, Shard, e.Message);
                     return;
                 }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is ProtocolException or IOException or SocketException or OperationCanceledException or StorageException)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is ProtocolException or IOException or SocketException or OperationCanceledException or StorageException or System.Threading.Channels.ChannelClosedException)
                 {
                     LastError = e.Message;
                     Reconnects++;
