@@ -26,7 +26,7 @@ public sealed class OreplExecutableTests : IDisposable
         var arguments = paths.Append("-").ToArray();
 
         var reference = ExternalTool.Run("b3sum", arguments, stdin);
-        var ours = Orepl(["hash", .. arguments], stdin);
+        var ours = Orepl.Run(["hash", .. arguments], stdin);
 
         Assert.Equal(0, ours.ExitCode);
         Assert.Equal(reference, ours.StandardOutput);
@@ -44,23 +44,20 @@ public sealed class OreplExecutableTests : IDisposable
 
         Assert.Equal(
             ExternalTool.Run("b3sum", ["--keyed", path], key),
-            Orepl(["hash", "--keyed", Convert.ToHexString(key), path]).StandardOutput);
+            Orepl.Run(["hash", "--keyed", Convert.ToHexString(key), path]).StandardOutput);
         Assert.Equal(
             ExternalTool.Run("b3sum", ["--derive-key", "orepl 2026 derive", "--length", "77", path]),
-            Orepl(["hash", "--derive-key", "orepl 2026 derive", "--length", "77", path]).StandardOutput);
+            Orepl.Run(["hash", "--derive-key", "orepl 2026 derive", "--length", "77", path]).StandardOutput);
     }
 
     [Fact]
     public void MissingFile_ExitsOne_WithTheMessageOnStandardError()
     {
-        var result = Orepl(["hash", _directory.File("absent")]);
+        var result = Orepl.Run(["hash", _directory.File("absent")]);
         Assert.Equal(1, result.ExitCode);
         Assert.Empty(result.StandardOutput);
         Assert.Contains("absent: no such file or directory", result.StandardError);
     }
 
     public void Dispose() => _directory.Dispose();
-
-    private static ProcessResult Orepl(string[] arguments, byte[]? standardInput = null) =>
-        ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl.dll"), .. arguments], standardInput);
 }

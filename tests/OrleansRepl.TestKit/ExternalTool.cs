@@ -19,19 +19,7 @@ public static class ExternalTool
     /// <summary>Runs <paramref name="executable"/> to completion (at most two minutes) and returns its exit code and both outputs.</summary>
     public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, byte[]? standardInput = null)
     {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        using var process = Start(executable, arguments, redirectInput: true);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (standardInput is not null)
@@ -47,6 +35,24 @@ public static class ExternalTool
         }
 
         return new ProcessResult(process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>Starts <paramref name="executable"/> with its output (and optionally input) redirected; the caller owns the process.</summary>
+    public static Process Start(string executable, IEnumerable<string> arguments, bool redirectInput = false)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardInput = redirectInput,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
     }
 
     /// <summary>The full path of <paramref name="tool"/> on PATH.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Core.Protocol;
@@ -41,14 +40,14 @@ public sealed class FollowKillTests : IDisposable
         var random = new Random(11);
         for (var kill = 0; kill < 5; kill++)
         {
-            using var process = Start(follow);
+            using var process = Orepl.Start(follow);
             await Task.Delay(random.Next(150, 450));
             process.Kill(); // SIGKILL
             await process.WaitForExitAsync();
             Assert.Equal(128 + 9, process.ExitCode);
         }
 
-        using var last = Start([.. follow, "--until-caught-up"]);
+        using var last = Orepl.Start([.. follow, "--until-caught-up"]);
         var output = await last.StandardOutput.ReadToEndAsync();
         await last.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
         Assert.True(last.ExitCode == 0, $"follow --until-caught-up exited {last.ExitCode}: {output}{await last.StandardError.ReadToEndAsync()}");
@@ -72,16 +71,4 @@ public sealed class FollowKillTests : IDisposable
     }
 
     public void Dispose() => _directory.Dispose();
-
-    private static Process Start(string[] arguments)
-    {
-        var start = new ProcessStartInfo(ExternalTool.Resolve("dotnet")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "orepl.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(start)!;
-    }
 }

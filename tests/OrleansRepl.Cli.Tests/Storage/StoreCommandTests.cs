@@ -76,7 +76,7 @@ public sealed class StoreCommandTests : IDisposable
     public async Task AStoreHeldByThisProcess_IsRefusedToASecondProcess()
     {
         await using var held = LogStore.Open(Store, new StoreOptions());
-        var child = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl.dll"), "store", "verify", "--dir", Store]);
+        var child = Orepl.Run(["store", "verify", "--dir", Store]);
         Assert.Equal(1, child.ExitCode);
         Assert.Contains("is locked by another process", child.StandardError);
     }

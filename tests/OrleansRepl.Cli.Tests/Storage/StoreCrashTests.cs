@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OrleansRepl.Cli.Storage;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.TestKit;
@@ -46,23 +45,12 @@ public sealed class StoreCrashTests : IDisposable
     /// <summary>Runs orepl store load until it has acknowledged <paramref name="killAfterAcks"/> records, kills it with SIGKILL, and returns the last count it acknowledged.</summary>
     private static async Task<long> LoadUntilKilledAsync(string store, int killAfterAcks)
     {
-        var start = new ProcessStartInfo(ExternalTool.Resolve("dotnet"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "orepl.dll"), "store", "load", "--dir", store, "--count", "100000000",
+        using var process = Orepl.Start(
+        [
+            "store", "load", "--dir", store, "--count", "100000000",
             "--fsync", "always", "--batch", BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--seed", Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--print-acks",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
+        ]);
         var stderr = process.StandardError.ReadToEndAsync();
         long acknowledged = 0;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
