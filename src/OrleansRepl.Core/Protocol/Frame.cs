@@ -38,6 +38,31 @@ public static class FrameCodec
     }
 
     /// <summary>
+    /// Writes <paramref name="message"/> as one frame straight into <paramref name="buffer"/>: the payload is
+    /// written once, in place, and checksummed there. A frame over <paramref name="maxFrameLength"/> throws
+    /// <see cref="FrameTooLargeException"/>, so a sender never emits what its peer must refuse.
+    /// </summary>
+    internal static void Write<T>(PooledBufferWriter buffer, in T message, int maxFrameLength)
+        where T : struct, Messages.IProtocolMessage<T>
+    {
+        var start = buffer.WrittenCount;
+        buffer.GetSpan(LengthSize + 1)[LengthSize] = (byte)T.Type;
+        buffer.Advance(LengthSize + 1);
+        message.Write(new PayloadWriter(buffer));
+        var length = buffer.WrittenCount - start - LengthSize;
+        if (length > maxFrameLength)
+        {
+            throw new FrameTooLargeException(length, maxFrameLength);
+        }
+
+        var frame = buffer.WrittenSpan[start..];
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)length);
+        var crc = Crc32C.Compute(frame[LengthSize..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.GetSpan(ChecksumSize), crc);
+        buffer.Advance(ChecksumSize);
+    }
+
+    /// <summary>
     /// Takes one whole frame off the front of <paramref name="buffer"/>. Returns false when more bytes are
     /// needed. Throws <see cref="FrameTooLargeException"/> or <see cref="FrameChecksumException"/> for bad frames.
     /// </summary>
@@ -62,7 +87,7 @@ public static class FrameCodec
             return false;
         }
 
-        var body = new byte[length];
+        var body = GC.AllocateUninitializedArray<byte>((int)length);
         buffer.Slice(LengthSize, length).CopyTo(body);
         Span<byte> trailer = stackalloc byte[ChecksumSize];
         buffer.Slice(LengthSize + length, ChecksumSize).CopyTo(trailer);

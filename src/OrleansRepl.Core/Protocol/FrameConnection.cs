@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using OrleansRepl.Core.Protocol.Messages;
@@ -13,7 +12,7 @@ public sealed class FrameConnection : IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly PipeReader _reader;
-    private readonly Channel<byte[]> _outbound = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(64) { SingleReader = true });
+    private readonly Channel<PooledBufferWriter> _outbound = Channel.CreateBounded<PooledBufferWriter>(new BoundedChannelOptions(64) { SingleReader = true });
     private readonly Task _writeLoop;
     private int _disposed;
 
@@ -21,9 +20,12 @@ public sealed class FrameConnection : IAsyncDisposable
     {
         _stream = stream;
         MaxFrameLength = maxFrameLength;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReceiveBufferSize, minimumReadSize: ReceiveBufferSize / 4, leaveOpen: true));
         _writeLoop = WriteLoopAsync();
     }
+
+    /// <summary>Bytes asked of the socket per read: large enough that a batch frame takes a few reads, not hundreds.</summary>
+    private const int ReceiveBufferSize = 64 << 10;
 
     public int MaxFrameLength { get; }
 
@@ -77,12 +79,24 @@ public sealed class FrameConnection : IAsyncDisposable
         where T : struct, IProtocolMessage<T> =>
         ProtocolMessage.Decode<T>(await ReadAsync(cancellationToken));
 
-    public ValueTask SendAsync<T>(T message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues <paramref name="message"/> for the write loop, encoded once into a pooled buffer. Throws
+    /// <see cref="FrameTooLargeException"/> before queueing a frame over <see cref="MaxFrameLength"/>.
+    /// </summary>
+    public async ValueTask SendAsync<T>(T message, CancellationToken cancellationToken)
         where T : struct, IProtocolMessage<T>
     {
-        var frame = new ArrayBufferWriter<byte>();
-        FrameCodec.Write(frame, T.Type, ProtocolMessage.Encode(message));
-        return _outbound.Writer.WriteAsync(frame.WrittenSpan.ToArray(), cancellationToken);
+        var frame = new PooledBufferWriter(256);
+        try
+        {
+            FrameCodec.Write(frame, message, MaxFrameLength);
+            await _outbound.Writer.WriteAsync(frame, cancellationToken);
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Sends an Error frame stating <paramref name="reason"/>, then closes the connection once it is written.</summary>
@@ -119,14 +133,21 @@ public sealed class FrameConnection : IAsyncDisposable
         _reader.CancelPendingRead();
         await _reader.CompleteAsync();
         await _stream.DisposeAsync();
+        while (_outbound.Reader.TryRead(out var unsent))
+        {
+            unsent.Dispose();
+        }
     }
 
     private async Task WriteLoopAsync()
     {
         await foreach (var frame in _outbound.Reader.ReadAllAsync())
         {
-            await _stream.WriteAsync(frame);
-            await _stream.FlushAsync();
+            using (frame)
+            {
+                await _stream.WriteAsync(frame.WrittenMemory);
+                await _stream.FlushAsync();
+            }
         }
     }
 }

@@ -4,12 +4,10 @@ using System.Text;
 
 namespace OrleansRepl.Core.Protocol;
 
-/// <summary>Builds a message payload: little-endian integers, and length-prefixed byte strings and UTF-8 text.</summary>
-public sealed class PayloadWriter
+/// <summary>Writes a message payload to a buffer: little-endian integers, and length-prefixed byte strings and UTF-8 text.</summary>
+public sealed class PayloadWriter(IBufferWriter<byte> buffer)
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new(256);
-
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+    private readonly IBufferWriter<byte> _buffer = buffer;
 
     public PayloadWriter UInt8(byte value)
     {

@@ -21,14 +21,21 @@ public interface IReplicaStore
     /// <summary>The LSN the next committed record of <paramref name="shard"/> will have.</summary>
     long NextLsn(int shard);
 
-    /// <summary>Committed records from <paramref name="fromLsn"/> on, in LSN order, seals included; may return fewer than asked.</summary>
-    ValueTask<IReadOnlyList<LogRecord>> ReadLogAsync(int shard, long fromLsn, int maxRecords = 1024, int maxBytes = 1 << 20, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Committed records from <paramref name="fromLsn"/> on, seals included, in their storage encoding: at most
+    /// <paramref name="maxRecords"/>, and at most <paramref name="maxBytes"/> unless one record alone is larger.
+    /// May return fewer than asked; empty past the end.
+    /// </summary>
+    ValueTask<LogChunk> ReadLogChunkAsync(int shard, long fromLsn, int maxRecords, int maxBytes, CancellationToken cancellationToken = default);
 
     /// <summary>Completes once a record with an LSN of at least <paramref name="lsn"/> is committed.</summary>
     ValueTask WaitForLsnAsync(int shard, long lsn, CancellationToken cancellationToken = default);
 
-    /// <summary>Applies a leader's records verbatim; idempotent by LSN; a gap fails and applies nothing.</summary>
-    ValueTask ApplyReplicatedAsync(int shard, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Applies a leader's chunk verbatim once every record in it checks out; idempotent by LSN; a gap or a
+    /// bad record fails and applies nothing.
+    /// </summary>
+    ValueTask<ChunkApplyResult> ApplyReplicatedAsync(int shard, LogChunk chunk, CancellationToken cancellationToken = default);
 
     /// <summary>The lowest LSN <see cref="RollbackToAsync"/> accepts for <paramref name="shard"/>.</summary>
     long RollbackFloor(int shard);

@@ -12,61 +12,85 @@ internal sealed partial class Shard
     public long CommittedNextLsn => Volatile.Read(ref _tail).NextLsn;
 
     /// <summary>
-    /// Up to <paramref name="maxRecords"/> committed records from <paramref name="fromLsn"/> on, in LSN order,
-    /// seals included, reading at most about <paramref name="maxBytes"/>. A read stops at the end of a
-    /// segment; the next read continues in the following one. Empty when <paramref name="fromLsn"/> is past the end.
+    /// Up to <paramref name="maxRecords"/> committed records from <paramref name="fromLsn"/> on, seals included,
+    /// as a chunk of their stored bytes of at most <paramref name="maxBytes"/> (or one record, if that alone is
+    /// larger). A read stops at the end of a segment; the next read continues in the following one. Empty when
+    /// <paramref name="fromLsn"/> is past the end. Every record is checksummed on the way out, so damage at
+    /// rest is reported here, naming the segment and offset, rather than shipped.
     /// </summary>
-    public async ValueTask<IReadOnlyList<LogRecord>> ReadLogAsync(long fromLsn, int maxRecords, int maxBytes, CancellationToken cancellationToken)
+    public async ValueTask<LogChunk> ReadLogChunkAsync(long fromLsn, int maxRecords, int maxBytes, CancellationToken cancellationToken)
     {
-        if (fromLsn < 1)
+        if (fromLsn < 1 || maxRecords < 1 || maxBytes < 1)
         {
-            throw new StoreArgumentException($"shard {Id}: log reads start at LSN 1 or later, got {fromLsn}");
+            throw new StoreArgumentException($"shard {Id}: log reads start at LSN 1 or later and take at least one record and one byte, got LSN {fromLsn}, {maxRecords} records, {maxBytes} bytes");
         }
 
         var tail = Volatile.Read(ref _tail);
-        if (fromLsn >= tail.NextLsn || maxRecords < 1)
+        if (fromLsn >= tail.NextLsn)
         {
-            return [];
+            return LogChunk.Empty(fromLsn);
         }
 
         var (slot, limit) = Locate(fromLsn, tail);
-        var start = Slot(slot).SeekFloor(fromLsn);
-        var length = (int)Math.Min(limit - start, Math.Max(maxBytes, SegmentSlotReadMinimum));
-        var buffer = new byte[length];
-        var read = await RandomAccess.ReadAsync(Slot(slot).Reader, buffer, start, cancellationToken);
+        var segment = Slot(slot);
+        var start = segment.SeekFloor(fromLsn);
 
-        var records = new List<LogRecord>();
-        var image = buffer.AsMemory(0, read);
-        var bytesTaken = 0;
-        for (var offset = 0; offset < image.Length && records.Count < maxRecords && bytesTaken < maxBytes;)
+        // Read up to the first remembered record past the last one wanted, and not far past the byte budget:
+        // the records before fromLsn in the read are at most a checkpoint interval's worth.
+        var end = Math.Min(limit, segment.SeekCeiling(fromLsn + maxRecords) ?? limit);
+        var length = (int)Math.Min(end - start, (long)maxBytes + SegmentSlotReadSlack);
+        while (true)
         {
-            var status = RecordCodec.TryDecode(image[offset..], _options.MaxBodyBytes, out var record, out var consumed, out _);
-            if (status == DecodeStatus.Incomplete && records.Count == 0 && offset + start < limit)
+            var buffer = GC.AllocateUninitializedArray<byte>(length);
+            var read = await RandomAccess.ReadAsync(segment.Reader, buffer, start, cancellationToken);
+            var image = buffer.AsMemory(0, read);
+            var first = -1;
+            var taken = 0;
+            var offset = 0;
+            while (offset < image.Length && taken < maxRecords)
             {
-                // The first wanted record is larger than the read: read exactly it.
-                return await ReadLogAsync(fromLsn, maxRecords, maxBytes: 2 * Math.Max(maxBytes, length), cancellationToken);
-            }
-
-            if (status != DecodeStatus.Ok)
-            {
+                var status = RecordCodec.TryDecode(image[offset..], _options.MaxBodyBytes, out var record, out var consumed, out _);
                 if (status == DecodeStatus.Corrupt)
                 {
-                    throw new SegmentCorruptException(Slot(slot).Path, start + offset, "a committed record no longer decodes");
+                    throw new SegmentCorruptException(segment.Path, start + offset, "a committed record no longer decodes");
                 }
 
-                break;
+                if (status == DecodeStatus.Incomplete)
+                {
+                    if (taken == 0 && start + offset < limit)
+                    {
+                        // The first wanted record is longer than the read: read again, far enough to hold it.
+                        first = -2;
+                        length = offset + RecordCodec.LengthPrefixSize + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(image.Span[offset..]) + RecordCodec.ChecksumSize;
+                    }
+
+                    break;
+                }
+
+                if (record.Lsn >= fromLsn)
+                {
+                    if (record.Lsn != fromLsn + taken)
+                    {
+                        throw new SegmentCorruptException(segment.Path, start + offset, $"LSN {record.Lsn} where {fromLsn + taken} was expected");
+                    }
+
+                    if (taken > 0 && offset + consumed - first > maxBytes)
+                    {
+                        break;
+                    }
+
+                    first = taken == 0 ? offset : first;
+                    taken++;
+                }
+
+                offset += consumed;
             }
 
-            if (record.Lsn >= fromLsn)
+            if (first != -2)
             {
-                records.Add(record);
-                bytesTaken += consumed;
+                return taken == 0 ? LogChunk.Empty(fromLsn) : new LogChunk(fromLsn, taken, image[first..offset]);
             }
-
-            offset += consumed;
         }
-
-        return records;
     }
 
     /// <summary>Completes once a record with an LSN of at least <paramref name="lsn"/> is committed.</summary>
@@ -84,8 +108,8 @@ internal sealed partial class Shard
         }
     }
 
-    /// <summary>Smallest read from a segment file, so small records do not cost a read each.</summary>
-    private const int SegmentSlotReadMinimum = 64 << 10;
+    /// <summary>Read beyond the byte budget, for the records between the nearest checkpoint and the first one wanted.</summary>
+    private const int SegmentSlotReadSlack = 64 << 10;
 
     /// <summary>The slot holding <paramref name="lsn"/> and how many of its bytes are committed.</summary>
     private (int Slot, long Limit) Locate(long lsn, LogTail tail)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Index;
 using OrleansRepl.Core.Storage.Segments;
@@ -8,43 +9,35 @@ namespace OrleansRepl.Core.Storage;
 internal sealed partial class Shard
 {
     /// <summary>
-    /// Appends the leader's records with their own LSNs, versions, flags and seals, so this shard's bytes
-    /// match the leader's. Records below the next LSN were applied before and are skipped; a gap or
-    /// disorder fails before anything is appended. Returns the ticket to commit (0 when nothing was new).
+    /// Appends a leader's chunk verbatim: its bytes go to the log as they are, with their LSNs, versions,
+    /// flags and seals, so this shard's segments match the leader's. <paramref name="records"/> locates each
+    /// record in the chunk and was checked by the store. Records below the next LSN were applied before and
+    /// are skipped; a chunk that starts past the next LSN fails before anything is appended. Returns the
+    /// ticket to commit (0 when nothing was new).
     /// </summary>
-    public long AppendReplicated(IReadOnlyList<LogRecord> records)
+    public long AppendReplicated(in LogChunk chunk, ReadOnlySpan<PendingRecord> records)
     {
         lock (_appendGate)
         {
             ThrowIfFailed();
-            var expected = _nextLsn;
-            var first = -1;
-            for (var i = 0; i < records.Count; i++)
+            if (chunk.FirstLsn > _nextLsn)
             {
-                var lsn = records[i].Lsn;
-                if (first < 0 && lsn < expected)
-                {
-                    continue; // applied already: idempotent by LSN
-                }
-
-                if (lsn != expected)
-                {
-                    throw new ReplicationGapException(Id, expected, lsn);
-                }
-
-                first = first < 0 ? i : first;
-                expected++;
+                throw new ReplicationGapException(Id, _nextLsn, chunk.FirstLsn);
             }
 
-            if (first < 0)
+            if (chunk.LastLsn < _nextLsn)
             {
-                return 0;
+                return 0; // applied already: idempotent by LSN
             }
 
-            for (var i = first; i < records.Count; i++)
+            var fresh = records[(int)(_nextLsn - chunk.FirstLsn)..];
+            var from = fresh[0].Offset;
+            var shift = _pending.Bytes.WrittenCount - from;
+            _pending.Bytes.Write(chunk.Bytes.Span[from..]);
+            foreach (var record in fresh)
             {
-                _clock.Observe(records[i].Version.Timestamp);
-                AppendLocked(records[i], records[i].Kind == RecordKind.Seal ? [] : records[i].Key.ToArray());
+                _clock.Observe(record.Version.Timestamp);
+                NoteAppendedLocked(record with { Offset = record.Offset + shift });
             }
 
             _pending.LastTicket = ++_appendedTicket;

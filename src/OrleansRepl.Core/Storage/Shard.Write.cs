@@ -21,10 +21,10 @@ internal sealed partial class Shard
                 var record = operation.IsDelete
                     ? LogRecord.Delete(_nextLsn, version, operation.Key)
                     : LogRecord.Put(_nextLsn, version, operation.Key, operation.Value);
-                AppendLocked(record, operation.Key.ToArray());
+                AppendLocked(record);
                 if (_bytesTowardRoll >= _options.SegmentRollBytes)
                 {
-                    AppendLocked(LogRecord.Seal(_nextLsn, new RecordVersion(_clock.Next(), origin)), []);
+                    AppendLocked(LogRecord.Seal(_nextLsn, new RecordVersion(_clock.Next(), origin)));
                 }
             }
 
@@ -41,7 +41,7 @@ internal sealed partial class Shard
             ThrowIfFailed();
             if (_bytesTowardRoll > 0)
             {
-                AppendLocked(LogRecord.Seal(_nextLsn, new RecordVersion(_clock.Next(), origin)), []);
+                AppendLocked(LogRecord.Seal(_nextLsn, new RecordVersion(_clock.Next(), origin)));
             }
 
             _pending.LastTicket = ++_appendedTicket;
@@ -49,15 +49,21 @@ internal sealed partial class Shard
         }
     }
 
-    private void AppendLocked(in LogRecord record, byte[] key)
+    private void AppendLocked(in LogRecord record)
     {
         var length = RecordCodec.EncodedLength(record);
         var offset = _pending.Bytes.WrittenCount;
         RecordCodec.Encode(record, _pending.Bytes.GetSpan(length));
         _pending.Bytes.Advance(length);
-        _pending.Records.Add(new PendingRecord(offset, length, record.Lsn, record.Kind, record.Version, key));
+        NoteAppendedLocked(new PendingRecord(offset, length, record.Lsn, record.Kind, record.Version, record.Key.Length));
+    }
+
+    /// <summary>Books a record whose bytes are already in the pending batch.</summary>
+    private void NoteAppendedLocked(in PendingRecord record)
+    {
+        _pending.Records.Add(record);
         _nextLsn = record.Lsn + 1;
-        _bytesTowardRoll = record.Kind == RecordKind.Seal ? 0 : _bytesTowardRoll + length;
+        _bytesTowardRoll = record.Kind == RecordKind.Seal ? 0 : _bytesTowardRoll + record.Length;
     }
 
     /// <summary>
@@ -197,7 +203,7 @@ internal sealed partial class Shard
             {
                 if (record.Kind != RecordKind.Seal)
                 {
-                    _index.Apply(record.Key, new IndexEntry(record.Version, slot, offset, record.Length, record.Kind == RecordKind.Delete));
+                    _index.Apply(record.KeyIn(bytes.Span), new IndexEntry(record.Version, slot, offset, record.Length, record.Kind == RecordKind.Delete));
                 }
             }
         }

@@ -38,7 +38,12 @@ public sealed class MessageTests
             LogRecord.Delete(11, new RecordVersion(3, 2), "k"u8.ToArray(), syncPoint: false),
             LogRecord.Seal(12, new RecordVersion(4, 2)),
         };
-        var decoded = Decode(new Batch(records)).Records;
+        var chunk = LogChunk.Encode(records);
+        var sent = Decode(new Batch(chunk)).Records;
+        Assert.Equal((10L, 3, 12L), (sent.FirstLsn, sent.Count, sent.LastLsn));
+        Assert.Equal(chunk.Bytes.ToArray(), sent.Bytes.ToArray());
+
+        var decoded = sent.Decode(int.MaxValue);
         Assert.Equal(records.Select(r => (r.Lsn, r.Kind, r.Version, r.SyncPoint)), decoded.Select(r => (r.Lsn, r.Kind, r.Version, r.SyncPoint)));
         Assert.Equal("v", Encoding.UTF8.GetString(decoded[0].Value.Span));
     }
@@ -57,8 +62,12 @@ public sealed class MessageTests
         var padded = ProtocolMessage.Encode(new Heartbeat(1)).Concat(new byte[3]).ToArray();
         Assert.Contains("3 unexpected bytes", Assert.Throws<MalformedMessageException>(() => ProtocolMessage.Decode<Heartbeat>(new Frame(MessageType.Heartbeat, padded))).Message);
 
-        var lying = new byte[] { 0xFF, 0xFF, 0xFF, 0x7F };
-        Assert.Contains("cannot fit", Assert.Throws<MalformedMessageException>(() => ProtocolMessage.Decode<Batch>(new Frame(MessageType.Batch, lying))).Message);
+        var lying = new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F };
+        Assert.Contains("2147483647 records cannot fit in the 0 bytes", Assert.Throws<MalformedMessageException>(() => ProtocolMessage.Decode<Batch>(new Frame(MessageType.Batch, lying))).Message);
+        var empty = new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+        Assert.Contains("0 records cannot fit", Assert.Throws<MalformedMessageException>(() => ProtocolMessage.Decode<Batch>(new Frame(MessageType.Batch, empty))).Message);
+        var lsnZero = new byte[12];
+        Assert.Contains("first LSN must be at least 1, got 0", Assert.Throws<MalformedMessageException>(() => ProtocolMessage.Decode<Batch>(new Frame(MessageType.Batch, lsnZero))).Message);
 
         var unexpected = Assert.Throws<UnexpectedMessageException>(() => ProtocolMessage.Decode<Ack>(new Frame(MessageType.Heartbeat, ProtocolMessage.Encode(new Heartbeat(1)))));
         Assert.Contains("unexpected Heartbeat frame; expected Ack", unexpected.Message);

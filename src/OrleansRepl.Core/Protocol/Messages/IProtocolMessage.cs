@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace OrleansRepl.Core.Protocol.Messages;
 
 /// <summary>A message with a fixed frame type that writes and reads its own payload.</summary>
@@ -17,9 +19,9 @@ public static class ProtocolMessage
     public static byte[] Encode<T>(in T message)
         where T : struct, IProtocolMessage<T>
     {
-        var writer = new PayloadWriter();
-        message.Write(writer);
-        return writer.WrittenSpan.ToArray();
+        var payload = new ArrayBufferWriter<byte>(256);
+        message.Write(new PayloadWriter(payload));
+        return payload.WrittenSpan.ToArray();
     }
 
     /// <summary>Decodes <paramref name="frame"/> as a <typeparamref name="T"/>; an Error frame becomes <see cref="RemoteErrorException"/>.</summary>

@@ -32,53 +32,34 @@ public readonly record struct ShardInfo(int ShardCount, long LeaderEpoch, long F
     public static ShardInfo Read(ref PayloadReader reader) => new((int)reader.UInt32("shard count"), reader.Int64("leader epoch"), reader.Int64("first lsn"), reader.Int64("next lsn"));
 }
 
-/// <summary>Feeder → follower: consecutive log records, seals included, each in its storage encoding.</summary>
-public readonly record struct Batch(IReadOnlyList<LogRecord> Records) : IProtocolMessage<Batch>
+/// <summary>
+/// Feeder → follower: consecutive log records, seals included, exactly as the leader stores them:
+/// <c>i64 first lsn | u32 record count | records</c>. Decoding checks only the shape; the follower's store
+/// checks every record before it applies any (<see cref="LogStore.ApplyReplicatedAsync(int, LogChunk, CancellationToken)"/>).
+/// </summary>
+public readonly record struct Batch(LogChunk Records) : IProtocolMessage<Batch>
 {
-    /// <summary>The largest record body a batch may carry: the store's default key and value limits.</summary>
-    public static int MaxRecordBody { get; } = new StoreOptions().MaxBodyBytes;
-
     public static MessageType Type => MessageType.Batch;
 
-    public void Write(PayloadWriter writer)
-    {
-        writer.UInt32((uint)Records.Count);
-        var buffer = Array.Empty<byte>();
-        foreach (var record in Records)
-        {
-            var length = RecordCodec.EncodedLength(record);
-            if (buffer.Length < length)
-            {
-                buffer = new byte[Math.Max(length, 4096)];
-            }
-
-            RecordCodec.Encode(record, buffer);
-            writer.Fixed(buffer.AsSpan(0, length));
-        }
-    }
+    public void Write(PayloadWriter writer) => writer.Int64(Records.FirstLsn).UInt32((uint)Records.Count).Fixed(Records.Bytes.Span);
 
     public static Batch Read(ref PayloadReader reader)
     {
+        var first = reader.Int64("first lsn");
         var count = reader.UInt32("record count");
-        if (count > (uint)reader.Remaining / RecordCodec.MinimumRecordSize)
+        if (first < 1)
         {
-            throw new MalformedMessageException($"Batch: {count} records cannot fit in the {reader.Remaining} bytes that follow");
+            throw new MalformedMessageException($"Batch: first LSN must be at least 1, got {first}");
         }
 
-        var records = new List<LogRecord>((int)count);
-        for (var i = 0; i < count; i++)
+        if (count == 0 || count > (uint)reader.Remaining / RecordCodec.MinimumRecordSize)
         {
-            var status = RecordCodec.TryDecode(reader.Rest, MaxRecordBody, out var record, out var consumed, out _);
-            if (status != DecodeStatus.Ok)
-            {
-                throw new MalformedMessageException($"Batch: record {i} of {count} is {status} ({reader.Remaining} bytes left)");
-            }
-
-            records.Add(record);
-            reader.Skip("records", consumed);
+            throw new MalformedMessageException($"Batch: {count} records cannot fit in the {reader.Remaining} bytes that follow (each takes at least {RecordCodec.MinimumRecordSize})");
         }
 
-        return new Batch(records);
+        var records = reader.Rest;
+        reader.Skip("records", records.Length);
+        return new Batch(new LogChunk(first, (int)count, records));
     }
 }
 

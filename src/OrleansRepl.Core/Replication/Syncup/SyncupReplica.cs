@@ -19,17 +19,20 @@ public static class SyncupReplica
 {
     public const long DefaultRollbackLimit = 10_000;
 
-    public static async ValueTask<SyncupOutcome> RunAsync(FrameConnection connection, SyncupLog log, long rollbackLimit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the replica's side over <paramref name="connection"/>. <paramref name="leaderFirstLsn"/> is the first
+    /// LSN the leader's log still holds, from its ShardInfo.
+    /// </summary>
+    public static async ValueTask<SyncupOutcome> RunAsync(FrameConnection connection, SyncupLog log, long leaderFirstLsn, long rollbackLimit, CancellationToken cancellationToken)
     {
         var last = log.NextLsn - 1;
         if (last == 0)
         {
-            // An empty replica shares nothing; it can stream from the start if the leader's log starts at 1.
-            await connection.SendAsync(new EntryRequest(1), cancellationToken);
-            var frame = await connection.ReadAsync(cancellationToken);
-            return frame.Type is MessageType.Entry or MessageType.AlternateMatchpoint
+            // An empty replica shares nothing and has nothing to roll back: it streams from the start when
+            // the leader's log still begins at LSN 1 (empty or not), and needs a restore otherwise.
+            return leaderFirstLsn == 1
                 ? await ConvergeAsync(connection, 0, 0, cancellationToken)
-                : await RestoreAsync(connection, 1, "the leader holds no entry at LSN 1 to stream an empty replica from", cancellationToken);
+                : await RestoreAsync(connection, 1, $"the leader's log of shard {log.Shard} starts at LSN {leaderFirstLsn}; an empty replica cannot stream from LSN 1", cancellationToken);
         }
 
         var floor = Math.Max(log.RollbackFloor, last - rollbackLimit);

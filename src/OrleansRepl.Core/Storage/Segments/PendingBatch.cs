@@ -22,4 +22,8 @@ internal sealed class PendingBatch
 }
 
 /// <summary>One appended record: where it sits in the batch, and its identity for the index.</summary>
-internal readonly record struct PendingRecord(int Offset, int Length, long Lsn, RecordKind Kind, RecordVersion Version, byte[] Key);
+internal readonly record struct PendingRecord(int Offset, int Length, long Lsn, RecordKind Kind, RecordVersion Version, int KeyLength)
+{
+    /// <summary>The record's key, read from the encoded bytes it sits in (the batch's, or a chunk's).</summary>
+    public ReadOnlySpan<byte> KeyIn(ReadOnlySpan<byte> bytes) => bytes.Slice(Offset + RecordCodec.LengthPrefixSize + RecordCodec.FixedBodySize, KeyLength);
+}

@@ -66,6 +66,32 @@ internal sealed class SegmentSlot(string path) : IDisposable
         }
     }
 
+    /// <summary>The offset of the first remembered record at or after <paramref name="lsn"/>; null when none is known.</summary>
+    public long? SeekCeiling(long lsn)
+    {
+        lock (_gate)
+        {
+            var low = 0;
+            var high = _checkpoints.Count - 1;
+            long? best = null;
+            while (low <= high)
+            {
+                var middle = (low + high) / 2;
+                if (_checkpoints[middle].Lsn >= lsn)
+                {
+                    best = _checkpoints[middle].Offset;
+                    high = middle - 1;
+                }
+                else
+                {
+                    low = middle + 1;
+                }
+            }
+
+            return best;
+        }
+    }
+
     /// <summary>Forgets checkpoints of records past <paramref name="lsn"/> (after a rollback).</summary>
     public void ForgetAfter(long lsn)
     {

@@ -47,6 +47,23 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
+    public async Task ALeaderShardWithNoRecords_StillReportsCaughtUp()
+    {
+        await using var leader = Store("leader", 1);
+        var keys = Enumerable.Range(0, 100).Select(i => Bytes($"k-{i}")).Where(k => leader.ShardOf(k) != 1).Take(5).ToList();
+        await leader.WriteAsync(keys.ConvertAll(k => WriteOperation.Put(k, Bytes("v"))));
+        Assert.Equal(1, leader.NextLsn(1));
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+
+        var (followers, run, stop) = StartFollowers(follower, feeder.EndPoint);
+        await Task.WhenAll(followers.Select(f => f.CaughtUp)).WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+    }
+
+    [Fact]
     public async Task LiveWrites_ReachTheFollower_AndTheRootsConverge()
     {
         await using var leader = Store("leader", 1);
@@ -167,6 +184,35 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(0, lag["orepl.follower.lag_ms"]);
         await stop.CancelAsync();
         await run;
+    }
+
+    [Fact]
+    public async Task ARecordNoFrameCanCarry_IsReported_NotShippedOrSkipped()
+    {
+        var small = Fast with { MaxFrameLength = 64 << 10, MaxBatchBytes = 16 << 10 };
+        await using var leader = Store("leader", 1);
+        var key = Enumerable.Range(0, 100).Select(i => Bytes($"k{i}")).First(k => leader.ShardOf(k) == 0);
+        await leader.PutAsync(key, new byte[100_000]);
+        await using var follower = Store("follower", 2);
+        var feeder = new Feeder(leader, new NodeCredentials("c", "leader", Secret), small, () => 1, NullLogger<Feeder>.Instance);
+        feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var _ = feeder;
+        var stuck = new Follower(follower, 0, feeder.EndPoint, new NodeCredentials("c", "follower", Secret), small,
+            new FileCursorStore(Path.Combine(_directory.Path, "cursors")), () => 1, NullLogger<Follower>.Instance);
+
+        using var stop = new CancellationTokenSource();
+        var run = stuck.RunAsync(stop.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (stuck.LastError is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await run;
+        var size = RecordCodec.EncodedLength(LogRecord.Put(1, default, key, new byte[100_000]));
+        Assert.Contains($"shard 0: the record at LSN 1 takes {size} bytes, more than one frame may carry (frame of {size + 13} bytes exceeds the 65536-byte limit)", stuck.LastError);
+        Assert.Equal(1, follower.NextLsn(0));
     }
 
     [Fact]

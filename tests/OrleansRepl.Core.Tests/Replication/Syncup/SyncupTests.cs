@@ -80,6 +80,30 @@ public sealed class SyncupTests : IDisposable
     }
 
     [Fact]
+    public async Task AnEmptyReplica_OfAnEmptyLeader_StreamsFromTheStart()
+    {
+        await using var leader = Store("leader", 1);
+        await using var replica = Store("replica", 2);
+
+        var (outcome, start) = await SyncupAsync(leader, replica);
+        Assert.Equal(new SyncupOutcome.Matchpoint(0, 0), outcome);
+        Assert.Equal(1, start);
+    }
+
+    [Fact]
+    public async Task AnEmptyReplica_OfALeaderWhoseLogNoLongerStartsAtOne_NeedsARestore()
+    {
+        await using var leader = Store("leader", 1);
+        await using var replica = Store("replica", 2);
+        await WriteAsync(leader, "a", 15);
+
+        var (outcome, start) = await SyncupAsync(leader, replica, leaderFirstLsn: 9);
+        var restore = Assert.IsType<SyncupOutcome.NeedsRestore>(outcome);
+        Assert.Contains("starts at LSN 9; an empty replica cannot stream from LSN 1", restore.Reason);
+        Assert.Null(start);
+    }
+
+    [Fact]
     public async Task LogsWithNothingInCommon_NeedARestore()
     {
         await using var leader = Store("leader", 1);
@@ -139,14 +163,14 @@ public sealed class SyncupTests : IDisposable
         await to.ApplyReplicatedAsync(Shard, (await from.ReadLogAsync(Shard, 1, maxRecords: (int)throughLsn)).Where(r => r.Lsn <= throughLsn).ToList());
 
     /// <summary>Both sides of syncup over a real loopback connection.</summary>
-    private static async Task<(SyncupOutcome Outcome, long? StartLsn)> SyncupAsync(LogStore leader, LogStore replica, long rollbackLimit = SyncupReplica.DefaultRollbackLimit)
+    private static async Task<(SyncupOutcome Outcome, long? StartLsn)> SyncupAsync(LogStore leader, LogStore replica, long rollbackLimit = SyncupReplica.DefaultRollbackLimit, long leaderFirstLsn = 1)
     {
         using var pair = await LoopbackPair.ConnectAsync();
         await using var feederSide = FrameConnection.Over(pair.Server);
         await using var replicaSide = FrameConnection.Over(pair.Client);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var feeding = SyncupFeeder.RunAsync(feederSide, new SyncupLog(leader, Shard), timeout.Token).AsTask();
-        var outcome = await SyncupReplica.RunAsync(replicaSide, new SyncupLog(replica, Shard), rollbackLimit, timeout.Token);
+        var outcome = await SyncupReplica.RunAsync(replicaSide, new SyncupLog(replica, Shard), leaderFirstLsn, rollbackLimit, timeout.Token);
         return (outcome, await feeding);
     }
 

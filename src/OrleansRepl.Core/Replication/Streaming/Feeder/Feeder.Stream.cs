@@ -46,12 +46,24 @@ public sealed partial class Feeder
             var caughtUpSent = false;
             while (!stream.IsCancellationRequested)
             {
-                var records = await _store.ReadLogAsync(shard, next, _options.MaxBatchRecords, _options.MaxBatchBytes, stream.Token);
-                if (records.Count > 0)
+                var chunk = await _store.ReadLogChunkAsync(shard, next, _options.MaxBatchRecords, _options.MaxBatchBytes, stream.Token);
+                if (!chunk.IsEmpty)
                 {
                     await window.WaitAsync(stream.Token);
-                    await connection.SendAsync(new Batch(records), stream.Token);
-                    next = records[^1].Lsn + 1;
+                    try
+                    {
+                        await connection.SendAsync(new Batch(chunk), stream.Token);
+                    }
+                    catch (FrameTooLargeException e)
+                    {
+                        // Only a single record can outgrow the batch budget: it cannot travel in any frame.
+                        var reason = $"shard {shard}: the record at LSN {chunk.FirstLsn} takes {chunk.Bytes.Length} bytes, more than one frame may carry ({e.Message})";
+                        LogCannotShip(_logger, reason);
+                        await connection.FailAsync(ErrorCode.Internal, reason);
+                        throw;
+                    }
+
+                    next = chunk.LastLsn + 1;
                     continue;
                 }
 

@@ -28,18 +28,11 @@ public sealed partial class Follower
             switch (frame.Type)
             {
                 case MessageType.Batch:
-                    var records = ProtocolMessage.Decode<Batch>(frame).Records;
-                    if (records.Count == 0)
-                    {
-                        break;
-                    }
-
-                    await _store.ApplyReplicatedAsync(Shard, records, cancellationToken);
-                    var maxVersion = records.Max(r => r.Version);
-                    await connection.SendAsync(new Ack(records.Count, records[^1].Lsn, maxVersion), cancellationToken);
-                    AdvanceCursor(records.Count, records[^1].Lsn, maxVersion);
-                    FollowerMetrics.RecordsApplied.Add(records.Count, FollowerMetrics.Shard(this));
-                    FollowerMetrics.BytesApplied.Add(records.Sum(r => (long)(r.Key.Length + r.Value.Length)), FollowerMetrics.Shard(this));
+                    var applied = await _store.ApplyReplicatedAsync(Shard, ProtocolMessage.Decode<Batch>(frame).Records, cancellationToken);
+                    await connection.SendAsync(new Ack(applied.Records, applied.LastLsn, applied.MaxVersion), cancellationToken);
+                    AdvanceCursor(applied.Records, applied.LastLsn, applied.MaxVersion);
+                    FollowerMetrics.RecordsApplied.Add(applied.Records, FollowerMetrics.Shard(this));
+                    FollowerMetrics.BytesApplied.Add(applied.KeyValueBytes, FollowerMetrics.Shard(this));
                     break;
 
                 case MessageType.Heartbeat:

@@ -154,7 +154,7 @@ public sealed partial class Follower
         Volatile.Write(ref _leaderNextLsn, info.NextLsn);
 
         State = FollowerState.Syncing;
-        var outcome = await SyncupReplica.RunAsync(connection, new SyncupLog(_store, Shard), _options.RollbackLimit, session.Token);
+        var outcome = await SyncupReplica.RunAsync(connection, new SyncupLog(_store, Shard), info.FirstLsn, _options.RollbackLimit, session.Token);
         if (outcome is SyncupOutcome.NeedsRestore restore)
         {
             State = FollowerState.NeedsRestore;
