@@ -1,42 +1,59 @@
 #!/usr/bin/env bash
 # Catch-up of a fresh follower over loopback: COUNT records (16 B keys, 100 B values, fsync=interval),
 # on 1 shard and on 4 shards, through `orepl feed` and `orepl follow --until-caught-up` in separate
-# processes. Prints time, records/s and MB/s, and checks that the two store roots are equal.
+# processes on this machine (they share its cores). RUNS fresh followers per shard count; each run's
+# store root is checked against the leader's. Prints, per shard count, the median of:
+#   catch-up: from the follower's first connection to every shard caught up (as `orepl follow` reports it);
+#   wall:     the whole `orepl follow` process, start-up and store creation included.
+# orepl is measured as it ships (see bench/orepl-as-shipped.sh; OREPL=path measures another build).
 #
-#   bench/catchup.sh [COUNT]      default 1000000
+#   bench/catchup.sh [COUNT] [RUNS]      defaults: 1000000 records, 3 runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${1:-1000000}
+runs=${2:-3}
 [[ $count =~ ^[1-9][0-9]*$ ]] || { echo "COUNT must be a positive whole number, got '$count'" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive whole number, got '$runs'" >&2; exit 2; }
 
-dotnet build src/OrleansRepl.Cli -c Release -v quiet -nologo >/dev/null
-orepl=src/OrleansRepl.Cli/bin/Release/net10.0/orepl
 work=$(mktemp -d)
 feeder=
 cleanup() { [[ -n $feeder ]] && kill -TERM "$feeder" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+source bench/orepl-as-shipped.sh "$work"
 head -c 48 /dev/urandom | base64 > "$work/secret"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 port=$((20000 + RANDOM % 20000))
 for shards in 1 4; do
   leader="$work/leader-$shards"
-  follower="$work/follower-$shards"
   "$orepl" store load --dir "$leader" --count "$count" --shards "$shards" --fsync interval >/dev/null
+  leader_root=$("$orepl" store root --dir "$leader")
   "$orepl" feed --dir "$leader" --listen "127.0.0.1:$port" --secret-file "$work/secret" >/dev/null &
   feeder=$!
   for _ in $(seq 1 50); do grep -q ":$port " <(ss -ltn 2>/dev/null) && break; sleep 0.1; done
 
-  start=$(date +%s.%N)
-  "$orepl" follow --dir "$follower" --shards "$shards" --leader "127.0.0.1:$port" --secret-file "$work/secret" --until-caught-up >/dev/null
-  end=$(date +%s.%N)
+  : > "$work/catchup" && : > "$work/wall"
+  for run in $(seq 1 "$runs"); do
+    follower="$work/follower-$shards-$run"
+    start=$(date +%s.%N)
+    report=$("$orepl" follow --dir "$follower" --leader "127.0.0.1:$port" --secret-file "$work/secret" --until-caught-up | grep "^caught up:")
+    end=$(date +%s.%N)
+    follower_root=$("$orepl" store root --dir "$follower")
+    [[ $leader_root == "$follower_root" ]] || { echo "roots differ on $shards shard(s), run $run: leader $leader_root, follower $follower_root" >&2; exit 1; }
+    # "caught up: N records applied in S s: R records/s"
+    applied=$(awk '{ print $3 }' <<< "$report")
+    awk '{ print $7 }' <<< "$report" >> "$work/catchup"
+    awk -v s="$start" -v e="$end" 'BEGIN { print e - s }' >> "$work/wall"
+    rm -rf "$follower"
+  done
 
   kill -TERM "$feeder"; wait "$feeder" || true; feeder=
-  leader_root=$("$orepl" store root --dir "$leader")
-  follower_root=$("$orepl" store root --dir "$follower")
-  [[ $leader_root == "$follower_root" ]] || { echo "roots differ on $shards shard(s): leader $leader_root, follower $follower_root" >&2; exit 1; }
-  awk -v n="$count" -v s="$start" -v e="$end" -v shards="$shards" 'BEGIN {
-    t = e - s; printf "%d shard(s): %d records in %.2f s: %.0f records/s, %.1f MB/s of keys and values (roots equal)\n", shards, n, t, n / t, n * 116 / 1e6 / t
+  awk -v n="$applied" -v c="$(median < "$work/catchup")" -v w="$(median < "$work/wall")" -v shards="$shards" -v runs="$runs" -v records="$count" 'BEGIN {
+    printf "%d shard(s), %d records (%d applied incl. seals), median of %d runs, roots equal:\n", shards, records, n, runs
+    printf "  catch-up %.2f s: %.0f records/s, %.1f MB/s of keys and values\n", c, records / c, records * 116 / 1e6 / c
+    printf "  wall     %.2f s: %.0f records/s, %.1f MB/s (process start-up included)\n", w, records / w, records * 116 / 1e6 / w
   }'
   port=$((port + 1))
 done

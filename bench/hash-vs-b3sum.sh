@@ -2,9 +2,7 @@
 # BLAKE3 throughput of `orepl hash` against the reference `b3sum --num-threads 1`, on one file,
 # runs interleaved so both see the same machine state. Prints both medians and the throughput ratio.
 #
-# orepl is measured as it ships: published ReadyToRun, so that start-up is not spent JIT-compiling the
-# command-line parser. Set OREPL=path/to/orepl to measure another build, e.g. the plain `dotnet build`
-# output src/OrleansRepl.Cli/bin/Release/net10.0/orepl.
+# orepl is measured as it ships (see bench/orepl-as-shipped.sh; OREPL=path measures another build).
 #
 #   bench/hash-vs-b3sum.sh [SIZE_MIB] [RUNS]      defaults: 1024 MiB, 5 runs each
 set -euo pipefail
@@ -18,14 +16,7 @@ command -v b3sum >/dev/null || { echo "b3sum is not installed (apt-get install b
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-if [[ -n ${OREPL:-} ]]; then
-  orepl=$OREPL
-else
-  echo "publishing orepl (Release, ReadyToRun) to $work/orepl"
-  dotnet publish src/OrleansRepl.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-    -o "$work/orepl" -v quiet -nologo >/dev/null
-  orepl=$work/orepl/orepl
-fi
+source bench/orepl-as-shipped.sh "$work"
 file="$work/input.bin"
 echo "writing ${size_mib} MiB of random data to $file"
 head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$file"

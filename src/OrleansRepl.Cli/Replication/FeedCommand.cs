@@ -14,7 +14,7 @@ internal static class FeedCommand
     public static Command Create()
     {
         var directory = new Option<string>("--dir") { Description = "The store to serve.", Required = true };
-        var listen = new Option<string>("--listen") { Description = "IP:PORT to listen on.", Required = true };
+        var listen = new Option<string>("--listen") { Description = "IP:PORT to listen on (port 0: any free port, printed).", Required = true };
         var secretFile = ReplicationOptions.SecretFile();
         var cluster = ReplicationOptions.Cluster();
         var node = ReplicationOptions.Node("leader");
@@ -31,7 +31,7 @@ internal static class FeedCommand
 
         command.SetAction((parse, cancellationToken) => ReplicationOptions.RunAsync("feed", parse.InvocationConfiguration.Error, async () =>
         {
-            var endPoint = ReplicationOptions.EndPoint(parse.GetValue(listen)!, "--listen");
+            var endPoint = ReplicationOptions.EndPoint(parse.GetValue(listen)!, "--listen", anyPort: true);
             var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
             await using var store = StoreAccess.Open(parse.GetValue(directory)!, newShardCount: 4, FsyncMode.Interval);
             await using var feeder = new Feeder(store, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
@@ -40,7 +40,7 @@ internal static class FeedCommand
             await parse.InvocationConfiguration.Output.FlushAsync(cancellationToken);
 
             var generating = parse.GetValue(generate) > 0
-                ? GenerateAsync(store, parse.GetValue(generate), parse.GetValue(rate), cancellationToken)
+                ? GenerateAsync(store, parse.GetValue(generate), parse.GetValue(rate), parse.InvocationConfiguration.Output, cancellationToken)
                 : Task.CompletedTask;
             try
             {
@@ -56,8 +56,11 @@ internal static class FeedCommand
         return command;
     }
 
-    /// <summary>Writes records gen-0, gen-1, … at about <paramref name="rate"/> per second, in batches of a tenth of a second.</summary>
-    private static async Task GenerateAsync(LogStore store, long count, int rate, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes records gen-0, gen-1, … at about <paramref name="rate"/> per second, in batches of a tenth of a
+    /// second, then says so on <paramref name="output"/>: after that line the leader's log no longer grows.
+    /// </summary>
+    private static async Task GenerateAsync(LogStore store, long count, int rate, TextWriter output, CancellationToken cancellationToken)
     {
         var perTick = Math.Max(1, rate / 10);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
@@ -72,5 +75,8 @@ internal static class FeedCommand
 
             await store.WriteAsync(batch, cancellationToken);
         }
+
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"generated {count} records"));
+        await output.FlushAsync(cancellationToken);
     }
 }

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Cli.Storage;
+using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Follower;
 using OrleansRepl.Core.Storage;
@@ -16,7 +19,7 @@ internal static class FollowCommand
     {
         var directory = new Option<string>("--dir") { Description = "The follower's store.", Required = true };
         var leader = new Option<string>("--leader") { Description = "The leader's IP:PORT.", Required = true };
-        var shards = new Option<int>("--shards") { Description = "Shards of a new follower store; must match the leader's.", DefaultValueFactory = _ => 4 };
+        var shards = new Option<int?>("--shards") { Description = "Shards of a new follower store; must match the leader's. By default the leader is asked." };
         var secretFile = ReplicationOptions.SecretFile();
         var cluster = ReplicationOptions.Cluster();
         var node = ReplicationOptions.Node("follower");
@@ -29,7 +32,8 @@ internal static class FollowCommand
             var leaderEndPoint = ReplicationOptions.EndPoint(parse.GetValue(leader)!, "--leader");
             var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
             var storeDirectory = parse.GetValue(directory)!;
-            await using var store = StoreAccess.Open(storeDirectory, parse.GetValue(shards), FsyncMode.Interval);
+            var shardCount = await ShardCountAsync(storeDirectory, parse.GetValue(shards), leaderEndPoint, credentials, cancellationToken);
+            await using var store = StoreAccess.Open(storeDirectory, shardCount, FsyncMode.Interval);
             var cursors = new FileCursorStore(Path.Combine(storeDirectory, "cursors"));
             var followers = Enumerable.Range(0, store.ShardCount).Select(shard =>
                 new Follower(store, shard, leaderEndPoint, credentials, new StreamingOptions(), cursors, () => 1, NullLogger<Follower>.Instance)).ToList();
@@ -37,6 +41,7 @@ internal static class FollowCommand
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var started = Stopwatch.GetTimestamp();
             var running = Task.WhenAll(followers.Select(f => f.RunAsync(stop.Token)));
+            var progress = ReportProgressAsync(output, followers, running);
             if (parse.GetValue(untilCaughtUp))
             {
                 // Done when every shard caught up, or when any follower stopped for good.
@@ -44,6 +49,7 @@ internal static class FollowCommand
                 var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 await stop.CancelAsync();
                 await running;
+                await progress;
                 if (followers.All(f => f.CaughtUp.IsCompletedSuccessfully))
                 {
                     var applied = followers.Sum(f => f.AppliedTotal);
@@ -54,6 +60,7 @@ internal static class FollowCommand
             else
             {
                 await running;
+                await progress;
             }
 
             foreach (var follower in followers.Where(f => f.State is FollowerState.Failed or FollowerState.NeedsRestore))
@@ -64,5 +71,51 @@ internal static class FollowCommand
             return followers.Any(f => f.State is FollowerState.Failed or FollowerState.NeedsRestore) ? 1 : 0;
         }));
         return command;
+    }
+
+    /// <summary>Once a second until the followers stop: records applied in all, the rate since the last line, and the lag.</summary>
+    private static async Task ReportProgressAsync(TextWriter output, IReadOnlyList<Follower> followers, Task running)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var last = followers.Sum(f => f.AppliedTotal);
+        while (await Task.WhenAny(timer.WaitForNextTickAsync().AsTask(), running) != running)
+        {
+            var applied = followers.Sum(f => f.AppliedTotal);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"applied {applied} records ({applied - last} in the last second), lag {followers.Sum(f => f.LagRecords)} records, {followers.Count(f => f.State == FollowerState.Streaming)}/{followers.Count} shards streaming"));
+            await output.FlushAsync();
+            last = applied;
+        }
+    }
+
+    /// <summary>
+    /// An existing store keeps its shard count (and <c>--shards</c>, if given, must agree); a new one takes the
+    /// leader's, asked before anything is created, so a mismatch is caught before any data exists.
+    /// </summary>
+    private static async Task<int> ShardCountAsync(string directory, int? requested, EndPoint leader, NodeCredentials credentials, CancellationToken cancellationToken)
+    {
+        if (LogStore.StoredShardCount(directory) is { } stored)
+        {
+            return requested is null || requested == stored
+                ? stored
+                : throw new ArgumentException($"--shards {requested} does not match the {stored} shards of the store in {directory}");
+        }
+
+        int leaders;
+        try
+        {
+            leaders = (await LeaderConnection.ProbeAsync(leader, credentials, new StreamingOptions(), shard: 0, cancellationToken)).ShardCount;
+        }
+        catch (Exception e) when (requested is null && !cancellationToken.IsCancellationRequested && e is ProtocolException or SocketException or IOException or OperationCanceledException)
+        {
+            throw new InvalidOperationException($"cannot learn the shard count for the new store in {directory} from the leader at {leader}: {e.Message}; start the leader first, or pass --shards", e);
+        }
+        catch (Exception e) when (requested is not null && !cancellationToken.IsCancellationRequested && e is ProtocolException or SocketException or IOException or OperationCanceledException)
+        {
+            return requested.Value; // the leader is not up yet; every stream checks the count once it is
+        }
+
+        return requested is null || requested == leaders
+            ? leaders
+            : throw new ArgumentException($"--shards {requested} does not match the leader's {leaders} shards");
     }
 }

@@ -17,10 +17,11 @@ internal static class ReplicationOptions
         new(parse.GetValue(cluster)!, parse.GetValue(node)!, ClusterSecret.Load(parse.GetValue(secretFile)!));
 
     /// <summary>Parses HOST:PORT with a numeric IP; a name would resolve unpredictably on a test network.</summary>
-    public static IPEndPoint EndPoint(string text, string option) =>
-        IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0
+    /// <summary>Parses IP:PORT. Port 0 (any free port, printed once bound) only where <paramref name="anyPort"/> allows it.</summary>
+    public static IPEndPoint EndPoint(string text, string option, bool anyPort = false) =>
+        IPEndPoint.TryParse(text, out var endPoint) && (endPoint.Port != 0 || anyPort)
             ? endPoint
-            : throw new ArgumentException($"{option} takes an IP address and a port, e.g. 127.0.0.1:7400; got \"{text}\"");
+            : throw new ArgumentException($"{option} takes an IP address and a port{(anyPort ? " (0 for any free port)" : "")}, e.g. 127.0.0.1:7400; got \"{text}\"");
 
     public static async Task<int> RunAsync(string command, TextWriter error, Func<Task<int>> body)
     {

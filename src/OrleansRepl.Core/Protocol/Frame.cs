@@ -66,7 +66,14 @@ public static class FrameCodec
     /// Takes one whole frame off the front of <paramref name="buffer"/>. Returns false when more bytes are
     /// needed. Throws <see cref="FrameTooLargeException"/> or <see cref="FrameChecksumException"/> for bad frames.
     /// </summary>
-    public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxFrameLength, out Frame frame)
+    public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxFrameLength, out Frame frame) =>
+        TryRead(ref buffer, maxFrameLength, pool: null, out frame);
+
+    /// <summary>
+    /// As <see cref="TryRead(ref ReadOnlySequence{byte}, int, out Frame)"/>, with the frame's bytes in an array
+    /// rented from <paramref name="pool"/> when one is given; the caller returns it.
+    /// </summary>
+    internal static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxFrameLength, ArrayPool<byte>? pool, out Frame frame)
     {
         frame = default;
         if (buffer.Length < LengthSize)
@@ -87,18 +94,19 @@ public static class FrameCodec
             return false;
         }
 
-        var body = GC.AllocateUninitializedArray<byte>((int)length);
+        var body = pool?.Rent((int)length) ?? GC.AllocateUninitializedArray<byte>((int)length);
         buffer.Slice(LengthSize, length).CopyTo(body);
         Span<byte> trailer = stackalloc byte[ChecksumSize];
         buffer.Slice(LengthSize + length, ChecksumSize).CopyTo(trailer);
         var declared = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
-        var computed = Crc32C.Compute(body);
+        var computed = Crc32C.Compute(body.AsSpan(0, (int)length));
         if (declared != computed)
         {
+            pool?.Return(body);
             throw new FrameChecksumException((MessageType)body[0], declared, computed);
         }
 
-        frame = new Frame((MessageType)body[0], body.AsMemory(1));
+        frame = new Frame((MessageType)body[0], body.AsMemory(1, (int)length - 1));
         buffer = buffer.Slice(Overhead + length);
         return true;
     }

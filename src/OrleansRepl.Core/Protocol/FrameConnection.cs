@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using OrleansRepl.Core.Protocol.Messages;
 
@@ -40,7 +42,20 @@ public sealed class FrameConnection : IAsyncDisposable
     /// The next frame. Throws <see cref="ConnectionClosedException"/> at the end of the stream and
     /// <see cref="FrameTooLargeException"/> / <see cref="FrameChecksumException"/> for a bad frame.
     /// </summary>
-    public async ValueTask<Frame> ReadAsync(CancellationToken cancellationToken)
+    public async ValueTask<Frame> ReadAsync(CancellationToken cancellationToken) =>
+        (await ReadAsync(pool: null, cancellationToken)).Frame;
+
+    /// <summary>
+    /// The next frame, its bytes in a pooled buffer: for the bulk path, where a frame is consumed before the
+    /// next read. Dispose the lease once nothing refers to the payload any more.
+    /// </summary>
+    public async ValueTask<FrameLease> ReadLeasedAsync(CancellationToken cancellationToken)
+    {
+        var (frame, rented) = await ReadAsync(ArrayPool<byte>.Shared, cancellationToken);
+        return new FrameLease(frame, rented!);
+    }
+
+    private async ValueTask<(Frame Frame, byte[]? Rented)> ReadAsync(ArrayPool<byte>? pool, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -50,7 +65,7 @@ public sealed class FrameConnection : IAsyncDisposable
             Frame frame;
             try
             {
-                parsed = FrameCodec.TryRead(ref buffer, MaxFrameLength, out frame);
+                parsed = FrameCodec.TryRead(ref buffer, MaxFrameLength, pool, out frame);
             }
             catch
             {
@@ -63,7 +78,7 @@ public sealed class FrameConnection : IAsyncDisposable
                 // Examined only up to this frame: whole frames behind it must be returned at once by the
                 // next read, not after more bytes arrive from the network.
                 _reader.AdvanceTo(buffer.Start);
-                return frame;
+                return (frame, pool is null ? null : RentedArray(frame));
             }
 
             _reader.AdvanceTo(buffer.Start, buffer.End);
@@ -74,13 +89,17 @@ public sealed class FrameConnection : IAsyncDisposable
         }
     }
 
+    private static byte[] RentedArray(in Frame frame) =>
+        MemoryMarshal.TryGetArray(frame.Payload, out var array) ? array.Array! : throw new InvalidOperationException("a pooled frame is always array-backed");
+
     /// <summary>Reads the next frame and decodes it as <typeparamref name="T"/>.</summary>
     public async ValueTask<T> ReadAsync<T>(CancellationToken cancellationToken)
         where T : struct, IProtocolMessage<T> =>
         ProtocolMessage.Decode<T>(await ReadAsync(cancellationToken));
 
     /// <summary>
-    /// Queues <paramref name="message"/> for the write loop, encoded once into a pooled buffer. Throws
+    /// Queues <paramref name="message"/> for the write loop, encoded once into a pooled buffer before this
+    /// method returns, so buffers the message refers to may be reused as soon as it does. Throws
     /// <see cref="FrameTooLargeException"/> before queueing a frame over <see cref="MaxFrameLength"/>.
     /// </summary>
     public async ValueTask SendAsync<T>(T message, CancellationToken cancellationToken)

@@ -24,9 +24,10 @@ public interface IReplicaStore
     /// <summary>
     /// Committed records from <paramref name="fromLsn"/> on, seals included, in their storage encoding: at most
     /// <paramref name="maxRecords"/>, and at most <paramref name="maxBytes"/> unless one record alone is larger.
-    /// May return fewer than asked; empty past the end.
+    /// May return fewer than asked; empty past the end. A store may read into <paramref name="scratch"/>, so the
+    /// chunk is valid until the caller reuses it; with no scratch the chunk owns its bytes.
     /// </summary>
-    ValueTask<LogChunk> ReadLogChunkAsync(int shard, long fromLsn, int maxRecords, int maxBytes, CancellationToken cancellationToken = default);
+    ValueTask<LogChunk> ReadLogChunkAsync(int shard, long fromLsn, int maxRecords, int maxBytes, Memory<byte> scratch = default, CancellationToken cancellationToken = default);
 
     /// <summary>Completes once a record with an LSN of at least <paramref name="lsn"/> is committed.</summary>
     ValueTask WaitForLsnAsync(int shard, long lsn, CancellationToken cancellationToken = default);

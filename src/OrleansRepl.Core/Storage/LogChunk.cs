@@ -10,6 +10,12 @@ namespace OrleansRepl.Core.Storage;
 /// </summary>
 public readonly record struct LogChunk(long FirstLsn, int Count, ReadOnlyMemory<byte> Bytes)
 {
+    /// <summary>
+    /// Room a log read of up to <paramref name="maxBytes"/> may use: the budget, plus the records between the
+    /// nearest read checkpoint and the first one wanted. Scratch of this size keeps reads allocation-free.
+    /// </summary>
+    public static int ScratchBytesFor(int maxBytes) => maxBytes + (64 << 10);
+
     public long LastLsn => FirstLsn + Count - 1;
 
     public bool IsEmpty => Count == 0;

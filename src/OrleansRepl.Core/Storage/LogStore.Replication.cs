@@ -10,8 +10,8 @@ public sealed partial class LogStore
     public long NextLsn(int shard) => ShardAt(shard).CommittedNextLsn;
 
     /// <inheritdoc cref="Shard.ReadLogChunkAsync"/>
-    public ValueTask<LogChunk> ReadLogChunkAsync(int shard, long fromLsn, int maxRecords, int maxBytes, CancellationToken cancellationToken = default) =>
-        ShardAt(shard).ReadLogChunkAsync(fromLsn, maxRecords, maxBytes, cancellationToken);
+    public ValueTask<LogChunk> ReadLogChunkAsync(int shard, long fromLsn, int maxRecords, int maxBytes, Memory<byte> scratch = default, CancellationToken cancellationToken = default) =>
+        ShardAt(shard).ReadLogChunkAsync(fromLsn, maxRecords, maxBytes, scratch, cancellationToken);
 
     /// <inheritdoc cref="Shard.WaitForLsnAsync"/>
     public ValueTask WaitForLsnAsync(int shard, long lsn, CancellationToken cancellationToken = default) =>

@@ -7,7 +7,7 @@ public static class ReplicaStoreExtensions
     public static async ValueTask<IReadOnlyList<LogRecord>> ReadLogAsync(this IReplicaStore store, int shard, long fromLsn, int maxRecords = 1024, int maxBytes = 1 << 20, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var chunk = await store.ReadLogChunkAsync(shard, fromLsn, maxRecords, maxBytes, cancellationToken);
+        var chunk = await store.ReadLogChunkAsync(shard, fromLsn, maxRecords, maxBytes, cancellationToken: cancellationToken);
         return chunk.Decode(int.MaxValue);
     }
 

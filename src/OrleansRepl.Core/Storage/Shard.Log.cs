@@ -16,9 +16,10 @@ internal sealed partial class Shard
     /// as a chunk of their stored bytes of at most <paramref name="maxBytes"/> (or one record, if that alone is
     /// larger). A read stops at the end of a segment; the next read continues in the following one. Empty when
     /// <paramref name="fromLsn"/> is past the end. Every record is checksummed on the way out, so damage at
-    /// rest is reported here, naming the segment and offset, rather than shipped.
+    /// rest is reported here, naming the segment and offset, rather than shipped. The read lands in
+    /// <paramref name="scratch"/> when it fits (the chunk then aliases it), else in a new array.
     /// </summary>
-    public async ValueTask<LogChunk> ReadLogChunkAsync(long fromLsn, int maxRecords, int maxBytes, CancellationToken cancellationToken)
+    public async ValueTask<LogChunk> ReadLogChunkAsync(long fromLsn, int maxRecords, int maxBytes, Memory<byte> scratch, CancellationToken cancellationToken)
     {
         if (fromLsn < 1 || maxRecords < 1 || maxBytes < 1)
         {
@@ -38,12 +39,12 @@ internal sealed partial class Shard
         // Read up to the first remembered record past the last one wanted, and not far past the byte budget:
         // the records before fromLsn in the read are at most a checkpoint interval's worth.
         var end = Math.Min(limit, segment.SeekCeiling(fromLsn + maxRecords) ?? limit);
-        var length = (int)Math.Min(end - start, (long)maxBytes + SegmentSlotReadSlack);
+        var length = (int)Math.Min(end - start, LogChunk.ScratchBytesFor(maxBytes));
         while (true)
         {
-            var buffer = GC.AllocateUninitializedArray<byte>(length);
+            var buffer = scratch.Length >= length ? scratch[..length] : GC.AllocateUninitializedArray<byte>(length);
             var read = await RandomAccess.ReadAsync(segment.Reader, buffer, start, cancellationToken);
-            var image = buffer.AsMemory(0, read);
+            var image = buffer[..read];
             var first = -1;
             var taken = 0;
             var offset = 0;
@@ -107,9 +108,6 @@ internal sealed partial class Shard
             await signal.WaitAsync(cancellationToken);
         }
     }
-
-    /// <summary>Read beyond the byte budget, for the records between the nearest checkpoint and the first one wanted.</summary>
-    private const int SegmentSlotReadSlack = 64 << 10;
 
     /// <summary>The slot holding <paramref name="lsn"/> and how many of its bytes are committed.</summary>
     private (int Slot, long Limit) Locate(long lsn, LogTail tail)

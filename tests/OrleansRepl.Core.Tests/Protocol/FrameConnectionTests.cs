@@ -1,6 +1,7 @@
 using System.Buffers;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Protocol.Messages;
+using OrleansRepl.Core.Storage;
 using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Core.Tests.Protocol;
@@ -40,5 +41,42 @@ public sealed class FrameConnectionTests
 
         var closed = await Assert.ThrowsAsync<ConnectionClosedException>(() => reader.ReadAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token).AsTask());
         Assert.Contains("in the middle of a frame (7 bytes of it received)", closed.Message);
+    }
+
+    [Fact]
+    public async Task ALeasedFrame_CarriesTheSameBytes_AndABigBatchCrossesTheSocketWhole()
+    {
+        using var pair = await LoopbackPair.ConnectAsync();
+        await using var sender = FrameConnection.Over(pair.Client);
+        await using var receiver = FrameConnection.Over(pair.Server);
+        var records = Enumerable.Range(1, 3000).Select(i => LogRecord.Put(i, new RecordVersion((ulong)i, 1), BitConverter.GetBytes(i), new byte[100])).ToList();
+        var chunk = LogChunk.Encode(records);
+
+        await sender.SendAsync(new Batch(chunk), CancellationToken.None);
+        await sender.SendAsync(new Heartbeat(9), CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using (var lease = await receiver.ReadLeasedAsync(timeout.Token))
+        {
+            var received = ProtocolMessage.Decode<Batch>(lease.Frame).Records;
+            Assert.Equal((1L, 3000), (received.FirstLsn, received.Count));
+            Assert.True(received.Bytes.Span.SequenceEqual(chunk.Bytes.Span));
+        }
+
+        Assert.Equal(9, (await receiver.ReadAsync<Heartbeat>(timeout.Token)).NextLsn);
+    }
+
+    [Fact]
+    public async Task AFrameOverTheLimit_IsRefusedBeforeAnythingIsSent()
+    {
+        using var pair = await LoopbackPair.ConnectAsync();
+        await using var sender = FrameConnection.Over(pair.Client, maxFrameLength: 4096);
+        await using var receiver = FrameConnection.Over(pair.Server);
+        var chunk = LogChunk.Encode([LogRecord.Put(1, new RecordVersion(1, 1), "k"u8.ToArray(), new byte[5000])]);
+
+        var refused = await Assert.ThrowsAsync<FrameTooLargeException>(() => sender.SendAsync(new Batch(chunk), CancellationToken.None).AsTask());
+        Assert.Contains($"frame of {chunk.Bytes.Length + 13} bytes exceeds the 4096-byte limit", refused.Message);
+
+        await sender.SendAsync(new Heartbeat(5), CancellationToken.None); // the connection is still good
+        Assert.Equal(5, (await receiver.ReadAsync<Heartbeat>(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token)).NextLsn);
     }
 }

@@ -20,6 +20,12 @@ public enum SyncFlags : uint
 
     /// <summary>The follower holds nothing for this shard: no syncup needed, stream from LSN 1.</summary>
     EmptyState = 1,
+
+    /// <summary>
+    /// The follower wants the leader's ShardInfo only, to learn the shard count before it creates its store:
+    /// the leader answers for the requested shard and ends the connection. No shard count check applies.
+    /// </summary>
+    InfoOnly = 2,
 }
 
 /// <summary>Feeder → follower: the shard as the leader has it.</summary>

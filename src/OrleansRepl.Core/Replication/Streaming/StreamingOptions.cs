@@ -5,7 +5,7 @@ namespace OrleansRepl.Core.Replication.Streaming;
 /// <summary>Batching, backpressure, liveness and reconnect settings of log streaming. Check with <see cref="Validate"/>.</summary>
 public sealed record StreamingOptions
 {
-    public int MaxBatchRecords { get; init; } = 1000;
+    public int MaxBatchRecords { get; init; } = 8192;
 
     public int MaxBatchBytes { get; init; } = 1 << 20;
 

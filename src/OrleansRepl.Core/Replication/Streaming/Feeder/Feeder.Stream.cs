@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Diagnostics;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Protocol.Messages;
+using OrleansRepl.Core.Storage;
 
 namespace OrleansRepl.Core.Replication.Streaming.Feeder;
 
@@ -40,13 +42,15 @@ public sealed partial class Feeder
             }
         }, CancellationToken.None);
 
+        // One read buffer per stream: a chunk is copied into its frame before the next read reuses it.
+        var scratch = ArrayPool<byte>.Shared.Rent(LogChunk.ScratchBytesFor(_options.MaxBatchBytes));
         try
         {
             var next = from;
             var caughtUpSent = false;
             while (!stream.IsCancellationRequested)
             {
-                var chunk = await _store.ReadLogChunkAsync(shard, next, _options.MaxBatchRecords, _options.MaxBatchBytes, stream.Token);
+                var chunk = await _store.ReadLogChunkAsync(shard, next, _options.MaxBatchRecords, _options.MaxBatchBytes, scratch, stream.Token);
                 if (!chunk.IsEmpty)
                 {
                     await window.WaitAsync(stream.Token);
@@ -93,6 +97,7 @@ public sealed partial class Feeder
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(scratch);
             await stream.CancelAsync();
             try
             {

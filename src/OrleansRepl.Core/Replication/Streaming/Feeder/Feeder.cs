@@ -106,6 +106,11 @@ public sealed partial class Feeder : IAsyncDisposable
             }
 
             await connection.SendAsync(new ShardInfo(_store.ShardCount, _epoch(), 1, _store.NextLsn(request.Shard)), session.Token);
+            if (request.Flags.HasFlag(SyncFlags.InfoOnly))
+            {
+                return;
+            }
+
             var start = await SyncupFeeder.RunAsync(connection, new SyncupLog(_store, request.Shard), session.Token);
             if (start is not { } from)
             {
@@ -130,7 +135,7 @@ public sealed partial class Feeder : IAsyncDisposable
         {
             _ when request.ProtocolVersion != Handshake.ProtocolVersion =>
                 (ErrorCode.Version, $"stream protocol version {request.ProtocolVersion} is not supported; this leader speaks {Handshake.ProtocolVersion}"),
-            _ when request.ShardCount != _store.ShardCount =>
+            _ when request.ShardCount != _store.ShardCount && !request.Flags.HasFlag(SyncFlags.InfoOnly) =>
                 (ErrorCode.Shard, $"the follower's store has {request.ShardCount} shards; the leader's has {_store.ShardCount}"),
             _ when request.Shard < 0 || request.Shard >= _store.ShardCount =>
                 (ErrorCode.Shard, $"shard {request.Shard} does not exist; the leader has shards 0..{_store.ShardCount - 1}"),

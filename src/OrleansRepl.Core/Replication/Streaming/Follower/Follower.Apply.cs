@@ -11,13 +11,13 @@ public sealed partial class Follower
     {
         while (true)
         {
-            Frame frame;
+            FrameLease lease;
             using (var alive = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 alive.CancelAfter(_options.DeadAfter);
                 try
                 {
-                    frame = await connection.ReadAsync(alive.Token);
+                    lease = await connection.ReadLeasedAsync(alive.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -25,34 +25,43 @@ public sealed partial class Follower
                 }
             }
 
-            switch (frame.Type)
+            // The batch is copied into the store before the lease goes back to the pool.
+            using (lease)
             {
-                case MessageType.Batch:
-                    var applied = await _store.ApplyReplicatedAsync(Shard, ProtocolMessage.Decode<Batch>(frame).Records, cancellationToken);
-                    await connection.SendAsync(new Ack(applied.Records, applied.LastLsn, applied.MaxVersion), cancellationToken);
-                    AdvanceCursor(applied.Records, applied.LastLsn, applied.MaxVersion);
-                    FollowerMetrics.RecordsApplied.Add(applied.Records, FollowerMetrics.Shard(this));
-                    FollowerMetrics.BytesApplied.Add(applied.KeyValueBytes, FollowerMetrics.Shard(this));
-                    break;
-
-                case MessageType.Heartbeat:
-                    Volatile.Write(ref _leaderNextLsn, ProtocolMessage.Decode<Heartbeat>(frame).NextLsn);
-                    break;
-
-                case MessageType.CaughtUp:
-                    var caughtUp = ProtocolMessage.Decode<CaughtUp>(frame);
-                    Volatile.Write(ref _leaderNextLsn, Math.Max(Volatile.Read(ref _leaderNextLsn), caughtUp.Lsn + 1));
-                    State = FollowerState.Streaming;
-                    _caughtUp.TrySetResult();
-                    break;
-
-                case MessageType.Error:
-                    var error = ProtocolMessage.Decode<ErrorMessage>(frame);
-                    throw new RemoteErrorException(error.Code, error.Reason);
-
-                default:
-                    throw new UnexpectedMessageException(frame.Type, "Batch, Heartbeat or CaughtUp");
+                await HandleAsync(connection, lease.Frame, cancellationToken);
             }
+        }
+    }
+
+    private async ValueTask HandleAsync(FrameConnection connection, Frame frame, CancellationToken cancellationToken)
+    {
+        switch (frame.Type)
+        {
+            case MessageType.Batch:
+                var applied = await _store.ApplyReplicatedAsync(Shard, ProtocolMessage.Decode<Batch>(frame).Records, cancellationToken);
+                await connection.SendAsync(new Ack(applied.Records, applied.LastLsn, applied.MaxVersion), cancellationToken);
+                AdvanceCursor(applied.Records, applied.LastLsn, applied.MaxVersion);
+                FollowerMetrics.RecordsApplied.Add(applied.Records, FollowerMetrics.Shard(this));
+                FollowerMetrics.BytesApplied.Add(applied.KeyValueBytes, FollowerMetrics.Shard(this));
+                break;
+
+            case MessageType.Heartbeat:
+                Volatile.Write(ref _leaderNextLsn, ProtocolMessage.Decode<Heartbeat>(frame).NextLsn);
+                break;
+
+            case MessageType.CaughtUp:
+                var caughtUp = ProtocolMessage.Decode<CaughtUp>(frame);
+                Volatile.Write(ref _leaderNextLsn, Math.Max(Volatile.Read(ref _leaderNextLsn), caughtUp.Lsn + 1));
+                State = FollowerState.Streaming;
+                _caughtUp.TrySetResult();
+                break;
+
+            case MessageType.Error:
+                var error = ProtocolMessage.Decode<ErrorMessage>(frame);
+                throw new RemoteErrorException(error.Code, error.Reason);
+
+            default:
+                throw new UnexpectedMessageException(frame.Type, "Batch, Heartbeat or CaughtUp");
         }
     }
 

@@ -130,24 +130,8 @@ public sealed partial class Follower
     private async Task SessionAsync(CancellationToken cancellationToken)
     {
         State = FollowerState.Connecting;
-        var socket = new Socket(_leader.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            connecting.CancelAfter(_options.DeadAfter);
-            try
-            {
-                await socket.ConnectAsync(_leader, connecting.Token);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-
-        await using var connection = FrameConnection.Over(socket, _options.MaxFrameLength);
+        await using var connection = await LeaderConnection.OpenAsync(_leader, _credentials, _options, cancellationToken);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await Handshake.ConnectAsync(connection, _credentials, session.Token);
         var flags = _store.NextLsn(Shard) == 1 ? SyncFlags.EmptyState : SyncFlags.None;
         await connection.SendAsync(new SyncRequest(Shard, Handshake.ProtocolVersion, flags, _epoch(), _store.ShardCount), session.Token);
         var info = await connection.ReadAsync<ShardInfo>(session.Token);
