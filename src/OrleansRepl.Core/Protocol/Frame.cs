@@ -102,8 +102,9 @@ public static class FrameCodec
         var computed = Crc32C.Compute(body.AsSpan(0, (int)length));
         if (declared != computed)
         {
+            var type = (MessageType)body[0];
             pool?.Return(body);
-            throw new FrameChecksumException((MessageType)body[0], declared, computed);
+            throw new FrameChecksumException(type, declared, computed);
         }
 
         frame = new Frame((MessageType)body[0], body.AsMemory(1, (int)length - 1));

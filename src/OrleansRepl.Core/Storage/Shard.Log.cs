@@ -45,9 +45,10 @@ internal sealed partial class Shard
             var buffer = scratch.Length >= length ? scratch[..length] : GC.AllocateUninitializedArray<byte>(length);
             var read = await RandomAccess.ReadAsync(segment.Reader, buffer, start, cancellationToken);
             var image = buffer[..read];
-            var first = -1;
+            var first = 0;
             var taken = 0;
             var offset = 0;
+            int? rereadLength = null;
             while (offset < image.Length && taken < maxRecords)
             {
                 var status = RecordCodec.TryDecode(image[offset..], _options.MaxBodyBytes, out var record, out var consumed, out _);
@@ -60,9 +61,10 @@ internal sealed partial class Shard
                 {
                     if (taken == 0 && start + offset < limit)
                     {
-                        // The first wanted record is longer than the read: read again, far enough to hold it.
-                        first = -2;
-                        length = offset + RecordCodec.LengthPrefixSize + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(image.Span[offset..]) + RecordCodec.ChecksumSize;
+                        // The first wanted record, or one before it, ends past the read: read again, far enough to
+                        // hold it (its length prefix was checked against the body limit by TryDecode).
+                        var bodyLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(image.Span[offset..]);
+                        rereadLength = offset + RecordCodec.LengthPrefixSize + (int)bodyLength + RecordCodec.ChecksumSize;
                     }
 
                     break;
@@ -87,10 +89,12 @@ internal sealed partial class Shard
                 offset += consumed;
             }
 
-            if (first != -2)
+            if (rereadLength is not { } longer)
             {
                 return taken == 0 ? LogChunk.Empty(fromLsn) : new LogChunk(fromLsn, taken, image[first..offset]);
             }
+
+            length = longer;
         }
     }
 
