@@ -249,6 +249,39 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
+    public async Task ALeaderThatAcceptsButNeverSpeaks_IsGivenUpOn_AndRetried()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            while (true)
+            {
+                accepted.Add(await silent.AcceptSocketAsync());
+            }
+        });
+        await using var follower = Store("follower", 2);
+        var waiting = new Follower(follower, 0, (IPEndPoint)silent.LocalEndpoint, new NodeCredentials("c", "follower", Secret), Fast,
+            new FileCursorStore(Path.Combine(_directory.Path, "cursors")), () => 1, NullLogger<Follower>.Instance);
+
+        using var stop = new CancellationTokenSource();
+        var run = waiting.RunAsync(stop.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (waiting.Reconnects < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await run;
+        silent.Stop();
+        accepted.ForEach(s => s.Dispose());
+        Assert.True(waiting.Reconnects >= 2, $"the follower retried {waiting.Reconnects} times in 20 s against a silent leader (dead after {Fast.DeadAfter})");
+        Assert.Equal(FollowerState.Stopped, waiting.State);
+    }
+
+    [Fact]
     public async Task AWrongSecret_StopsTheFollower_WithTheReason()
     {
         await using var leader = Store("leader", 1);
