@@ -17,6 +17,8 @@ public sealed class FrameConnection : IAsyncDisposable
     private readonly Channel<PooledBufferWriter> _outbound = Channel.CreateBounded<PooledBufferWriter>(new BoundedChannelOptions(64) { SingleReader = true });
     private readonly Task _writeLoop;
     private int _disposed;
+    private long _bytesSent;
+    private long _bytesReceived;
 
     public FrameConnection(Stream stream, int maxFrameLength = FrameCodec.DefaultMaxFrameLength)
     {
@@ -30,6 +32,12 @@ public sealed class FrameConnection : IAsyncDisposable
     private const int ReceiveBufferSize = 64 << 10;
 
     public int MaxFrameLength { get; }
+
+    /// <summary>Bytes of whole frames written to the peer so far, framing included.</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Bytes of whole frames read from the peer so far, framing included.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>A connection that owns <paramref name="socket"/>: disposing it closes the socket, so the peer sees the end.</summary>
     public static FrameConnection Over(System.Net.Sockets.Socket socket, int maxFrameLength = FrameCodec.DefaultMaxFrameLength)
@@ -77,6 +85,7 @@ public sealed class FrameConnection : IAsyncDisposable
             {
                 // Examined only up to this frame: whole frames behind it must be returned at once by the
                 // next read, not after more bytes arrive from the network.
+                Interlocked.Add(ref _bytesReceived, result.Buffer.Length - buffer.Length);
                 _reader.AdvanceTo(buffer.Start);
                 return (frame, pool is null ? null : RentedArray(frame));
             }
@@ -166,6 +175,7 @@ public sealed class FrameConnection : IAsyncDisposable
             {
                 await _stream.WriteAsync(frame.WrittenMemory);
                 await _stream.FlushAsync();
+                Interlocked.Add(ref _bytesSent, frame.WrittenCount);
             }
         }
     }

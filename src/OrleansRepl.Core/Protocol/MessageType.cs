@@ -25,4 +25,15 @@ public enum MessageType : byte
     StartStream = 0x24,
     RestoreRequest = 0x25,
     RestoreResponse = 0x26,
+
+    // Anti-entropy
+    RootRequest = 0x30,
+    Root = 0x31,
+    ChildrenRequest = 0x32,
+    Children = 0x33,
+    ListRequest = 0x34,
+    SegmentList = 0x35,
+    SegmentRequest = 0x36,
+    SegmentChunk = 0x37,
+    SegmentNotFound = 0x38,
 }

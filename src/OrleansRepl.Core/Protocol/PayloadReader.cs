@@ -24,6 +24,9 @@ public ref struct PayloadReader(MessageType message, ReadOnlyMemory<byte> payloa
 
     public long Int64(string field) => (long)UInt64(field);
 
+    /// <summary>A 32-byte BLAKE3 hash.</summary>
+    public Hashing.Blake3Hash Hash(string field) => new(Take(field, Hashing.Blake3Hash.Size));
+
     public ReadOnlyMemory<byte> Fixed(string field, int length)
     {
         Take(field, length);

@@ -46,6 +46,14 @@ public sealed class PayloadWriter(IBufferWriter<byte> buffer)
         return this;
     }
 
+    /// <summary>A 32-byte BLAKE3 hash.</summary>
+    public PayloadWriter Hash(Hashing.Blake3Hash hash)
+    {
+        hash.CopyTo(_buffer.GetSpan(Hashing.Blake3Hash.Size));
+        _buffer.Advance(Hashing.Blake3Hash.Size);
+        return this;
+    }
+
     /// <summary>u32 length, then the bytes.</summary>
     public PayloadWriter Bytes(ReadOnlySpan<byte> bytes)
     {

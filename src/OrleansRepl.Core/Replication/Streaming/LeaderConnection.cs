@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Protocol.Messages;
 
@@ -14,33 +13,8 @@ public static class LeaderConnection
     /// </summary>
     public static async Task<FrameConnection> OpenAsync(EndPoint leader, NodeCredentials credentials, StreamingOptions options, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(leader);
         ArgumentNullException.ThrowIfNull(options);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.DeadAfter);
-        var socket = new Socket(leader.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(leader, deadline.Token);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        var connection = FrameConnection.Over(socket, options.MaxFrameLength);
-        try
-        {
-            deadline.CancelAfter(options.DeadAfter);
-            await Handshake.ConnectAsync(connection, credentials, deadline.Token);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        return (await NodeConnection.OpenAsync(leader, credentials, options.DeadAfter, options.MaxFrameLength, cancellationToken)).Connection;
     }
 
     /// <summary>

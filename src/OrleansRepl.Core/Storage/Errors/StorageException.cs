@@ -60,3 +60,7 @@ public sealed class SnapshotCorruptException(long offset, string reason)
 /// </summary>
 public sealed class ShardFailedException(int shard, Exception cause)
     : StorageException($"shard {shard} failed to write its log and accepts no more writes until the store is reopened: {cause.Message}", cause);
+
+/// <summary>A peer-supplied identifier that cannot be used as a file name.</summary>
+public sealed class UnsafeNameException(string what, string value, string reason)
+    : StorageException($"{what} \"{value}\" is refused: {reason}");

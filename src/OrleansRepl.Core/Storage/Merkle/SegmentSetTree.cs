@@ -58,6 +58,30 @@ public sealed class SegmentSetTree
         return children;
     }
 
+    /// <summary>
+    /// The 16 children of a node with how many segments each covers, so a peer comparing them knows when a
+    /// child is a single segment (its hash is the segment's) or small enough to list outright.
+    /// </summary>
+    public TreeNode[] ChildNodes(int depth, ReadOnlySpan<byte> prefix)
+    {
+        if (depth >= MaxDepth)
+        {
+            throw new ArgumentOutOfRangeException(nameof(depth), depth, $"a node at depth {MaxDepth} is a single segment and has no children");
+        }
+
+        var (from, to) = Range(depth, prefix);
+        var children = new TreeNode[Fanout];
+        var start = from;
+        for (var digit = 0; digit < Fanout; digit++)
+        {
+            var (low, high) = DigitRange(start, to, depth, (byte)digit);
+            children[digit] = new TreeNode(NodeOf(low, high, depth + 1), high - low);
+            start = high;
+        }
+
+        return children;
+    }
+
     /// <summary>The segment hashes under a node, for when a differing node is small enough to list outright.</summary>
     public IReadOnlyList<Blake3Hash> HashesUnder(int depth, ReadOnlySpan<byte> prefix)
     {
@@ -145,3 +169,6 @@ public sealed class SegmentSetTree
         return key;
     }
 }
+
+/// <summary>One node of a <see cref="SegmentSetTree"/>: its hash and how many segments it covers.</summary>
+public readonly record struct TreeNode(Blake3Hash Hash, int Count);

@@ -20,6 +20,9 @@ public sealed partial class Feeder
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "stream from {Remote} ended: {Reason}")]
     private static partial void LogSessionEnded(ILogger logger, EndPoint? remote, string reason);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "serving anti-entropy to {Peer}")]
+    private static partial void LogServingAntiEntropy(ILogger logger, string peer);
+
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "cannot ship the log: {Reason}")]
     private static partial void LogCannotShip(ILogger logger, string reason);
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Protocol.Messages;
+using OrleansRepl.Core.Replication.AntiEntropy;
 using OrleansRepl.Core.Replication.Syncup;
 using OrleansRepl.Core.Storage;
 
@@ -98,7 +99,15 @@ public sealed partial class Feeder : IAsyncDisposable
         try
         {
             var peer = await Handshake.AcceptAsync(connection, _credentials, session.Token);
-            var request = await connection.ReadAsync<SyncRequest>(session.Token);
+            var first = await connection.ReadAsync(session.Token);
+            if (AntiEntropyServer.Opens(first.Type))
+            {
+                LogServingAntiEntropy(_logger, peer);
+                await AntiEntropyServer.ServeAsync(connection, _store, first, _options.MaxBatchBytes, session.Token);
+                return;
+            }
+
+            var request = ProtocolMessage.Decode<SyncRequest>(first);
             if (await RefusalAsync(connection, request) is { } refusal)
             {
                 LogRefused(_logger, peer, request.Shard, refusal);

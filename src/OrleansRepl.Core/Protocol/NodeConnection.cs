@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrleansRepl.Core.Protocol;
+
+/// <summary>An authenticated connection to another node, and who that node says it is.</summary>
+public static class NodeConnection
+{
+    /// <summary>
+    /// Connects to <paramref name="peer"/> and completes the mutual handshake, each step within
+    /// <paramref name="deadline"/>: a node that does not answer in that time is dead. The connection is
+    /// disposed if either step fails.
+    /// </summary>
+    public static async Task<(FrameConnection Connection, string PeerNodeId)> OpenAsync(EndPoint peer, NodeCredentials credentials, TimeSpan deadline, int maxFrameLength, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(deadline);
+        var socket = new Socket(peer.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(peer, timeout.Token);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var connection = FrameConnection.Over(socket, maxFrameLength);
+        try
+        {
+            timeout.CancelAfter(deadline);
+            return (connection, await Handshake.ConnectAsync(connection, credentials, timeout.Token));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Protocol.Messages;
+
+namespace OrleansRepl.Core.Replication.AntiEntropy;
+
+/// <summary>
+/// The pulling side of one anti-entropy connection: requests out, answers in order, each answer within the
+/// request timeout; counts round trips and the segment bytes received, so the rest of what crossed the
+/// connection since the session began (the handshake is not counted) is the metadata cost.
+/// </summary>
+internal sealed class PullSession(FrameConnection connection, TimeSpan requestTimeout)
+{
+    private readonly long _bytesBefore = connection.BytesSent + connection.BytesReceived;
+
+    public int RoundTrips { get; set; }
+
+    public long SegmentBytes { get; private set; }
+
+    public long MetadataBytes => connection.BytesSent + connection.BytesReceived - _bytesBefore - SegmentBytes;
+
+    public ValueTask SendAsync<T>(T request, CancellationToken cancellationToken)
+        where T : struct, IProtocolMessage<T> =>
+        connection.SendAsync(request, cancellationToken);
+
+    public async ValueTask<T> ReadAsync<T>(CancellationToken cancellationToken)
+        where T : struct, IProtocolMessage<T>
+    {
+        using var lease = await ReadLeasedAsync(cancellationToken);
+        return ProtocolMessage.Decode<T>(lease.Frame);
+    }
+
+    /// <summary>The next answer, leased: segment pieces are copied out before the lease is returned.</summary>
+    public async ValueTask<FrameLease> ReadLeasedAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(requestTimeout);
+        try
+        {
+            return await connection.ReadLeasedAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ConnectionClosedException($"after the peer left a request unanswered for {requestTimeout.TotalSeconds:F1} s");
+        }
+    }
+
+    public void CountSegmentBytes(int bytes) => SegmentBytes += bytes;
+}

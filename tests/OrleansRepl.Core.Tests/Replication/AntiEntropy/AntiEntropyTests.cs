@@ -1,0 +1,244 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansRepl.Core.Hashing;
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Replication.AntiEntropy;
+using OrleansRepl.Core.Replication.Streaming;
+using OrleansRepl.Core.Replication.Streaming.Feeder;
+using OrleansRepl.Core.Storage;
+using OrleansRepl.TestKit;
+using static OrleansRepl.TestKit.Utf8;
+
+namespace OrleansRepl.Core.Tests.Replication.AntiEntropy;
+
+/// <summary>Pull-only anti-entropy between real stores, served by real feeders over loopback.</summary>
+public sealed class AntiEntropyTests : IDisposable
+{
+    private static readonly ClusterSecret Secret = ClusterSecret.FromBytes(Bytes("anti-entropy tests shared secret 0123456789"));
+    private static readonly AntiEntropyOptions Options = new() { Interval = TimeSpan.FromMilliseconds(100), ListThreshold = 4 };
+    private readonly TempDirectory _directory = new();
+
+    [Fact]
+    public async Task TwoStoresWithSegmentsOfTheirOwn_EndEqual_AfterPullingBothWays_ByDescentNotListing()
+    {
+        await using (var original = Store("a", 1))
+        {
+            await WriteAsync(original, "shared", 60_000); // about a thousand 4 KiB segments
+            await original.SealAllAsync();
+        }
+
+        CopyDirectory(_directory.File("a"), _directory.File("b")); // b starts as a copy of a
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await WriteAsync(a, "only-a", 40);
+        await WriteAsync(b, "only-b", 60);
+        await a.SealAllAsync();
+        await b.SealAllAsync();
+        var (segmentsA, segmentsB) = (a.ListSegments().Select(s => s.Hash).ToHashSet(), b.ListSegments().Select(s => s.Hash).ToHashSet());
+        var ownA = segmentsA.Count(h => !segmentsB.Contains(h));
+        var ownB = segmentsB.Count(h => !segmentsA.Contains(h));
+        Assert.True(a.ListSegments().Count > 900 && ownA > 0 && ownB > 0, $"a has {a.ListSegments().Count} segments, {ownA} its own; b has {ownB} of its own");
+
+        var rootOfA = a.MerkleRoot();
+        await using var feedA = Serve(a, "node-a");
+        await using var feedB = Serve(b, "node-b");
+        var bFromA = await Loop(b, feedA.EndPoint, "node-b").RunOnceAsync(CancellationToken.None);
+        var aFromB = await Loop(a, feedB.EndPoint, "node-a").RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal((ownA, ownA, 0), (bFromA.Missing, bFromA.Applied, bFromA.Pending));
+        Assert.Equal((ownB, ownB, 0), (aFromB.Missing, aFromB.Applied, aFromB.Pending));
+        Assert.Equal(await a.StoreRootAsync(), await b.StoreRootAsync());
+        Assert.Equal(rootOfA, bFromA.PeerRoot);
+        Assert.Equal("only-b value 59", Text(a.Get(Bytes("only-b-59"))));
+        Assert.Equal("only-a value 39", Text(b.Get(Bytes("only-a-39"))));
+
+        // Descent: far less metadata than listing every segment hash once.
+        var listing = a.ListSegments().Count * Blake3Hash.Size;
+        Assert.True(bFromA.MetadataBytes < listing / 4, $"{bFromA.MetadataBytes} bytes of metadata against {listing} for a full listing");
+    }
+
+    [Fact]
+    public async Task PeersInSync_ExchangeOnlyTheirRoots()
+    {
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await WriteAsync(a, "k", 500);
+        await a.SealAllAsync();
+        await CopyLogAsync(a, b);
+        await using var feedA = Serve(a, "node-a");
+
+        var report = await Loop(b, feedA.EndPoint, "node-b").RunOnceAsync(CancellationToken.None);
+        Assert.True(report.InSync);
+        Assert.Equal((0, 0, 1), (report.Missing, report.Applied, report.RoundTrips));
+        Assert.True(report.MetadataBytes < 100, $"{report.MetadataBytes} bytes to find out nothing differs");
+    }
+
+    [Fact]
+    public async Task ACorruptedSegment_StaysPending_AndIsAppliedOnceThePeerServesItWhole()
+    {
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await WriteAsync(a, "k", 300);
+        await a.SealAllAsync();
+        var victim = a.ListSegments()[0];
+        var path = Directory.GetFiles(_directory.File("a"), $"{victim.Hash}.seg", SearchOption.AllDirectories).Single();
+        var good = await File.ReadAllBytesAsync(path);
+        var bad = good.ToArray();
+        bad[bad.Length / 2] ^= 0x40;
+        await File.WriteAllBytesAsync(path, bad);
+
+        await using var feedA = Serve(a, "node-a");
+        var cursors = new FilePeerCursorStore(_directory.File("cursors-b"));
+        var first = await Loop(b, feedA.EndPoint, "node-b", cursors).RunOnceAsync(CancellationToken.None);
+        Assert.Equal((a.ListSegments().Count - 1, 1), (first.Applied, first.Pending));
+        Assert.Equal([victim.Hash], (await cursors.LoadAsync("node-a", CancellationToken.None))!.SegmentsPending);
+
+        await File.WriteAllBytesAsync(path, good);
+        var second = await Loop(b, feedA.EndPoint, "node-b", cursors).RunOnceAsync(CancellationToken.None);
+        Assert.Equal((1, 1, 0), (second.Resumed, second.Applied, second.Pending));
+        Assert.Equal(a.MerkleRoot(), b.MerkleRoot());
+        Assert.Equal(a.ListSegments().Count, (await cursors.LoadAsync("node-a", CancellationToken.None))!.SegmentsAppliedTotal);
+    }
+
+    [Fact]
+    public async Task AFailedUpload_IsNotFatal_TheSegmentStaysApplied()
+    {
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await WriteAsync(a, "k", 200);
+        await a.SealAllAsync();
+        await using var feedA = Serve(a, "node-a");
+        var uploads = new FailingUploader();
+
+        var loop = new AntiEntropyLoop(b, feedA.EndPoint, Credentials("node-b"), Options, new FilePeerCursorStore(_directory.File("cursors")), uploads, NullLogger<AntiEntropyLoop>.Instance);
+        var report = await loop.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(a.ListSegments().Count, uploads.Attempts);
+        Assert.Equal((a.ListSegments().Count, 0), (report.Applied, report.Pending));
+        Assert.Equal(a.MerkleRoot(), b.MerkleRoot());
+    }
+
+    [Fact]
+    public async Task SegmentsALeaderImported_ReachItsFollower_ThroughTheFollowersOwnAntiEntropy()
+    {
+        await using var peer = Store("peer", 3);
+        await using var leader = Store("leader", 1);
+        await using var follower = Store("follower", 2);
+        await WriteAsync(peer, "from-peer", 100);
+        await peer.SealAllAsync();
+        await WriteAsync(leader, "k", 200);
+        await leader.SealAllAsync();
+        await using var feedPeer = Serve(peer, "node-peer");
+        await Loop(leader, feedPeer.EndPoint, "node-leader").RunOnceAsync(CancellationToken.None);
+        Assert.Contains(leader.ListSegments(), s => s.Imported);
+
+        await CopyLogAsync(leader, follower); // the stream carries the leader's own log, not what it imported
+        Assert.NotEqual(leader.MerkleRoot(), follower.MerkleRoot());
+
+        await using var feedLeader = Serve(leader, "node-leader");
+        var report = await Loop(follower, feedLeader.EndPoint, "node-follower").RunOnceAsync(CancellationToken.None);
+        Assert.Equal(peer.ListSegments().Count, report.Applied);
+        Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+        Assert.Equal("from-peer value 99", Text(follower.Get(Bytes("from-peer-99"))));
+    }
+
+    [Fact]
+    public async Task APeerWhoseNodeIdCannotNameAFile_IsRefused_AndNothingIsWritten()
+    {
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await using var feed = Serve(a, "../../escape");
+        var cursors = _directory.File("cursors");
+
+        var refused = await Assert.ThrowsAsync<UnsafeNameException>(() => Loop(b, feed.EndPoint, "node-b", new FilePeerCursorStore(cursors)).RunOnceAsync(CancellationToken.None));
+        Assert.Contains("peer node id \"../../escape\" is refused", refused.Message);
+        Assert.Empty(Directory.GetFiles(_directory.Path, "*.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task TheLoop_KeepsGoingAfterAFailedCycle_AndSyncNowRunsACycleAtOnce()
+    {
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await WriteAsync(a, "k", 200);
+        await a.SealAllAsync();
+        var feed = Serve(a, "node-a");
+        var endPoint = feed.EndPoint;
+        await feed.DisposeAsync(); // nobody listens: the first cycles fail
+
+        var loop = new AntiEntropyLoop(b, endPoint, Credentials("node-b"), Options with { Interval = TimeSpan.FromHours(1) }, new FilePeerCursorStore(_directory.File("cursors")), null, NullLogger<AntiEntropyLoop>.Instance);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var running = loop.RunAsync(stop.Token);
+        await WaitUntilAsync(() => loop.LastError is not null);
+
+        await using var again = Serve(a, "node-a", endPoint);
+        loop.SyncNow(); // an hour early
+        await WaitUntilAsync(() => loop.LastReport is { Pending: 0, Applied: > 0 });
+        await stop.CancelAsync();
+        await running;
+        Assert.Equal(a.MerkleRoot(), b.MerkleRoot());
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    private static NodeCredentials Credentials(string node) => new("c", node, Secret);
+
+    private LogStore Store(string name, ulong origin) =>
+        LogStore.Open(_directory.File(name), new StoreOptions { ShardCount = 2, Fsync = FsyncMode.Never, SegmentRollBytes = 4096, NodeOrigin = origin });
+
+    private static Feeder Serve(LogStore store, string node, IPEndPoint? at = null)
+    {
+        var feeder = new Feeder(store, Credentials(node), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
+        feeder.Start(at ?? new IPEndPoint(IPAddress.Loopback, 0));
+        return feeder;
+    }
+
+    private AntiEntropyLoop Loop(LogStore store, IPEndPoint peer, string self, IPeerCursorStore? cursors = null) =>
+        new(store, peer, Credentials(self), Options, cursors ?? new FilePeerCursorStore(_directory.File($"cursors-{self}")), null, NullLogger<AntiEntropyLoop>.Instance);
+
+    private static async Task WriteAsync(LogStore store, string prefix, int count) =>
+        await store.WriteAsync(Enumerable.Range(0, count).Select(i => WriteOperation.Put(Bytes($"{prefix}-{i}"), Bytes($"{prefix} value {i}"))).ToList());
+
+    /// <summary>What streaming gives a follower: the leader's log, applied verbatim.</summary>
+    private static async Task CopyLogAsync(LogStore from, LogStore to)
+    {
+        for (var shard = 0; shard < from.ShardCount; shard++)
+        {
+            while (to.NextLsn(shard) < from.NextLsn(shard))
+            {
+                await to.ApplyReplicatedAsync(shard, await from.ReadLogChunkAsync(shard, to.NextLsn(shard), 10_000, 1 << 20));
+            }
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "LOCK"))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
+            await Task.Delay(20);
+        }
+    }
+
+    private sealed class FailingUploader : ISegmentUploader
+    {
+        public int Attempts { get; private set; }
+
+        public ValueTask UploadAsync(Blake3Hash hash, ReadOnlyMemory<byte> segment, CancellationToken cancellationToken)
+        {
+            Attempts++;
+            throw new IOException("remote store unreachable");
+        }
+    }
+}
