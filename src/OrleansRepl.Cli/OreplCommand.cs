@@ -15,6 +15,7 @@ internal static class OreplCommand
         root.Subcommands.Add(Storage.StoreCommand.Create());
         root.Subcommands.Add(Replication.FeedCommand.Create());
         root.Subcommands.Add(Replication.FollowCommand.Create());
+        root.Subcommands.Add(Replication.SyncCommand.Create());
         return root;
     }
 

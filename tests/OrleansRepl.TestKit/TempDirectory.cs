@@ -12,6 +12,25 @@ public sealed class TempDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes <paramref name="contents"/> to a file named <paramref name="name"/> here and returns its path.</summary>
+    public string Write(string name, string contents)
+    {
+        var path = File(name);
+        System.IO.File.WriteAllText(path, contents);
+        return path;
+    }
+
+    /// <summary>Copies the store in <paramref name="from"/> (here or anywhere) to <paramref name="to"/>, leaving out its LOCK file.</summary>
+    public static void CopyStore(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories).Where(f => System.IO.Path.GetFileName(f) != "LOCK"))
+        {
+            var target = System.IO.Path.Combine(to, System.IO.Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            System.IO.File.Copy(file, target);
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -20,7 +20,7 @@ internal static class FeedCommand
         var node = ReplicationOptions.Node("leader");
         var generate = new Option<long>("--generate") { Description = "Write this many new records while serving (live tests).", DefaultValueFactory = _ => 0 };
         var rate = new Option<int>("--rate") { Description = "Records per second for --generate.", DefaultValueFactory = _ => 1000 };
-        var command = new Command("feed", "Serve a store's shards to followers until stopped (Ctrl-C).") { directory, listen, secretFile, cluster, node, generate, rate };
+        var command = new Command("feed", "Serve a store's shards to followers, and its segments to anti-entropy pullers, until stopped (Ctrl-C or SIGTERM).") { directory, listen, secretFile, cluster, node, generate, rate };
         rate.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)

@@ -4,7 +4,7 @@ using OrleansRepl.Core.Protocol;
 
 namespace OrleansRepl.Cli.Replication;
 
-/// <summary>Options the feed and follow commands share, and turning them into credentials.</summary>
+/// <summary>Options the feed, follow and sync commands share, and turning them into credentials.</summary>
 internal static class ReplicationOptions
 {
     public static Option<string> SecretFile() => new("--secret-file") { Description = "File holding the cluster secret (at least 32 bytes).", Required = true };
@@ -16,8 +16,10 @@ internal static class ReplicationOptions
     public static NodeCredentials Credentials(ParseResult parse, Option<string> cluster, Option<string> node, Option<string> secretFile) =>
         new(parse.GetValue(cluster)!, parse.GetValue(node)!, ClusterSecret.Load(parse.GetValue(secretFile)!));
 
-    /// <summary>Parses HOST:PORT with a numeric IP; a name would resolve unpredictably on a test network.</summary>
-    /// <summary>Parses IP:PORT. Port 0 (any free port, printed once bound) only where <paramref name="anyPort"/> allows it.</summary>
+    /// <summary>
+    /// Parses IP:PORT with a numeric IP (a name would resolve unpredictably on a test network). Port 0 (any
+    /// free port, printed once bound) only where <paramref name="anyPort"/> allows it.
+    /// </summary>
     public static IPEndPoint EndPoint(string text, string option, bool anyPort = false) =>
         IPEndPoint.TryParse(text, out var endPoint) && (endPoint.Port != 0 || anyPort)
             ? endPoint
@@ -29,7 +31,7 @@ internal static class ReplicationOptions
         {
             return await body();
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or Core.Storage.StorageException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or Core.Storage.StorageException or System.Net.Sockets.SocketException or ProtocolException)
         {
             await error.WriteLineAsync($"orepl {command}: {e.Message}");
             return 1;

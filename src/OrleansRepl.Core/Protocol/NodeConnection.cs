@@ -8,8 +8,8 @@ public static class NodeConnection
 {
     /// <summary>
     /// Connects to <paramref name="peer"/> and completes the mutual handshake, each step within
-    /// <paramref name="deadline"/>: a node that does not answer in that time is dead. The connection is
-    /// disposed if either step fails.
+    /// <paramref name="deadline"/>: a node that does not answer in that time is dead, reported as a
+    /// <see cref="ConnectionClosedException"/> naming it and the step. The connection is disposed if either step fails.
     /// </summary>
     public static async Task<(FrameConnection Connection, string PeerNodeId)> OpenAsync(EndPoint peer, NodeCredentials credentials, TimeSpan deadline, int maxFrameLength, CancellationToken cancellationToken)
     {
@@ -20,6 +20,11 @@ public static class NodeConnection
         try
         {
             await socket.ConnectAsync(peer, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new ConnectionClosedException($"after {peer} did not accept the connection within {deadline.TotalSeconds:F1} s");
         }
         catch
         {
@@ -32,6 +37,11 @@ public static class NodeConnection
         {
             timeout.CancelAfter(deadline);
             return (connection, await Handshake.ConnectAsync(connection, credentials, timeout.Token));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await connection.DisposeAsync();
+            throw new ConnectionClosedException($"after {peer} did not complete the handshake within {deadline.TotalSeconds:F1} s");
         }
         catch
         {

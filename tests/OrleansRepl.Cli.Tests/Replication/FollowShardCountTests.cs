@@ -55,12 +55,7 @@ public sealed class FollowShardCountTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private string SecretFile()
-    {
-        var path = _directory.File("secret");
-        File.WriteAllText(path, Secret);
-        return path;
-    }
+    private string SecretFile() => _directory.Write("secret", Secret);
 
     private async Task<Leader> LeaderAsync(int shards, int records)
     {

@@ -27,7 +27,7 @@ public sealed class AntiEntropyTests : IDisposable
             await original.SealAllAsync();
         }
 
-        CopyDirectory(_directory.File("a"), _directory.File("b")); // b starts as a copy of a
+        TempDirectory.CopyStore(_directory.File("a"), _directory.File("b")); // b starts as a copy of a
         await using var a = Store("a", 1);
         await using var b = Store("b", 2);
         await WriteAsync(a, "only-a", 40);
@@ -208,16 +208,6 @@ public sealed class AntiEntropyTests : IDisposable
             {
                 await to.ApplyReplicatedAsync(shard, await from.ReadLogChunkAsync(shard, to.NextLsn(shard), 10_000, 1 << 20));
             }
-        }
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "LOCK"))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
         }
     }
 

@@ -278,6 +278,7 @@ public sealed class StreamingTests : IDisposable
         silent.Stop();
         accepted.ForEach(s => s.Dispose());
         Assert.True(waiting.Reconnects >= 2, $"the follower retried {waiting.Reconnects} times in 20 s against a silent leader (dead after {Fast.DeadAfter})");
+        Assert.Contains($"did not complete the handshake within {Fast.DeadAfter.TotalSeconds:F1} s", waiting.LastError);
         Assert.Equal(FollowerState.Stopped, waiting.State);
     }
 
