@@ -64,3 +64,7 @@ public sealed class ShardFailedException(int shard, Exception cause)
 /// <summary>A peer-supplied identifier that cannot be used as a file name.</summary>
 public sealed class UnsafeNameException(string what, string value, string reason)
     : StorageException($"{what} \"{value}\" is refused: {reason}");
+
+/// <summary>A whole record of a bootstrap intent log that fails its checksum: the log is not read past it.</summary>
+public sealed class IntentLogCorruptException(string path, long offset, string reason)
+    : StorageException($"bootstrap intent log {path} is damaged at byte {offset}: {reason}");
