@@ -36,4 +36,8 @@ public enum MessageType : byte
     SegmentRequest = 0x36,
     SegmentChunk = 0x37,
     SegmentNotFound = 0x38,
+
+    // Snapshot bootstrap
+    SnapshotRequest = 0x40,
+    SnapshotPiece = 0x41,
 }

@@ -44,4 +44,7 @@ public enum ErrorCode : ushort
     Shard = 5,
     Epoch = 6,
     Internal = 7,
+
+    /// <summary>The snapshot token is unknown or expired at the source: start again from offset 0.</summary>
+    SnapshotExpired = 8,
 }

@@ -56,4 +56,7 @@ public interface IReplicaStore
     SegmentSetTree SegmentTree();
 
     ValueTask<Blake3Hash> StoreRootAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a consistent snapshot of every shard to <paramref name="destination"/>, for bootstrapping a new replica.</summary>
+    ValueTask<SnapshotInfo> ExportSnapshotAsync(Stream destination, CancellationToken cancellationToken = default);
 }

@@ -68,7 +68,7 @@ public sealed partial class LogStore
 
         BinaryPrimitives.WriteUInt32LittleEndian(number, crc);
         await destination.WriteAsync(number.AsMemory(0, 4), cancellationToken);
-        return new SnapshotInfo(total, crc, SnapshotRoot(shards));
+        return new SnapshotInfo(total, crc, SnapshotRoot(shards), shards.Select(s => s.NextLsn - 1).ToList());
     }
 
     /// <summary>The store root of the frozen shards: the same formula as <see cref="StoreRootAsync"/>.</summary>
@@ -91,5 +91,15 @@ public sealed partial class LogStore
     }
 }
 
-/// <summary>A snapshot as exported: its declared length, its CRC-32C, and the store root it reproduces.</summary>
-public sealed record SnapshotInfo(long Length, uint Crc32C, Blake3Hash StoreRoot);
+/// <summary>
+/// A snapshot: its length, the CRC-32C of everything before its trailer, the store root it installs to, and
+/// the last LSN of each shard it holds (0 for an empty shard).
+/// </summary>
+public sealed record SnapshotInfo(long Length, uint Crc32C, Blake3Hash StoreRoot, IReadOnlyList<long> ShardLsns)
+{
+    /// <summary>Equal when every field is, the shard LSNs compared element by element.</summary>
+    public bool Equals(SnapshotInfo? other) =>
+        other is not null && Length == other.Length && Crc32C == other.Crc32C && StoreRoot == other.StoreRoot && ShardLsns.SequenceEqual(other.ShardLsns);
+
+    public override int GetHashCode() => HashCode.Combine(Length, Crc32C, StoreRoot, ShardLsns.Count);
+}

@@ -156,7 +156,7 @@ public sealed partial class LogStore
         await reader.VerifyTrailerAsync(cancellationToken);
         new StoreManifest(StoreManifest.CurrentFormat, (int)shardCount).Save(staging);
         var root = ComputeStoreRoot(new Merkle.SegmentSetTree(shards.SelectMany(s => s.Sealed).Select(s => Blake3Hash.Parse(s.Hash))).Root, activeHashes);
-        return new SnapshotInfo(total, crc, root);
+        return new SnapshotInfo(total, crc, root, shards.Select(s => s.NextLsn - 1).ToList());
     }
 
     private static ScanResult CheckRecords(byte[] image, StoreOptions options, long streamOffset, string what)

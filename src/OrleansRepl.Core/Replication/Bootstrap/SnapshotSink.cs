@@ -39,6 +39,9 @@ public sealed class SnapshotSink : IDisposable
     /// <summary>The next offset this sink expects (0 when no transfer is under way).</summary>
     public long NextOffset => _transfer?.Next ?? 0;
 
+    /// <summary>The token of the transfer under way, if any.</summary>
+    public string? CurrentToken => _transfer?.Token;
+
     /// <summary>The CRC-32C of every byte received so far.</summary>
     public uint CrcSoFar => _transfer?.Crc ?? 0;
 
@@ -54,7 +57,7 @@ public sealed class SnapshotSink : IDisposable
         if (envelope.Offset == 0)
         {
             Abort();
-            _transfer = new Transfer(partial, File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite), 0, 0) { Header = envelope };
+            _transfer = new Transfer(envelope.Token, partial, File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite), 0, 0) { Header = envelope };
         }
         else if (_transfer is null)
         {
@@ -137,7 +140,7 @@ public sealed class SnapshotSink : IDisposable
         }
 
         RandomAccess.SetLength(file, offset);
-        _transfer = new Transfer(partial, file, offset, crc);
+        _transfer = new Transfer(token, partial, file, offset, crc);
         return true;
     }
 
@@ -199,8 +202,10 @@ public sealed class SnapshotSink : IDisposable
         return crc;
     }
 
-    private sealed class Transfer(string path, SafeFileHandle file, long next, uint crc)
+    private sealed class Transfer(string token, string path, SafeFileHandle file, long next, uint crc)
     {
+        public string Token { get; } = token;
+
         public string Path { get; } = path;
 
         public SafeFileHandle File { get; } = file;

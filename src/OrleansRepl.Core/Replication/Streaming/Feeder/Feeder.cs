@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Protocol.Messages;
 using OrleansRepl.Core.Replication.AntiEntropy;
+using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Replication.Syncup;
 using OrleansRepl.Core.Storage;
 
@@ -17,6 +18,7 @@ namespace OrleansRepl.Core.Replication.Streaming.Feeder;
 public sealed partial class Feeder : IAsyncDisposable
 {
     private readonly IReplicaStore _store;
+    private readonly SnapshotSource? _snapshots;
     private readonly NodeCredentials _credentials;
     private readonly StreamingOptions _options;
     private readonly Func<long> _epoch;
@@ -28,9 +30,11 @@ public sealed partial class Feeder : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private CancellationTokenSource _connections = new();
 
-    public Feeder(IReplicaStore store, NodeCredentials credentials, StreamingOptions options, Func<long> epoch, ILogger<Feeder> logger)
+    /// <summary>A feeder of <paramref name="store"/>; with <paramref name="snapshots"/> it also serves snapshot bootstraps on the same port, without it refuses them.</summary>
+    public Feeder(IReplicaStore store, NodeCredentials credentials, StreamingOptions options, Func<long> epoch, ILogger<Feeder> logger, SnapshotSource? snapshots = null)
     {
         options.ThrowIfInvalid();
+        _snapshots = snapshots;
         _store = store;
         _credentials = credentials;
         _options = options;
@@ -104,6 +108,18 @@ public sealed partial class Feeder : IAsyncDisposable
             {
                 LogServingAntiEntropy(_logger, peer);
                 await AntiEntropyServer.ServeAsync(connection, _store, first, _options.MaxBatchBytes, session.Token);
+                return;
+            }
+
+            if (first.Type == MessageType.SnapshotRequest)
+            {
+                if (_snapshots is null)
+                {
+                    await connection.FailAsync(ErrorCode.Protocol, $"node {_credentials.NodeId} serves no snapshots");
+                    return;
+                }
+
+                await _snapshots.ServeAsync(connection, first, session.Token);
                 return;
             }
 

@@ -1,0 +1,52 @@
+using OrleansRepl.Core.Protocol;
+
+namespace OrleansRepl.Core.Replication.Bootstrap;
+
+/// <summary>How a new replica pulls its snapshot.</summary>
+public sealed record BootstrapOptions
+{
+    /// <summary>The received bytes are made durable and checkpointed in the intent log each time this many more have arrived.</summary>
+    public long CheckpointEvery { get; init; } = 8 << 20;
+
+    /// <summary>A source silent for this long is dead; the attempt ends and the next one resumes.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many times an expired token or a lost connection is retried before the bootstrap gives up.</summary>
+    public int MaxAttempts { get; init; } = 5;
+
+    public int MaxFrameLength { get; init; } = FrameCodec.DefaultMaxFrameLength;
+
+    public void ThrowIfInvalid()
+    {
+        var problems = new List<string>();
+        if (CheckpointEvery < 4096)
+        {
+            problems.Add($"CheckpointEvery must be at least 4096 bytes, got {CheckpointEvery}");
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"RequestTimeout must be positive, got {RequestTimeout}");
+        }
+
+        if (MaxAttempts < 1)
+        {
+            problems.Add($"MaxAttempts must be at least 1, got {MaxAttempts}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"invalid bootstrap options: {string.Join("; ", problems)}");
+        }
+    }
+}
+
+/// <summary>
+/// A finished bootstrap: the snapshot's size, how long the transfer took, the root the installed store was
+/// verified to have, the last LSN of each shard (streaming continues after them), the offset a resumed
+/// transfer continued from (0 for a fresh one), and why an earlier transfer could not be resumed, if so.
+/// </summary>
+public sealed record BootstrapResult(string Intent, string Source, long Bytes, TimeSpan Elapsed, Hashing.Blake3Hash StoreRoot, IReadOnlyList<long> ShardLsns, long ResumedFrom, string? RestartReason)
+{
+    public double MegabytesPerSecond => Bytes / 1e6 / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}

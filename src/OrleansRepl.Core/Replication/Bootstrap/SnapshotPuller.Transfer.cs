@@ -1,0 +1,98 @@
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Protocol.Messages;
+using OrleansRepl.Core.Storage;
+
+namespace OrleansRepl.Core.Replication.Bootstrap;
+
+/// <summary>Deciding where to start, receiving with checkpoints, installing and verifying.</summary>
+public sealed partial class SnapshotPuller
+{
+    /// <summary>Applies the single-resumer policy; returns the intent to continue and the token and offset to ask for.</summary>
+    private async Task<(string Intent, string Token, long Offset, string? RestartReason)> StartOrResumeAsync(SnapshotSink sink, string source, CancellationToken cancellationToken)
+    {
+        var replica = _credentials.NodeId;
+        switch (BootstrapResume.Decide(await _intents.ListUnfinishedAsync(cancellationToken), replica))
+        {
+            case ResumeDecision.Resume { From.SnapshotToken: { } token } resume when resume.Intent.Source == source:
+                if (sink.TryResume(source, token, resume.From.SnapshotOffset, resume.From.SnapshotCrc32C, out var why))
+                {
+                    LogResuming(_logger, resume.Intent.Intent, token, resume.From.SnapshotOffset);
+                    return (resume.Intent.Intent, token, resume.From.SnapshotOffset, null);
+                }
+
+                return (resume.Intent.Intent, "", 0, $"cannot resume {token}: {why}");
+
+            case ResumeDecision.Resume resume:
+                // Checkpointed before any snapshot bytes were durable, or begun against another source.
+                var reason = resume.Intent.Source == source ? "its last checkpoint holds no snapshot offset" : $"it was begun against {resume.Intent.Source}, not {source}";
+                await _intents.AbortAsync(resume.Intent.Intent, $"not resumable: {reason}", cancellationToken);
+                return (await _intents.BeginAsync(replica, source, cancellationToken), "", 0, $"bootstrap {resume.Intent.Intent} was not resumed: {reason}");
+
+            case ResumeDecision.Fresh fresh:
+                LogDangling(_logger, fresh.Reason);
+                return (await _intents.BeginAsync(replica, source, cancellationToken), "", 0, fresh.Reason);
+
+            default:
+                return (await _intents.BeginAsync(replica, source, cancellationToken), "", 0, null);
+        }
+    }
+
+    /// <summary>Requests the snapshot and feeds the sink until the last piece, checkpointing as bytes become durable.</summary>
+    private async Task<SnapshotReceived> ReceiveAsync(FrameConnection connection, SnapshotSink sink, string intent, string token, long offset, CancellationToken cancellationToken)
+    {
+        await connection.SendAsync(new SnapshotRequest(token, offset), cancellationToken);
+        var sinceCheckpoint = 0L;
+        var checkpoints = 0L;
+        while (true)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.RequestTimeout);
+            FrameLease lease;
+            try
+            {
+                lease = await connection.ReadLeasedAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ConnectionClosedException($"after the source sent nothing for {_options.RequestTimeout.TotalSeconds:F1} s");
+            }
+
+            using (lease)
+            {
+                var envelope = ProtocolMessage.Decode<SnapshotPiece>(lease.Frame).Envelope;
+                if (sink.Accept(envelope) is { } received)
+                {
+                    return received;
+                }
+
+                sinceCheckpoint += envelope.Data.Length;
+            }
+
+            if (sinceCheckpoint >= _options.CheckpointEvery)
+            {
+                var (at, crc) = sink.Sync();
+                await _intents.CheckpointAsync(intent, new BootstrapCheckpoint(sink.CurrentToken, at, crc, 0, ++checkpoints), cancellationToken);
+                sinceCheckpoint = 0;
+            }
+        }
+    }
+
+    /// <summary>Installs the received snapshot atomically and checks the result's root against the source's.</summary>
+    private static async Task<SnapshotInfo> InstallAsync(SnapshotReceived received, string storeDirectory, StoreOptions storeOptions, CancellationToken cancellationToken)
+    {
+        SnapshotInfo installed;
+        await using (var snapshot = new FileStream(received.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan))
+        {
+            installed = await LogStore.ImportSnapshotAsync(storeDirectory, snapshot, storeOptions with { ShardCount = received.Header.SnapshotLsns.Count }, cancellationToken);
+        }
+
+        if (installed.StoreRoot != received.Header.StoreRoot)
+        {
+            Directory.Delete(storeDirectory, recursive: true);
+            throw new SnapshotTransportException($"the installed store's root {installed.StoreRoot} is not the source's {received.Header.StoreRoot} for snapshot {received.Header.Token}; the installed store was removed");
+        }
+
+        File.Delete(received.Path);
+        return installed;
+    }
+}

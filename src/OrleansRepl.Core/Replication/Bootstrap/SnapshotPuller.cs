@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Storage;
+
+namespace OrleansRepl.Core.Replication.Bootstrap;
+
+/// <summary>
+/// Bootstraps a new replica from a source's snapshot, driven by a durable intent. At start it applies the
+/// single-resumer policy to the intent log: its own one unfinished intent with a snapshot checkpoint is
+/// continued from the checkpointed offset under the same token (the partial file is checked against the
+/// checkpointed CRC first); anything else starts fresh and says why. Received bytes are checkpointed every
+/// <see cref="BootstrapOptions.CheckpointEvery"/>. The finished snapshot is installed into the (empty) store
+/// directory atomically, and the installed store's root must equal the source's root for that snapshot.
+/// </summary>
+public sealed partial class SnapshotPuller
+{
+    private readonly EndPoint _source;
+    private readonly NodeCredentials _credentials;
+    private readonly BootstrapOptions _options;
+    private readonly IBootstrapIntentLog _intents;
+    private readonly ILogger _logger;
+
+    public SnapshotPuller(EndPoint source, NodeCredentials credentials, BootstrapOptions options, IBootstrapIntentLog intents, ILogger<SnapshotPuller> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        _source = source;
+        _credentials = credentials;
+        _options = options;
+        _intents = intents;
+        _logger = logger;
+    }
+
+    /// <summary>Where a store's bootstrap keeps its partial snapshot: beside the store, never inside it.</summary>
+    public static string WorkDirectory(string storeDirectory) => Path.GetFullPath(storeDirectory).TrimEnd(Path.DirectorySeparatorChar) + ".bootstrap";
+
+    /// <summary>Pulls, installs and verifies a snapshot into <paramref name="storeDirectory"/>, which must hold no store yet.</summary>
+    public async Task<BootstrapResult> RunAsync(string storeDirectory, StoreOptions storeOptions, Action<SnapshotProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(storeOptions);
+        if (LogStore.StoredShardCount(storeDirectory) is { } shards)
+        {
+            throw new StoreArgumentException($"{storeDirectory} already holds a {shards}-shard store; a bootstrap installs only where there is none");
+        }
+
+        using var sink = new SnapshotSink(Path.Combine(WorkDirectory(storeDirectory), "recv"), progress);
+        var clock = Stopwatch.StartNew();
+        string? intent = null;
+        string? restartReason = null;
+        long resumedFrom = 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var (connection, source) = await NodeConnection.OpenAsync(_source, _credentials, _options.RequestTimeout, _options.MaxFrameLength, cancellationToken);
+                await using (connection)
+                {
+                    var (token, offset) = ("", 0L);
+                    if (intent is null)
+                    {
+                        (intent, token, offset, restartReason) = await StartOrResumeAsync(sink, source, cancellationToken);
+                        resumedFrom = offset;
+                    }
+                    else if (sink.NextOffset > 0 && sink.Sync() is var (at, _) && sink.CurrentToken is { } current)
+                    {
+                        (token, offset) = (current, at);
+                    }
+
+                    LogRequesting(_logger, source, token.Length == 0 ? "a new snapshot" : token, offset);
+                    var received = await ReceiveAsync(connection, sink, intent, token, offset, cancellationToken);
+                    var installed = await InstallAsync(received, storeDirectory, storeOptions, cancellationToken);
+                    await _intents.CompleteAsync(intent, cancellationToken);
+                    LogInstalled(_logger, received.Header.Token, received.Header.TotalBytes, installed.StoreRoot);
+                    return new BootstrapResult(intent, source, received.Header.TotalBytes, clock.Elapsed, installed.StoreRoot, installed.ShardLsns, resumedFrom, restartReason);
+                }
+            }
+            catch (RemoteErrorException e) when (e.Code == ErrorCode.SnapshotExpired && attempt < _options.MaxAttempts)
+            {
+                // The source no longer holds that snapshot: this transfer cannot be finished. Start a new one.
+                sink.Abort();
+                restartReason = e.Message;
+                LogRestarting(_logger, e.Message);
+            }
+            catch (Exception e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested && e is ConnectionClosedException or IOException or System.Net.Sockets.SocketException or SnapshotTransportException)
+            {
+                if (e is SnapshotTransportException)
+                {
+                    sink.Abort();
+                }
+
+                LogRetrying(_logger, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace OrleansRepl.Core.Replication.Bootstrap;
+
+/// <summary>How a source pins and sends snapshots.</summary>
+public sealed record SnapshotSourceOptions
+{
+    /// <summary>A pinned snapshot is kept this long after its last use, so an interrupted sink can resume it.</summary>
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Bytes per piece on the wire.</summary>
+    public int PieceBytes { get; init; } = 1 << 20;
+
+    public void ThrowIfInvalid()
+    {
+        var problems = new List<string>();
+        if (TokenLifetime <= TimeSpan.Zero)
+        {
+            problems.Add($"TokenLifetime must be positive, got {TokenLifetime}");
+        }
+
+        if (PieceBytes is < 4096 or > 8 << 20)
+        {
+            problems.Add($"PieceBytes must be between 4096 and 8388608, got {PieceBytes}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"invalid snapshot source options: {string.Join("; ", problems)}");
+        }
+    }
+}

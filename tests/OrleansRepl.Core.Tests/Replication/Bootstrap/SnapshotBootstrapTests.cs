@@ -1,0 +1,161 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Replication.Bootstrap;
+using OrleansRepl.Core.Replication.Streaming;
+using OrleansRepl.Core.Replication.Streaming.Feeder;
+using OrleansRepl.Core.Replication.Streaming.Follower;
+using OrleansRepl.Core.Storage;
+using OrleansRepl.TestKit;
+using static OrleansRepl.TestKit.Utf8;
+
+namespace OrleansRepl.Core.Tests.Replication.Bootstrap;
+
+/// <summary>A new replica bootstrapped from a feeder's snapshot over loopback: install, verify, resume, expiry.</summary>
+public sealed class SnapshotBootstrapTests : IDisposable
+{
+    private static readonly ClusterSecret Secret = ClusterSecret.FromBytes(Bytes("bootstrap tests shared secret 0123456789"));
+    private static readonly BootstrapOptions Options = new() { CheckpointEvery = 1 << 20, RequestTimeout = TimeSpan.FromSeconds(10) };
+    private readonly TempDirectory _directory = new();
+
+    [Fact]
+    public async Task ANewReplica_InstallsTheSnapshot_WithTheSourcesRoot_AndStreamsOnFromItsLsns()
+    {
+        await using var leader = await LeaderAsync(records: 20_000);
+        using var snapshots = Source(leader);
+        await using var feeder = Serve(leader, snapshots);
+        var rootAtPin = await leader.StoreRootAsync();
+        var progress = new List<SnapshotProgress>();
+
+        using var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents"));
+        var result = await Puller(feeder.EndPoint, intents).RunAsync(_directory.File("replica"), StoreOptions(2), progress.Add, CancellationToken.None);
+
+        Assert.Equal(rootAtPin, result.StoreRoot);
+        Assert.Equal((0L, (string?)null, "leader"), (result.ResumedFrom, result.RestartReason, result.Source));
+        Assert.Equal(Enumerable.Range(0, 4).Select(s => leader.NextLsn(s) - 1), result.ShardLsns);
+        Assert.Equal(result.Bytes, progress[^1].BytesDone);
+        Assert.Empty(await intents.ListUnfinishedAsync(default));
+
+        // Writes after the snapshot reach the replica by streaming from the snapshot's LSNs.
+        await leader.WriteAsync(Enumerable.Range(0, 500).Select(i => WriteOperation.Put(Bytes($"after-{i}"), Bytes("v"))).ToList());
+        await using var replica = LogStore.Open(_directory.File("replica"), StoreOptions(2));
+        Assert.Equal(result.ShardLsns, Enumerable.Range(0, 4).Select(s => replica.NextLsn(s) - 1));
+        await FollowUntilCaughtUpAsync(replica, feeder.EndPoint);
+        Assert.Equal(await leader.StoreRootAsync(), await replica.StoreRootAsync());
+        Assert.Equal("v", Text(replica.Get(Bytes("after-499"))));
+    }
+
+    [Fact]
+    public async Task AnInterruptedBootstrap_ResumesFromItsCheckpointUnderTheSameToken()
+    {
+        await using var leader = await LeaderAsync(records: 60_000);
+        using var snapshots = Source(leader);
+        await using var feeder = Serve(leader, snapshots);
+        var target = _directory.File("replica");
+
+        using (var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents")))
+        {
+            using var crash = new CancellationTokenSource();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Puller(feeder.EndPoint, intents).RunAsync(target, StoreOptions(2), p =>
+            {
+                if (p.BytesDone >= 3 << 20)
+                {
+                    crash.Cancel();
+                }
+            }, crash.Token));
+            Assert.NotNull(Assert.Single(await intents.ListUnfinishedAsync(default)).LastCheckpoint?.SnapshotToken);
+        }
+
+        using (var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents")))
+        {
+            var result = await Puller(feeder.EndPoint, intents).RunAsync(target, StoreOptions(2), null, CancellationToken.None);
+            Assert.True(result.ResumedFrom >= 2 << 20, $"resumed from {result.ResumedFrom}");
+            Assert.Null(result.RestartReason);
+            Assert.Single(snapshots.LiveTokens); // the same snapshot, not a second one
+            Assert.Empty(await intents.ListUnfinishedAsync(default));
+        }
+
+        await using var replica = LogStore.Open(target, StoreOptions(2));
+        Assert.Equal(await leader.StoreRootAsync(), await replica.StoreRootAsync());
+    }
+
+    [Fact]
+    public async Task AnExpiredToken_RestartsTheTransferFromZero_AndSaysWhy()
+    {
+        await using var leader = await LeaderAsync(records: 40_000);
+        using var snapshots = new SnapshotSource(leader, _directory.File("pins"), Credentials("leader"), new SnapshotSourceOptions { TokenLifetime = TimeSpan.FromMilliseconds(300), PieceBytes = 256 << 10 }, NullLogger<SnapshotSource>.Instance);
+        await using var feeder = Serve(leader, snapshots);
+        var target = _directory.File("replica");
+        using var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents"));
+        using var crash = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Puller(feeder.EndPoint, intents).RunAsync(target, StoreOptions(2), p =>
+        {
+            if (p.BytesDone >= 2 << 20)
+            {
+                crash.Cancel();
+            }
+        }, crash.Token));
+
+        await Task.Delay(600); // past the token's lifetime
+        var result = await Puller(feeder.EndPoint, intents).RunAsync(target, StoreOptions(2), null, CancellationToken.None);
+        Assert.Contains("is unknown or expired at leader; start again from offset 0", result.RestartReason);
+        await using var replica = LogStore.Open(target, StoreOptions(2));
+        Assert.Equal(await leader.StoreRootAsync(), await replica.StoreRootAsync());
+    }
+
+    [Fact]
+    public async Task ADirectoryThatAlreadyHoldsAStore_IsNotOverwritten()
+    {
+        await using var leader = await LeaderAsync(records: 10);
+        using var snapshots = Source(leader);
+        await using var feeder = Serve(leader, snapshots);
+        await using (LogStore.Open(_directory.File("replica"), StoreOptions(2)))
+        {
+        }
+
+        using var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents"));
+        var refused = await Assert.ThrowsAsync<StoreArgumentException>(() => Puller(feeder.EndPoint, intents).RunAsync(_directory.File("replica"), StoreOptions(2), null, CancellationToken.None));
+        Assert.Contains("already holds a 4-shard store; a bootstrap installs only where there is none", refused.Message);
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    private static NodeCredentials Credentials(string node) => new("c", node, Secret);
+
+    private static StoreOptions StoreOptions(ulong origin) => new() { ShardCount = 4, Fsync = FsyncMode.Never, SegmentRollBytes = 512 << 10, NodeOrigin = origin };
+
+    private async Task<LogStore> LeaderAsync(int records)
+    {
+        var store = LogStore.Open(_directory.File("leader"), StoreOptions(1));
+        for (var from = 0; from < records; from += 5000)
+        {
+            await store.WriteAsync(Enumerable.Range(from, Math.Min(5000, records - from)).Select(i => WriteOperation.Put(Bytes($"key-{i}"), new byte[100])).ToList());
+        }
+
+        return store;
+    }
+
+    private SnapshotSource Source(LogStore store) =>
+        new(store, _directory.File("pins"), Credentials("leader"), new SnapshotSourceOptions { PieceBytes = 256 << 10 }, NullLogger<SnapshotSource>.Instance);
+
+    private static Feeder Serve(LogStore store, SnapshotSource snapshots)
+    {
+        var feeder = new Feeder(store, Credentials("leader"), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
+        feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
+        return feeder;
+    }
+
+    private static SnapshotPuller Puller(IPEndPoint source, IBootstrapIntentLog intents) =>
+        new(source, Credentials("replica"), Options, intents, NullLogger<SnapshotPuller>.Instance);
+
+    private async Task FollowUntilCaughtUpAsync(LogStore replica, IPEndPoint leader)
+    {
+        var cursors = new FileCursorStore(_directory.File("cursors"));
+        var followers = Enumerable.Range(0, replica.ShardCount).Select(shard => new Follower(replica, shard, leader, Credentials("replica"), new StreamingOptions(), cursors, () => 1, NullLogger<Follower>.Instance)).ToList();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var run = Task.WhenAll(followers.Select(f => f.RunAsync(stop.Token)));
+        await Task.WhenAll(followers.Select(f => f.CaughtUp)).WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await run;
+    }
+}
