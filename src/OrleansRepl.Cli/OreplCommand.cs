@@ -16,6 +16,7 @@ internal static class OreplCommand
         root.Subcommands.Add(Replication.FeedCommand.Create());
         root.Subcommands.Add(Replication.FollowCommand.Create());
         root.Subcommands.Add(Replication.SyncCommand.Create());
+        root.Subcommands.Add(Replication.SnapshotCommand.Create());
         return root;
     }
 

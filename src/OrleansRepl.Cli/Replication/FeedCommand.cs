@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Cli.Storage;
+using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Feeder;
 using OrleansRepl.Core.Storage;
@@ -20,7 +21,7 @@ internal static class FeedCommand
         var node = ReplicationOptions.Node("leader");
         var generate = new Option<long>("--generate") { Description = "Write this many new records while serving (live tests).", DefaultValueFactory = _ => 0 };
         var rate = new Option<int>("--rate") { Description = "Records per second for --generate.", DefaultValueFactory = _ => 1000 };
-        var command = new Command("feed", "Serve a store's shards to followers, and its segments to anti-entropy pullers, until stopped (Ctrl-C or SIGTERM).") { directory, listen, secretFile, cluster, node, generate, rate };
+        var command = new Command("feed", "Serve a store's shards to followers, its snapshots to new replicas and its segments to anti-entropy pullers, until stopped (Ctrl-C or SIGTERM).") { directory, listen, secretFile, cluster, node, generate, rate };
         rate.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
@@ -34,7 +35,8 @@ internal static class FeedCommand
             var endPoint = ReplicationOptions.EndPoint(parse.GetValue(listen)!, "--listen", anyPort: true);
             var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
             await using var store = StoreAccess.Open(parse.GetValue(directory)!, newShardCount: 4, FsyncMode.Interval);
-            await using var feeder = new Feeder(store, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
+            using var snapshots = new SnapshotSource(store, store.Directory.TrimEnd(Path.DirectorySeparatorChar) + ".snapshots", credentials, new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
+            await using var feeder = new Feeder(store, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
             feeder.Start(endPoint);
             await parse.InvocationConfiguration.Output.WriteLineAsync($"feeding {store.ShardCount} shards of {store.Directory} on {feeder.EndPoint}");
             await parse.InvocationConfiguration.Output.FlushAsync(cancellationToken);

@@ -40,13 +40,3 @@ public sealed record BootstrapOptions
         }
     }
 }
-
-/// <summary>
-/// A finished bootstrap: the snapshot's size, how long the transfer took, the root the installed store was
-/// verified to have, the last LSN of each shard (streaming continues after them), the offset a resumed
-/// transfer continued from (0 for a fresh one), and why an earlier transfer could not be resumed, if so.
-/// </summary>
-public sealed record BootstrapResult(string Intent, string Source, long Bytes, TimeSpan Elapsed, Hashing.Blake3Hash StoreRoot, IReadOnlyList<long> ShardLsns, long ResumedFrom, string? RestartReason)
-{
-    public double MegabytesPerSecond => Bytes / 1e6 / Math.Max(Elapsed.TotalSeconds, 1e-9);
-}

@@ -29,8 +29,16 @@ public sealed partial class SnapshotPuller
                 return (await _intents.BeginAsync(replica, source, cancellationToken), "", 0, $"bootstrap {resume.Intent.Intent} was not resumed: {reason}");
 
             case ResumeDecision.Fresh fresh:
+                // This replica's own intents that cannot be resumed are closed, each with the reason, so the new
+                // intent is its only unfinished one and stays resumable. Other replicas' intents are never touched.
                 LogDangling(_logger, fresh.Reason);
-                return (await _intents.BeginAsync(replica, source, cancellationToken), "", 0, fresh.Reason);
+                var fresher = await _intents.BeginAsync(replica, source, cancellationToken);
+                foreach (var dangling in fresh.Dangling)
+                {
+                    await _intents.AbortAsync(dangling.Intent, $"superseded by {fresher}: {fresh.Reason}", cancellationToken);
+                }
+
+                return (fresher, "", 0, fresh.Reason);
 
             default:
                 return (await _intents.BeginAsync(replica, source, cancellationToken), "", 0, null);

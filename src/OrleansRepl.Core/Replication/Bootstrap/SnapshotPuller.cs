@@ -36,8 +36,13 @@ public sealed partial class SnapshotPuller
     /// <summary>Where a store's bootstrap keeps its partial snapshot: beside the store, never inside it.</summary>
     public static string WorkDirectory(string storeDirectory) => Path.GetFullPath(storeDirectory).TrimEnd(Path.DirectorySeparatorChar) + ".bootstrap";
 
-    /// <summary>Pulls, installs and verifies a snapshot into <paramref name="storeDirectory"/>, which must hold no store yet.</summary>
-    public async Task<BootstrapResult> RunAsync(string storeDirectory, StoreOptions storeOptions, Action<SnapshotProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Pulls, installs and verifies a snapshot into <paramref name="storeDirectory"/>.</summary>
+    /// <param name="storeDirectory">Where the store is installed; it must hold none yet.</param>
+    /// <param name="storeOptions">Options of the installed store; the shard count comes from the snapshot.</param>
+    /// <param name="progress">Told of bytes received every MiB.</param>
+    /// <param name="cancellationToken">Stops the transfer; the intent stays unfinished and a later run resumes it.</param>
+    /// <param name="started">Told, before each request, what is asked for: a new snapshot, or a token from an offset.</param>
+    public async Task<BootstrapResult> RunAsync(string storeDirectory, StoreOptions storeOptions, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null)
     {
         ArgumentNullException.ThrowIfNull(storeOptions);
         if (LogStore.StoredShardCount(storeDirectory) is { } shards)
@@ -69,6 +74,7 @@ public sealed partial class SnapshotPuller
                     }
 
                     LogRequesting(_logger, source, token.Length == 0 ? "a new snapshot" : token, offset);
+                    started?.Invoke(new BootstrapStart(source, token.Length == 0 ? null : token, offset, restartReason));
                     var received = await ReceiveAsync(connection, sink, intent, token, offset, cancellationToken);
                     var installed = await InstallAsync(received, storeDirectory, storeOptions, cancellationToken);
                     await _intents.CompleteAsync(intent, cancellationToken);

@@ -80,6 +80,26 @@ public sealed class SnapshotBootstrapTests : IDisposable
     }
 
     [Fact]
+    public async Task ABootstrapStoppedBeforeItsFirstCheckpoint_StartsFresh_ClosingTheOldIntent()
+    {
+        await using var leader = await LeaderAsync(records: 40_000);
+        using var snapshots = Source(leader);
+        await using var feeder = Serve(leader, snapshots);
+        var target = _directory.File("replica");
+        using var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents"));
+        using var crash = new CancellationTokenSource();
+        var never = new SnapshotPuller(feeder.EndPoint, Credentials("replica"), Options with { CheckpointEvery = 1L << 40 }, intents, NullLogger<SnapshotPuller>.Instance);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => never.RunAsync(target, StoreOptions(2), _ => crash.Cancel(), crash.Token));
+        var stopped = Assert.Single(await intents.ListUnfinishedAsync(default));
+        Assert.Null(stopped.LastCheckpoint);
+
+        var result = await Puller(feeder.EndPoint, intents).RunAsync(target, StoreOptions(2), null, CancellationToken.None);
+        Assert.Contains($"bootstrap {stopped.Intent} of replica stopped before its first checkpoint", result.RestartReason);
+        Assert.Empty(await intents.ListUnfinishedAsync(default)); // the old intent was closed, the new one completed
+        Assert.NotEqual(stopped.Intent, result.Intent);
+    }
+
+    [Fact]
     public async Task AnExpiredToken_RestartsTheTransferFromZero_AndSaysWhy()
     {
         await using var leader = await LeaderAsync(records: 40_000);

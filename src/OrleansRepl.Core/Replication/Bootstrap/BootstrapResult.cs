@@ -1,0 +1,14 @@
+namespace OrleansRepl.Core.Replication.Bootstrap;
+
+/// <summary>
+/// A finished bootstrap: the snapshot's size, how long the transfer took, the root the installed store was
+/// verified to have, the last LSN of each shard (streaming continues after them), the offset a resumed
+/// transfer continued from (0 for a fresh one), and why an earlier transfer could not be resumed, if so.
+/// </summary>
+public sealed record BootstrapResult(string Intent, string Source, long Bytes, TimeSpan Elapsed, OrleansRepl.Core.Hashing.Blake3Hash StoreRoot, IReadOnlyList<long> ShardLsns, long ResumedFrom, string? RestartReason)
+{
+    public double MegabytesPerSecond => Bytes / 1e6 / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>What a transfer attempt asks for: a new snapshot (no token) or a token from an offset, and why an earlier one was not resumed.</summary>
+public sealed record BootstrapStart(string Source, string? Token, long Offset, string? RestartReason);
