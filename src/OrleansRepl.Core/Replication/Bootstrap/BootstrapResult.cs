@@ -7,6 +7,12 @@ namespace OrleansRepl.Core.Replication.Bootstrap;
 /// </summary>
 public sealed record BootstrapResult(string Intent, string Source, long Bytes, TimeSpan Elapsed, OrleansRepl.Core.Hashing.Blake3Hash StoreRoot, IReadOnlyList<long> ShardLsns, long ResumedFrom, string? RestartReason)
 {
+    /// <summary>The last attempt's bytes, first piece to last: the transfer alone, without pinning or installing.</summary>
+    public TimeSpan LastTransfer { get; init; }
+
+    /// <summary>Installing and verifying the received snapshot.</summary>
+    public TimeSpan Install { get; init; }
+
     public double MegabytesPerSecond => Bytes / 1e6 / Math.Max(Elapsed.TotalSeconds, 1e-9);
 }
 

@@ -45,44 +45,80 @@ public sealed partial class SnapshotPuller
         }
     }
 
-    /// <summary>Requests the snapshot and feeds the sink until the last piece, checkpointing as bytes become durable.</summary>
-    private async Task<SnapshotReceived> ReceiveAsync(FrameConnection connection, SnapshotSink sink, string intent, string token, long offset, CancellationToken cancellationToken)
+    /// <summary>
+    /// Requests the snapshot and feeds the sink until the last piece, checkpointing as bytes become durable.
+    /// Also returns how long the bytes took from the first piece to the last (pinning and installing excluded).
+    /// </summary>
+    private async Task<(SnapshotReceived Received, TimeSpan Transfer)> ReceiveAsync(FrameConnection connection, SnapshotSink sink, string intent, string token, long offset, CancellationToken cancellationToken)
     {
         await connection.SendAsync(new SnapshotRequest(token, offset), cancellationToken);
+        System.Diagnostics.Stopwatch? transfer = null;
         var sinceCheckpoint = 0L;
         var checkpoints = 0L;
-        while (true)
+        Task? checkpointing = null;
+        try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.RequestTimeout);
-            FrameLease lease;
-            try
+            while (true)
             {
-                lease = await connection.ReadLeasedAsync(timeout.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new ConnectionClosedException($"after the source sent nothing for {_options.RequestTimeout.TotalSeconds:F1} s");
-            }
-
-            using (lease)
-            {
-                var envelope = ProtocolMessage.Decode<SnapshotPiece>(lease.Frame).Envelope;
-                if (sink.Accept(envelope) is { } received)
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_options.RequestTimeout);
+                FrameLease lease;
+                try
                 {
-                    return received;
+                    lease = await connection.ReadLeasedAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new ConnectionClosedException($"after the source sent nothing for {_options.RequestTimeout.TotalSeconds:F1} s");
                 }
 
-                sinceCheckpoint += envelope.Data.Length;
-            }
+                using (lease)
+                {
+                    transfer ??= System.Diagnostics.Stopwatch.StartNew();
+                    var envelope = ProtocolMessage.Decode<SnapshotPiece>(lease.Frame).Envelope;
+                    if (envelope.Done && checkpointing is not null)
+                    {
+                        await checkpointing; // the last piece closes the file; no fsync may be running on it
+                    }
 
-            if (sinceCheckpoint >= _options.CheckpointEvery)
-            {
-                var (at, crc) = sink.Sync();
-                await _intents.CheckpointAsync(intent, new BootstrapCheckpoint(sink.CurrentToken, at, crc, 0, ++checkpoints), cancellationToken);
-                sinceCheckpoint = 0;
+                    if (sink.Accept(envelope) is { } received)
+                    {
+                        return (received, transfer.Elapsed);
+                    }
+
+                    sinceCheckpoint += envelope.Data.Length;
+                }
+
+                // Checkpoints fsync beside the transfer, one at a time; one still running when the next is due
+                // simply makes the next wait for the following piece.
+                if (sinceCheckpoint >= _options.CheckpointEvery && checkpointing is not { IsCompleted: false })
+                {
+                    if (checkpointing is not null)
+                    {
+                        await checkpointing; // surfaces a failed fsync or checkpoint
+                    }
+
+                    var checkpointToken = sink.CurrentToken;
+                    var syncing = sink.SyncInBackground()!;
+                    var number = ++checkpoints;
+                    checkpointing = CheckpointAfterAsync(syncing, intent, checkpointToken, number, cancellationToken);
+                    sinceCheckpoint = 0;
+                }
             }
         }
+        finally
+        {
+            if (checkpointing is not null)
+            {
+                await checkpointing.ContinueWith(static _ => { }, TaskScheduler.Default); // never leave an fsync running on a file that may go
+            }
+        }
+    }
+
+    private async Task CheckpointAfterAsync(Task<(long Offset, uint Crc)> syncing, string intent, string? token, long number, CancellationToken cancellationToken)
+    {
+        var (at, crc) = await syncing;
+        await _intents.CheckpointAsync(intent, new BootstrapCheckpoint(token, at, crc, 0, number), cancellationToken);
     }
 
     /// <summary>Installs the received snapshot atomically and checks the result's root against the source's.</summary>

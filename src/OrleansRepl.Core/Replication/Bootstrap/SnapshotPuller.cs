@@ -75,11 +75,16 @@ public sealed partial class SnapshotPuller
 
                     LogRequesting(_logger, source, token.Length == 0 ? "a new snapshot" : token, offset);
                     started?.Invoke(new BootstrapStart(source, token.Length == 0 ? null : token, offset, restartReason));
-                    var received = await ReceiveAsync(connection, sink, intent, token, offset, cancellationToken);
+                    var (received, transfer) = await ReceiveAsync(connection, sink, intent, token, offset, cancellationToken);
+                    var installing = Stopwatch.StartNew();
                     var installed = await InstallAsync(received, storeDirectory, storeOptions, cancellationToken);
                     await _intents.CompleteAsync(intent, cancellationToken);
                     LogInstalled(_logger, received.Header.Token, received.Header.TotalBytes, installed.StoreRoot);
-                    return new BootstrapResult(intent, source, received.Header.TotalBytes, clock.Elapsed, installed.StoreRoot, installed.ShardLsns, resumedFrom, restartReason);
+                    return new BootstrapResult(intent, source, received.Header.TotalBytes, clock.Elapsed, installed.StoreRoot, installed.ShardLsns, resumedFrom, restartReason)
+                    {
+                        LastTransfer = transfer,
+                        Install = installing.Elapsed,
+                    };
                 }
             }
             catch (RemoteErrorException e) when (e.Code == ErrorCode.SnapshotExpired && attempt < _options.MaxAttempts)

@@ -111,6 +111,26 @@ public sealed class SnapshotSink : IDisposable
     }
 
     /// <summary>
+    /// As <see cref="Sync"/>, with the fsync on the thread pool so receiving goes on meanwhile: the point is taken
+    /// now, and every byte before it was written before the fsync starts, so it is durable when the task ends.
+    /// Null when no transfer is under way. Pieces may be accepted while it runs; <see cref="Abort"/> may not.
+    /// </summary>
+    public Task<(long Offset, uint Crc)>? SyncInBackground()
+    {
+        if (_transfer is not { } transfer)
+        {
+            return null;
+        }
+
+        var point = (transfer.Next, transfer.Crc);
+        return Task.Run(() =>
+        {
+            RandomAccess.FlushToDisk(transfer.File);
+            return point;
+        });
+    }
+
+    /// <summary>
     /// Continues the transfer of <paramref name="token"/> from <paramref name="offset"/> after a restart, if the
     /// partial file still holds that many bytes and they match <paramref name="crc"/>. Anything past the offset
     /// is cut off. Returns false, with the reason, and deletes the partial file when it cannot: start from 0.
