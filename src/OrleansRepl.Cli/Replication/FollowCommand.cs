@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Cli.Storage;
 using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Follower;
 using OrleansRepl.Core.Storage;
@@ -24,53 +25,93 @@ internal static class FollowCommand
         var cluster = ReplicationOptions.Cluster();
         var node = ReplicationOptions.Node("follower");
         var untilCaughtUp = new Option<bool>("--until-caught-up") { Description = "Exit 0 once every shard has caught up, printing records applied and records/s." };
-        var command = new Command("follow", "Follow a leader's shards into a local store.") { directory, leader, shards, secretFile, cluster, node, untilCaughtUp };
+        var restore = new Option<bool>("--restore") { Description = "When a shard has diverged beyond syncup, set the store aside and bootstrap it from the leader's snapshot." };
+        var command = new Command("follow", "Follow a leader's shards into a local store.") { directory, leader, shards, secretFile, cluster, node, untilCaughtUp, restore };
 
         command.SetAction((parse, cancellationToken) => ReplicationOptions.RunAsync("follow", parse.InvocationConfiguration.Error, async () =>
         {
             var output = parse.InvocationConfiguration.Output;
             var leaderEndPoint = ReplicationOptions.EndPoint(parse.GetValue(leader)!, "--leader");
             var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
-            var storeDirectory = parse.GetValue(directory)!;
+            var storeDirectory = Path.GetFullPath(parse.GetValue(directory)!);
             var shardCount = await ShardCountAsync(storeDirectory, parse.GetValue(shards), leaderEndPoint, credentials, cancellationToken);
-            await using var store = StoreAccess.Open(storeDirectory, shardCount, FsyncMode.Interval);
-            var cursors = new FileCursorStore(Path.Combine(storeDirectory, "cursors"));
-            var followers = Enumerable.Range(0, store.ShardCount).Select(shard =>
-                new Follower(store, shard, leaderEndPoint, credentials, new StreamingOptions(), cursors, () => 1, NullLogger<Follower>.Instance)).ToList();
-
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var started = Stopwatch.GetTimestamp();
-            var running = Task.WhenAll(followers.Select(f => f.RunAsync(stop.Token)));
-            var progress = ReportProgressAsync(output, followers, running);
-            if (parse.GetValue(untilCaughtUp))
+            var restored = false;
+            while (true)
             {
-                // Done when every shard caught up, or when any follower stopped for good.
-                await Task.WhenAny(Task.WhenAll(followers.Select(f => f.CaughtUp)), running);
-                var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                await stop.CancelAsync();
-                await running;
-                await progress;
-                if (followers.All(f => f.CaughtUp.IsCompletedSuccessfully))
+                var stopped = await FollowAsync(output, storeDirectory, shardCount, leaderEndPoint, credentials, parse.GetValue(untilCaughtUp), cancellationToken);
+                if (stopped.Count == 0)
                 {
-                    var applied = followers.Sum(f => f.AppliedTotal);
-                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"caught up: {applied} records applied in {seconds:F2} s: {applied / seconds:F0} records/s"));
                     return 0;
                 }
-            }
-            else
-            {
-                await running;
-                await progress;
-            }
 
-            foreach (var follower in followers.Where(f => f.State is FollowerState.Failed or FollowerState.NeedsRestore))
-            {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"orepl follow: shard {follower.Shard} {follower.State}: {follower.LastError}");
-            }
+                var diverged = stopped.Where(f => f.State == FollowerState.NeedsRestore).ToList();
+                if (parse.GetValue(restore) && !restored && diverged.Count == stopped.Count)
+                {
+                    foreach (var follower in diverged)
+                    {
+                        await output.WriteLineAsync($"shard {follower.Shard} needs a restore: {follower.LastError}");
+                    }
 
-            return followers.Any(f => f.State is FollowerState.Failed or FollowerState.NeedsRestore) ? 1 : 0;
+                    using var intents = FileBootstrapIntentLog.Open(Path.Combine(SnapshotPuller.WorkDirectory(storeDirectory), "intents.log"));
+                    var puller = new SnapshotPuller(leaderEndPoint, credentials, new BootstrapOptions(), intents, NullLogger<SnapshotPuller>.Instance);
+                    var (result, aside) = await ReplicaRestore.RestoreAsync(storeDirectory, new StoreOptions { Fsync = FsyncMode.Interval }, puller, null, cancellationToken);
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"the diverged store was set aside at {aside}; bootstrapped {result.Bytes} bytes from {result.Source} in {result.Elapsed.TotalSeconds:F2} s, root {result.StoreRoot} verified; following again"));
+                    restored = true;
+                    continue;
+                }
+
+                foreach (var follower in stopped)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"orepl follow: shard {follower.Shard} {follower.State}: {follower.LastError}{(follower.State == FollowerState.NeedsRestore && !parse.GetValue(restore) ? " (run with --restore to bootstrap from the leader)" : "")}");
+                }
+
+                return 1;
+            }
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Follows every shard until stopped, until every shard caught up (with <paramref name="untilCaughtUp"/>),
+    /// or until any shard stops for good (failed, or needs a restore): then all stop. Returns those that stopped for good.
+    /// </summary>
+    private static async Task<List<Follower>> FollowAsync(TextWriter output, string storeDirectory, int shardCount, IPEndPoint leader, NodeCredentials credentials, bool untilCaughtUp, CancellationToken cancellationToken)
+    {
+        await using var store = StoreAccess.Open(storeDirectory, shardCount, FsyncMode.Interval);
+        var cursors = new FileCursorStore(Path.Combine(storeDirectory, "cursors"));
+        var followers = Enumerable.Range(0, store.ShardCount).Select(shard =>
+            new Follower(store, shard, leader, credentials, new StreamingOptions(), cursors, () => 1, NullLogger<Follower>.Instance)).ToList();
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        var runs = followers.Select(f => f.RunAsync(stop.Token)).ToList();
+        var running = Task.WhenAll(runs);
+        var progress = ReportProgressAsync(output, followers, running);
+
+        // A follower's run ends only when it stops for good (or on shutdown), so the first to end decides.
+        var anyStopped = Task.WhenAny(runs);
+        if (untilCaughtUp)
+        {
+            await Task.WhenAny(Task.WhenAll(followers.Select(f => f.CaughtUp)), anyStopped);
+        }
+        else
+        {
+            await anyStopped;
+        }
+
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        await stop.CancelAsync();
+        await running;
+        await progress;
+        var stoppedForGood = followers.Where(f => f.State is FollowerState.Failed or FollowerState.NeedsRestore).ToList();
+        if (untilCaughtUp && stoppedForGood.Count == 0 && followers.All(f => f.CaughtUp.IsCompletedSuccessfully))
+        {
+            var applied = followers.Sum(f => f.AppliedTotal);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"caught up: {applied} records applied in {seconds:F2} s: {applied / seconds:F0} records/s"));
+        }
+
+        return stoppedForGood;
     }
 
     /// <summary>Once a second until the followers stop: records applied in all, the rate since the last line, and the lag.</summary>
