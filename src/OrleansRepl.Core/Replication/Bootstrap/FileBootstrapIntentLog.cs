@@ -12,7 +12,8 @@ namespace OrleansRepl.Core.Replication.Bootstrap;
 /// The intent log as one append-only file of checksummed records, each fsynced before the call returns:
 /// <c>u32 length | u32 CRC-32C of the payload | payload (JSON)</c>. On open, a record cut short at the end (a
 /// write the crash interrupted) is cut off; a whole record that fails its checksum refuses the open, naming
-/// the offset, because what follows it cannot be trusted and must not be silently dropped.
+/// the offset, because what follows it cannot be trusted and must not be silently dropped. One process at a
+/// time: a second open fails with <see cref="IntentLogInUseException"/>.
 /// </summary>
 public sealed class FileBootstrapIntentLog : IBootstrapIntentLog, IDisposable
 {
@@ -43,7 +44,17 @@ public sealed class FileBootstrapIntentLog : IBootstrapIntentLog, IDisposable
     {
         var full = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        var file = File.OpenHandle(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        SafeFileHandle file;
+        try
+        {
+            // Exclusive: two bootstraps of one replica at once would interleave their records and their partial file.
+            file = File.OpenHandle(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(full))
+        {
+            throw new IntentLogInUseException(full, e);
+        }
+
         try
         {
             var (records, good) = ReadAll(full, file);

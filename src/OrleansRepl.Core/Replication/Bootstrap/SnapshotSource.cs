@@ -63,6 +63,12 @@ public sealed partial class SnapshotSource : IDisposable
         Pin? pin;
         if (request.Token.Length == 0)
         {
+            if (LiveTokens.Count >= _options.MaxLivePins)
+            {
+                await connection.FailAsync(ErrorCode.Internal, $"{_credentials.NodeId} has {LiveTokens.Count} snapshots pinned, its limit; retry once one expires ({_options.TokenLifetime.TotalMinutes:F0} min after its last use)");
+                return;
+            }
+
             pin = await PinAsync(cancellationToken);
         }
         else

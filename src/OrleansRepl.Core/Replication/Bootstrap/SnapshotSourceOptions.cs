@@ -6,6 +6,9 @@ public sealed record SnapshotSourceOptions
     /// <summary>A pinned snapshot is kept this long after its last use, so an interrupted sink can resume it.</summary>
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Snapshots pinned at once; each is a full copy of the store on disk, so a new one beyond this is refused.</summary>
+    public int MaxLivePins { get; init; } = 4;
+
     /// <summary>Bytes per piece on the wire.</summary>
     public int PieceBytes { get; init; } = 1 << 20;
 
@@ -20,6 +23,11 @@ public sealed record SnapshotSourceOptions
         if (PieceBytes is < 4096 or > 8 << 20)
         {
             problems.Add($"PieceBytes must be between 4096 and 8388608, got {PieceBytes}");
+        }
+
+        if (MaxLivePins < 1)
+        {
+            problems.Add($"MaxLivePins must be at least 1, got {MaxLivePins}");
         }
 
         if (problems.Count > 0)

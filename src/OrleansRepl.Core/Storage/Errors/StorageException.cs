@@ -80,3 +80,7 @@ public sealed class SnapshotCrcMismatchException(string token, uint declared, ui
 /// <summary>The receiving state is unusable (a piece of another transfer, a length beyond the total): restart from offset 0.</summary>
 public sealed class SnapshotTransportException(string message)
     : StorageException(message);
+
+/// <summary>The bootstrap intent log is open in another process: one bootstrap of a replica runs at a time.</summary>
+public sealed class IntentLogInUseException(string path, Exception inner)
+    : StorageException($"bootstrap intent log {path} is open in another process; one bootstrap of a replica runs at a time", inner);

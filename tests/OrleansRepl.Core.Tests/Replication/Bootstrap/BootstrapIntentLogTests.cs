@@ -135,6 +135,18 @@ public sealed class BootstrapIntentLogTests : IDisposable
     }
 
     [Fact]
+    public void ASecondOpenOfTheSameLog_IsRefused_WhileTheFirstHoldsIt()
+    {
+        using (FileBootstrapIntentLog.Open(LogPath))
+        {
+            var refused = Assert.Throws<IntentLogInUseException>(() => FileBootstrapIntentLog.Open(LogPath));
+            Assert.Contains($"bootstrap intent log {LogPath} is open in another process", refused.Message);
+        }
+
+        using var again = FileBootstrapIntentLog.Open(LogPath); // released on dispose
+    }
+
+    [Fact]
     public async Task ReplicaAndSourceIds_MustBeSafeNames()
     {
         using var log = FileBootstrapIntentLog.Open(LogPath);

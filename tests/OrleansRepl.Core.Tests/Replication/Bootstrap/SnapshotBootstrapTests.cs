@@ -124,6 +124,23 @@ public sealed class SnapshotBootstrapTests : IDisposable
     }
 
     [Fact]
+    public async Task PinsBeyondTheLimit_AreRefused_SayingWhy()
+    {
+        await using var leader = await LeaderAsync(records: 100);
+        using var snapshots = new SnapshotSource(leader, _directory.File("pins"), Credentials("leader"), new SnapshotSourceOptions { MaxLivePins = 1 }, NullLogger<SnapshotSource>.Instance);
+        await using var feeder = Serve(leader, snapshots);
+        using (var first = FileBootstrapIntentLog.Open(_directory.File("one.intents")))
+        {
+            await Puller(feeder.EndPoint, first).RunAsync(_directory.File("one"), StoreOptions(2), null, CancellationToken.None);
+        }
+
+        using var second = FileBootstrapIntentLog.Open(_directory.File("two.intents"));
+        var refused = await Assert.ThrowsAsync<RemoteErrorException>(() => Puller(feeder.EndPoint, second).RunAsync(_directory.File("two"), StoreOptions(2), null, CancellationToken.None));
+        Assert.Contains("leader has 1 snapshots pinned, its limit; retry once one expires", refused.Message);
+        Assert.False(Directory.Exists(_directory.File("two")));
+    }
+
+    [Fact]
     public async Task ADirectoryThatAlreadyHoldsAStore_IsNotOverwritten()
     {
         await using var leader = await LeaderAsync(records: 10);
