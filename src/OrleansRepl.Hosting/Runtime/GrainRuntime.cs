@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OrleansRepl.Hosting.Persistence;
+
+namespace OrleansRepl.Hosting.Runtime;
+
+/// <summary>
+/// The activation directory of one silo: at most one activation per grain here, created on the first call and
+/// collected when idle. Calls are routed to the activation's turn queue.
+/// </summary>
+public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
+{
+    private const int MaxAttempts = 10;
+    private readonly ConcurrentDictionary<GrainId, Activation> _activations = new();
+    private readonly IServiceProvider _services;
+    private readonly GrainTypeRegistry _registry;
+    private readonly IGrainStorage _storage;
+    private readonly GrainHostOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _collector;
+
+    public GrainRuntime(IServiceProvider services, GrainTypeRegistry registry, IGrainStorage storage, GrainHostOptions options, ILogger<GrainRuntime> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException($"invalid grain host options: {string.Join("; ", problems)}");
+        }
+
+        _services = services;
+        _registry = registry;
+        _storage = storage;
+        _options = options;
+        _logger = logger;
+        _collector = CollectIdleAsync(_stopping.Token);
+    }
+
+    /// <summary>How many activations this silo holds.</summary>
+    public int ActivationCount => _activations.Count;
+
+    public TGrainInterface GetGrain<TGrainInterface>(string key)
+        where TGrainInterface : IGrainWithStringKey
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        return GrainProxy.Create<TGrainInterface>(this, new GrainId(_registry.ClassOf(typeof(TGrainInterface)), key));
+    }
+
+    /// <summary>Runs <paramref name="method"/> on the grain as a turn of its activation, activating it first if needed.</summary>
+    internal async Task<object?> InvokeAsync(GrainId id, MethodInfo method, object?[] arguments)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var activation = _activations.GetOrAdd(id, static (grainId, runtime) => new Activation(grainId, runtime, runtime.CreateAsync, runtime.Remove), this);
+            if (activation.TryCall(grain => Awaitables.Unwrap(method.Invoke(grain, arguments)!, method.ReturnType)) is { } call)
+            {
+                return await call;
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"{id} could not be activated after {MaxAttempts} attempts");
+            }
+
+            await activation.Deactivated; // it is going away; the next attempt finds or makes a fresh one
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _collector;
+        foreach (var activation in _activations.Values)
+        {
+            activation.RequestDeactivation(DeactivationReason.ShuttingDown);
+        }
+
+        await Task.WhenAll(_activations.Values.Select(a => a.Deactivated));
+        _stopping.Dispose();
+    }
+
+    /// <summary>Builds the grain: constructor arguments from DI, persistent states from storage, then state reads and OnActivateAsync.</summary>
+    private async Task<Grain> CreateAsync(Activation activation, CancellationToken cancellationToken)
+    {
+        var grainClass = activation.Id.GrainClass;
+        var constructor = GrainTypeRegistry.Constructor(grainClass);
+        var states = new List<object>();
+        var arguments = constructor.GetParameters().Select(parameter =>
+        {
+            if (parameter.GetCustomAttribute<PersistentStateAttribute>() is { } attribute)
+            {
+                var stateType = parameter.ParameterType.GetGenericArguments()[0];
+                var state = PersistentStateFactory.Create(stateType, _storage, $"{GrainTypeRegistry.TypeName(grainClass)}.{attribute.StateName}", activation.Key, _options.StateJson);
+                states.Add(state);
+                return state;
+            }
+
+            return parameter.ParameterType == typeof(IGrainFactory) ? this : _services.GetRequiredService(parameter.ParameterType);
+        }).ToArray();
+
+        var grain = (Grain)constructor.Invoke(arguments);
+        GrainRuntimeBinding.Bind(grain, activation);
+        foreach (var state in states)
+        {
+            await (Task)state.GetType().GetMethod(nameof(IPersistentState<object>.ReadStateAsync))!.Invoke(state, [cancellationToken])!;
+        }
+
+        await grain.OnActivateAsync(cancellationToken);
+        LogActivated(_logger, activation.Id.ToString());
+        return grain;
+    }
+
+    private void Remove(Activation activation)
+    {
+        _activations.TryRemove(new KeyValuePair<GrainId, Activation>(activation.Id, activation));
+        LogDeactivated(_logger, activation.Id.ToString());
+    }
+
+    private async Task CollectIdleAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.CollectionInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                foreach (var activation in _activations.Values.Where(a => a.IdleFor >= _options.IdleAge))
+                {
+                    activation.RequestDeactivation(DeactivationReason.Idle);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 600, Level = LogLevel.Debug, Message = "activated {Grain}")]
+    private static partial void LogActivated(ILogger logger, string grain);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Debug, Message = "deactivated {Grain}")]
+    private static partial void LogDeactivated(ILogger logger, string grain);
+}

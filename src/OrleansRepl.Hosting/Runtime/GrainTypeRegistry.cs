@@ -1,0 +1,39 @@
+using System.Reflection;
+
+namespace OrleansRepl.Hosting.Runtime;
+
+/// <summary>Which grain class implements each grain interface, and the name its state is stored under.</summary>
+public sealed class GrainTypeRegistry
+{
+    private readonly Dictionary<Type, Type> _classes = [];
+
+    public void Add<TInterface, TGrain>()
+        where TInterface : IGrainWithStringKey
+        where TGrain : Grain, TInterface
+    {
+        if (!_classes.TryAdd(typeof(TInterface), typeof(TGrain)))
+        {
+            throw new InvalidOperationException($"{typeof(TInterface).Name} is already implemented by {_classes[typeof(TInterface)].Name}");
+        }
+
+        foreach (var method in typeof(TInterface).GetMethods())
+        {
+            if (!Awaitables.IsAwaitable(method.ReturnType))
+            {
+                throw new InvalidOperationException($"{typeof(TInterface).Name}.{method.Name} returns {method.ReturnType.Name}; grain methods return Task, Task<T>, ValueTask or ValueTask<T>");
+            }
+        }
+    }
+
+    public Type ClassOf(Type grainInterface) =>
+        _classes.TryGetValue(grainInterface, out var grainClass)
+            ? grainClass
+            : throw new InvalidOperationException($"no grain class is registered for {grainInterface.Name}; call AddGrain<{grainInterface.Name}, TGrain>()");
+
+    /// <summary>The stored name of a grain class: its full name, stable across hosts.</summary>
+    public static string TypeName(Type grainClass) => grainClass.FullName ?? grainClass.Name;
+
+    internal static ConstructorInfo Constructor(Type grainClass) =>
+        grainClass.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault()
+            ?? throw new InvalidOperationException($"{grainClass.Name} has no public constructor");
+}
