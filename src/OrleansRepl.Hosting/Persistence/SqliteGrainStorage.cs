@@ -22,6 +22,20 @@ public sealed class SqliteGrainStorage : IGrainStorage
             PRIMARY KEY (grain_type, grain_key)
         );
         """,
+        """
+        CREATE TABLE IF NOT EXISTS orepl_membership (
+            silo_id          TEXT    NOT NULL PRIMARY KEY,
+            node_id          TEXT    NOT NULL,
+            host             TEXT    NOT NULL,
+            replication_port INTEGER NOT NULL,
+            gateway_port     INTEGER NOT NULL,
+            status           TEXT    NOT NULL,
+            generation       INTEGER NOT NULL,
+            started_at       INTEGER NOT NULL,
+            i_am_alive       INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS orepl_membership_node ON orepl_membership (node_id, generation);
+        """,
     ];
 
     private readonly string _connectionString;
@@ -108,7 +122,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
         }
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>A connection to the shared file (membership lives beside the grain state).</summary>
+    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
@@ -116,7 +131,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
         return connection;
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    internal static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
