@@ -7,7 +7,6 @@ namespace OrleansRepl.Hosting.Runtime;
 internal static class Awaitables
 {
     private static readonly ConcurrentDictionary<Type, Func<object, Task<object?>>> Unwrappers = new();
-    private static readonly ConcurrentDictionary<Type, Func<Task<object?>, object>> Wrappers = new();
 
     public static bool IsAwaitable(Type type) =>
         type == typeof(Task) || type == typeof(ValueTask)
@@ -17,7 +16,7 @@ internal static class Awaitables
     public static Task<object?> Unwrap(object returned, Type returnType) => Unwrappers.GetOrAdd(returnType, Build)(returned);
 
     /// <summary>Turns the host's result back into the method's declared return type, for a proxy.</summary>
-    public static object Wrap(Task<object?> result, Type returnType) => Wrappers.GetOrAdd(returnType, BuildWrapper)(result);
+    public static object Wrap(Task<object?> result, Type returnType) => AwaitableShape.As(result, returnType);
 
     private static Func<object, Task<object?>> Build(Type type)
     {
@@ -45,31 +44,7 @@ internal static class Awaitables
         return method.CreateDelegate<Func<object, Task<object?>>>();
     }
 
-    private static Func<Task<object?>, object> BuildWrapper(Type type)
-    {
-        if (type == typeof(Task))
-        {
-            return static result => result;
-        }
-
-        if (type == typeof(ValueTask))
-        {
-            return static result => new ValueTask(result);
-        }
-
-        var argument = type.GetGenericArguments()[0];
-        var name = type.GetGenericTypeDefinition() == typeof(Task<>) ? nameof(ToTask) : nameof(ToValueTask);
-        var method = typeof(Awaitables).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(argument);
-        return method.CreateDelegate<Func<Task<object?>, object>>();
-    }
-
     private static async Task<object?> FromTask<T>(object task) => await (Task<T>)task;
 
     private static async Task<object?> FromValueTask<T>(object task) => await (ValueTask<T>)task;
-
-    private static object ToTask<T>(Task<object?> result) => Cast<T>(result);
-
-    private static object ToValueTask<T>(Task<object?> result) => new ValueTask<T>(Cast<T>(result));
-
-    private static async Task<T> Cast<T>(Task<object?> result) => (T)(await result)!;
 }

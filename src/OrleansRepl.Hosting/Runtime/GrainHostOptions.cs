@@ -14,6 +14,9 @@ public sealed class GrainHostOptions
     /// <summary>Serializer options whose type-info resolvers (System.Text.Json source generation) cover every state type.</summary>
     public JsonSerializerOptions StateJson { get; set; } = new();
 
+    /// <summary>Serializer options for grain call arguments and results through the gateway.</summary>
+    public JsonSerializerOptions CallJson { get; set; } = new(JsonSerializerDefaults.Web);
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();

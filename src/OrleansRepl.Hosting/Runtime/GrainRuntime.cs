@@ -54,7 +54,8 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var activation = _activations.GetOrAdd(id, static (grainId, runtime) => new Activation(grainId, runtime, runtime.CreateAsync, runtime.Remove), this);
-            if (activation.TryCall(grain => Awaitables.Unwrap(method.Invoke(grain, arguments)!, method.ReturnType)) is { } call)
+            // DoNotWrapExceptions: a method that throws before its first await fails with its own exception, as an awaited one would.
+            if (activation.TryCall(grain => Awaitables.Unwrap(method.Invoke(grain, BindingFlags.DoNotWrapExceptions, null, arguments, null)!, method.ReturnType)) is { } call)
             {
                 return await call;
             }

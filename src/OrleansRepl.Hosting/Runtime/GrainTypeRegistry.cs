@@ -25,6 +25,9 @@ public sealed class GrainTypeRegistry
         }
     }
 
+    /// <summary>A registered grain interface by its full name, as the gateway receives it; null if none.</summary>
+    public Type? InterfaceNamed(string fullName) => _classes.Keys.FirstOrDefault(i => i.FullName == fullName);
+
     public Type ClassOf(Type grainInterface) =>
         _classes.TryGetValue(grainInterface, out var grainClass)
             ? grainClass

@@ -66,6 +66,20 @@ public sealed class GrainRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task AMethodThatThrowsBeforeAnyAwait_FailsWithItsOwnException_AndTheActivationLives()
+    {
+        var (runtime, services) = await GrainHostFixture.StartAsync(Database);
+        await using var _ = services;
+        var grain = runtime.GetGrain<ICounterGrain>("node-a/throwing");
+        Assert.Equal(3, await grain.AddAsync(3));
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => grain.ThrowAtOnceAsync("bad input"));
+        Assert.Equal("bad input", error.Message);
+        Assert.Equal(3, await grain.GetAsync());
+        Assert.Equal(1, runtime.ActivationCount);
+    }
+
+    [Fact]
     public async Task AnIdleActivation_IsDeactivated()
     {
         var (runtime, services) = await GrainHostFixture.StartAsync(Database, o =>

@@ -15,6 +15,9 @@ public interface ICounterGrain : IGrainWithStringKey
     Task<IReadOnlyList<int>> ItemsAsync();
 
     Task<string?> EtagAsync();
+
+    /// <summary>Throws before any await.</summary>
+    Task ThrowAtOnceAsync(string message);
 }
 
 public sealed class CounterState
@@ -57,6 +60,8 @@ public sealed class CounterGrain([PersistentState("counter")] IPersistentState<C
     public Task<IReadOnlyList<int>> ItemsAsync() => Task.FromResult<IReadOnlyList<int>>(counter.State.Items);
 
     public Task<string?> EtagAsync() => Task.FromResult(counter.Etag);
+
+    public Task ThrowAtOnceAsync(string message) => throw new ArgumentException(message);
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
