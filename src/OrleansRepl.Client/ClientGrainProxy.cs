@@ -20,7 +20,7 @@ public class ClientGrainProxy : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
-        var call = _client!.CallAsync(_interface!, _key, targetMethod, args ?? []);
+        var call = _client!.InvokeAsync(_interface!, _key, targetMethod, args ?? []);
         return AwaitableShape.As(call, targetMethod.ReturnType);
     }
 }

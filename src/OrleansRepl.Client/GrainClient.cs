@@ -23,6 +23,10 @@ public sealed class GrainClient : IGrainFactory, IDisposable
         _options = options;
         _http = new HttpClient { Timeout = options.CallTimeout };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+        if (options.Forwarding)
+        {
+            _http.DefaultRequestHeaders.Add(ForwardedHeader, "1");
+        }
     }
 
     public TGrainInterface GetGrain<TGrainInterface>(string key)
@@ -34,8 +38,15 @@ public sealed class GrainClient : IGrainFactory, IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    internal async Task<object?> CallAsync(Type grainInterface, string key, MethodInfo method, object?[] arguments)
+    /// <summary>Header a silo sets when it forwards a call to the grain's own node; that silo never forwards it again.</summary>
+    public const string ForwardedHeader = "X-Orepl-Forwarded";
+
+    /// <summary>Calls <paramref name="method"/> of <paramref name="grainInterface"/> on the grain <paramref name="key"/> (what the typed references do).</summary>
+    public async Task<object?> InvokeAsync(Type grainInterface, string key, MethodInfo method, object?[] arguments)
     {
+        ArgumentNullException.ThrowIfNull(grainInterface);
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(arguments);
         var path = $"grains/{Uri.EscapeDataString(grainInterface.FullName!)}/{Uri.EscapeDataString(method.Name)}?key={Uri.EscapeDataString(key)}";
         var body = JsonSerializer.SerializeToUtf8Bytes(arguments.Select((a, i) => JsonSerializer.SerializeToElement(a, method.GetParameters()[i].ParameterType, _options.Json)).ToArray(), _options.Json);
         for (var attempt = 1; ; attempt++)

@@ -20,6 +20,9 @@ public sealed record GrainClientOptions
 
     public JsonSerializerOptions Json { get; init; } = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Set by a silo forwarding calls to another node: the receiving silo serves them or refuses, never forwards.</summary>
+    public bool Forwarding { get; init; }
+
     public void ThrowIfInvalid()
     {
         var problems = new List<string>();

@@ -58,9 +58,14 @@ public static class GrainGateway
 
             try
             {
-                var result = await runtime.InvokeAsync(new GrainId(registry.ClassOf(type), key), target, arguments);
+                var forwarded = http.Request.Headers.ContainsKey(Client.GrainClient.ForwardedHeader);
+                var result = await runtime.InvokeAsync(new GrainId(registry.ClassOf(type), key), type, target, arguments, forwarded);
                 var resultType = target.ReturnType.IsGenericType ? target.ReturnType.GetGenericArguments()[0] : typeof(object);
                 return Results.Text(JsonSerializer.Serialize(result, resultType, options.CallJson), "application/json");
+            }
+            catch (MisdirectedGrainCallException e)
+            {
+                return Problem(StatusCodes.Status421MisdirectedRequest, e.GetType().Name, e.Message, grain, method);
             }
             catch (Exception e)
             {

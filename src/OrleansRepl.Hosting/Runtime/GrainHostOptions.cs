@@ -5,6 +5,12 @@ namespace OrleansRepl.Hosting.Runtime;
 /// <summary>How the host runs activations and stores their state.</summary>
 public sealed class GrainHostOptions
 {
+    /// <summary>This silo's node id: grains with keys <c>{node}/…</c> of other nodes are called on their own node's silo. Null: every grain is local.</summary>
+    public string? LocalNode { get; set; }
+
+    /// <summary>Where grains whose key names no node live (see <see cref="Placement.GrainPlacement"/>).</summary>
+    public string? HomeNode { get; set; }
+
     /// <summary>An activation with no call for this long is deactivated.</summary>
     public TimeSpan IdleAge { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -9,21 +9,21 @@ namespace OrleansRepl.Hosting.Runtime;
 public class GrainProxy : DispatchProxy
 {
     private GrainRuntime? _runtime;
+    private Type? _interface;
     private GrainId _id;
 
-    internal static TGrainInterface Create<TGrainInterface>(GrainRuntime runtime, GrainId id)
+    internal static TGrainInterface Create<TGrainInterface>(GrainRuntime runtime, Type grainInterface, GrainId id)
     {
         var proxy = DispatchProxy.Create<TGrainInterface, GrainProxy>();
         var self = (GrainProxy)(object)proxy!;
-        self._runtime = runtime;
-        self._id = id;
+        (self._runtime, self._interface, self._id) = (runtime, grainInterface, id);
         return proxy;
     }
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
-        var result = _runtime!.InvokeAsync(_id, targetMethod, args ?? []);
+        var result = _runtime!.InvokeAsync(_id, _interface!, targetMethod, args ?? []);
         return Awaitables.Wrap(result, targetMethod.ReturnType);
     }
 

@@ -19,6 +19,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
     private readonly IGrainStorage _storage;
     private readonly GrainHostOptions _options;
     private readonly ILogger _logger;
+    private readonly Placement.IRemoteGrainInvoker? _remote;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _collector;
 
@@ -35,6 +36,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         _storage = storage;
         _options = options;
         _logger = logger;
+        _remote = services.GetService<Placement.IRemoteGrainInvoker>();
         _collector = CollectIdleAsync(_stopping.Token);
     }
 
@@ -45,12 +47,26 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         where TGrainInterface : IGrainWithStringKey
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        return GrainProxy.Create<TGrainInterface>(this, new GrainId(_registry.ClassOf(typeof(TGrainInterface)), key));
+        return GrainProxy.Create<TGrainInterface>(this, typeof(TGrainInterface), new GrainId(_registry.ClassOf(typeof(TGrainInterface)), key));
     }
 
-    /// <summary>Runs <paramref name="method"/> on the grain as a turn of its activation, activating it first if needed.</summary>
-    internal async Task<object?> InvokeAsync(GrainId id, MethodInfo method, object?[] arguments)
+    /// <summary>
+    /// Runs <paramref name="method"/> on the grain as a turn of its activation here, activating it first if needed;
+    /// a grain of another node is called on that node's silo. A call that was already <paramref name="forwarded"/>
+    /// to this silo is served here or refused, never forwarded again.
+    /// </summary>
+    internal async Task<object?> InvokeAsync(GrainId id, Type grainInterface, MethodInfo method, object?[] arguments, bool forwarded = false)
     {
+        if (_options.LocalNode is { } local && Placement.GrainPlacement.OwnerOf(id.Key, _options.HomeNode) is { } owner && owner != local)
+        {
+            if (forwarded || _remote is null)
+            {
+                throw new MisdirectedGrainCallException(id.ToString(), owner, local);
+            }
+
+            return await _remote.InvokeAsync(owner, grainInterface, id.Key, method, arguments);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var activation = _activations.GetOrAdd(id, static (grainId, runtime) => new Activation(grainId, runtime, runtime.CreateAsync, runtime.Remove), this);
