@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using OrleansRepl.Hosting.Membership;
+using OrleansRepl.TestKit;
+using OrleansRepl.TestSilo;
+
+namespace OrleansRepl.Client.Tests;
+
+/// <summary>Real silo processes on a real, throwaway PostgreSQL: placement, fencing, SIGKILL and restart.</summary>
+public sealed class SiloProcessTests : IDisposable
+{
+    private const string Token = "silo process test token 0123456789";
+    private readonly TempDirectory _directory = new();
+    private readonly PostgresServer _postgres = PostgresServer.Start();
+    private readonly List<Process> _silos = [];
+
+    [Fact]
+    public async Task TwoSilos_ServeTheirNodesGrains_AKilledSiloIsDeclaredDead_AndItsRestartServesThePersistedState()
+    {
+        var (portA, portB) = (FreePort(), FreePort());
+        var siloA = Start("node-a", portA);
+        var siloB = Start("node-b", portB);
+        using var client = new GrainClient(new GrainClientOptions { Gateways = [Gateway(portA), Gateway(portB)], Token = Token });
+        await UntilServingAsync(client, "node-a/tally");
+        await UntilServingAsync(client, "node-b/tally");
+
+        Assert.Equal(5, await client.GetGrain<ITallyGrain>("node-a/tally").AddAsync(5));
+        Assert.Equal(7, await client.GetGrain<ITallyGrain>("node-b/tally").AddAsync(7)); // asked at node a's gateway, served by b
+        Assert.Equal("node-b", await client.GetGrain<ITallyGrain>("node-b/tally").ServedByAsync());
+
+        // A second silo for a node id that a live silo holds is refused, naming the holder.
+        using (var duplicate = Start("node-a", FreePort(), track: false))
+        {
+            var error = await duplicate.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await duplicate.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, duplicate.ExitCode);
+            Assert.Contains("node id node-a is held by live silo node-a-", error);
+        }
+
+        // SIGKILL node b: node a's silo declares it dead within the timeout (2 s here).
+        siloB.Kill();
+        await siloB.WaitForExitAsync();
+        var membership = new PostgresMembershipTable(NpgsqlDataSource.Create(_postgres.ConnectionString));
+        var killed = Stopwatch.StartNew();
+        while ((await membership.ReadAllAsync(CancellationToken.None)).Single(s => s.NodeId == "node-b").Status != SiloStatus.Dead)
+        {
+            Assert.True(killed.Elapsed < TimeSpan.FromSeconds(15), "node b was not declared dead within 15 s");
+            await Task.Delay(100);
+        }
+
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(2 + 1 + 2), $"declared dead after {killed.Elapsed}"); // timeout + a heartbeat + slack
+
+        // Restarted, node b takes a new generation and serves the grain's persisted state.
+        Start("node-b", portB);
+        await UntilServingAsync(client, "node-b/tally");
+        Assert.Equal(7, await client.GetGrain<ITallyGrain>("node-b/tally").TotalAsync());
+        Assert.Equal(2, (await membership.ReadAllAsync(CancellationToken.None)).Where(s => s.NodeId == "node-b").Max(s => s.Generation));
+        Assert.False(siloA.HasExited);
+    }
+
+    public void Dispose()
+    {
+        foreach (var silo in _silos.Where(s => !s.HasExited))
+        {
+            silo.Kill();
+            silo.WaitForExit();
+        }
+
+        _postgres.Dispose();
+        _directory.Dispose();
+    }
+
+    private Process Start(string node, int port, bool track = true)
+    {
+        var process = ExternalTool.Start(ExternalTool.Resolve("dotnet"), [
+            Path.Combine(AppContext.BaseDirectory, "OrleansRepl.TestSilo.dll"),
+            $"--Silo:NodeId={node}", $"--Silo:GatewayPort={port}", "--Silo:Storage=postgres",
+            $"--Silo:PostgresConnectionString={_postgres.ConnectionString}", $"--Silo:GatewayTokenFile={_directory.Write("token", Token)}",
+            "--Silo:HeartbeatIntervalSeconds=0.5", "--Silo:DeadAfterSeconds=2", "--Logging:LogLevel:Default=Warning"]);
+        if (track)
+        {
+            _silos.Add(process);
+            _ = process.StandardOutput.ReadToEndAsync(); // keep the pipes drained
+            _ = process.StandardError.ReadToEndAsync();
+        }
+
+        return process;
+    }
+
+    /// <summary>Polls (bounded) until the grain answers through some gateway.</summary>
+    private static async Task UntilServingAsync(GrainClient client, string key)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await client.GetGrain<ITallyGrain>(key).TotalAsync();
+                return;
+            }
+            catch (Exception e) when ((e is HttpRequestException or GrainCallException) && deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private static Uri Gateway(int port) => new($"http://127.0.0.1:{port}/");
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
