@@ -14,6 +14,7 @@ public sealed class GrainClient : IGrainFactory, IDisposable
 {
     private readonly HttpClient _http;
     private readonly GrainClientOptions _options;
+    private IReadOnlyList<Uri> _gateways;
     private int _preferred;
 
     public GrainClient(GrainClientOptions options)
@@ -21,6 +22,7 @@ public sealed class GrainClient : IGrainFactory, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.ThrowIfInvalid();
         _options = options;
+        _gateways = options.Gateways;
         _http = new HttpClient { Timeout = options.CallTimeout };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         if (options.Forwarding)
@@ -34,6 +36,33 @@ public sealed class GrainClient : IGrainFactory, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         return ClientGrainProxy.Create<TGrainInterface>(this, key);
+    }
+
+    /// <summary>The gateways calls go to: those configured, plus every live silo's learned from the membership.</summary>
+    public IReadOnlyList<Uri> Gateways => Volatile.Read(ref _gateways);
+
+    /// <summary>
+    /// Reads the membership from the first gateway that answers and adds every live silo's gateway, so calls can
+    /// fail over to silos the client was not told about. Returns the gateways now known.
+    /// </summary>
+    public async Task<IReadOnlyList<Uri>> RefreshGatewaysAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var gateway in Gateways)
+        {
+            try
+            {
+                var silos = await _http.GetFromJsonAsync<List<MemberView>>(new Uri(gateway, "membership"), _options.Json, cancellationToken) ?? [];
+                var known = Gateways.Concat(silos.Where(s => s.Status is "Active" or "Joining").Select(s => new Uri($"http://{s.Host}:{s.GatewayPort}/"))).Distinct().ToList();
+                Volatile.Write(ref _gateways, known);
+                return known;
+            }
+            catch (HttpRequestException)
+            {
+                // that gateway is down; ask the next
+            }
+        }
+
+        throw new HttpRequestException($"no gateway answered for the membership ({string.Join(", ", Gateways)})");
     }
 
     public void Dispose() => _http.Dispose();
@@ -51,7 +80,8 @@ public sealed class GrainClient : IGrainFactory, IDisposable
         var body = JsonSerializer.SerializeToUtf8Bytes(arguments.Select((a, i) => JsonSerializer.SerializeToElement(a, method.GetParameters()[i].ParameterType, _options.Json)).ToArray(), _options.Json);
         for (var attempt = 1; ; attempt++)
         {
-            var gateway = _options.Gateways[Volatile.Read(ref _preferred) % _options.Gateways.Count];
+            var gateways = Gateways;
+            var gateway = gateways[Volatile.Read(ref _preferred) % gateways.Count];
             HttpResponseMessage response;
             try
             {
@@ -98,4 +128,6 @@ public sealed class GrainClient : IGrainFactory, IDisposable
             return (response.StatusCode.ToString(), response.ReasonPhrase ?? "", null, null);
         }
     }
+
+    private sealed record MemberView(string SiloId, string NodeId, string Host, int GatewayPort, string Status);
 }

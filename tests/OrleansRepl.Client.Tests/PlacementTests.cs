@@ -38,6 +38,7 @@ public sealed class PlacementTests : IAsyncLifetime
                     o.LocalNode = node;
                 })
                 .AddGrain<IGreeterGrain, GreeterGrain>()
+                .AddSingleton<IMembershipTable>(membership)
                 .AddSingleton<IRemoteGrainInvoker>(new MembershipGrainInvoker(membership, Token, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
             var silo = builder.Build();
             silo.MapGrainGateway(Token);
@@ -71,6 +72,15 @@ public sealed class PlacementTests : IAsyncLifetime
         Assert.Equal(1, Runtime(0).ActivationCount); // node-a/greeter only
         Assert.Equal(1, Runtime(1).ActivationCount); // node-b/greeter, reached through node a
         Assert.Equal(1, await client.GetGrain<IGreeterGrain>("node-b/greeter").CountAsync());
+    }
+
+    [Fact]
+    public async Task AClientToldOfOneGateway_LearnsEveryLiveSilosFromTheMembership()
+    {
+        using var client = new GrainClient(new GrainClientOptions { Gateways = [new Uri(_silos[0].Urls.First())], Token = Token });
+
+        var gateways = await client.RefreshGatewaysAsync();
+        Assert.Equal(_silos.Select(s => new Uri(s.Urls.First()).Port).Order(), gateways.Select(g => g.Port).Order());
     }
 
     [Fact]

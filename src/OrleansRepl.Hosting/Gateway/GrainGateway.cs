@@ -14,7 +14,7 @@ namespace OrleansRepl.Hosting.Gateway;
 /// array of arguments, answered with the JSON result. The key travels in the query, where every character
 /// (a '/' above all) is decoded exactly once. Every request needs <c>Authorization: Bearer {token}</c>
 /// (401 otherwise). Failures come back as problem details naming the exception type, its message, the grain
-/// and the method.
+/// and the method. <c>GET /membership</c> lists the cluster's silos, so a client can find every gateway.
 /// </summary>
 public static class GrainGateway
 {
@@ -23,6 +23,17 @@ public static class GrainGateway
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrEmpty(token);
         var expected = Encoding.UTF8.GetBytes($"Bearer {token}");
+        endpoints.MapGet("/membership", async (HttpContext http) =>
+        {
+            if (!Authorized(http, expected))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "missing or wrong bearer token");
+            }
+
+            var membership = http.RequestServices.GetService<Membership.IMembershipTable>();
+            var silos = membership is null ? [] : await membership.ReadAllAsync(http.RequestAborted);
+            return Results.Json(silos.Select(s => new { s.SiloId, s.NodeId, s.Host, s.GatewayPort, Status = s.Status.ToString(), s.Generation, s.IAmAliveAt }));
+        });
         endpoints.MapPost("/grains/{grainInterface}/{method}", async (HttpContext http, string grainInterface, string method, string key) =>
         {
             if (!Authorized(http, expected))
