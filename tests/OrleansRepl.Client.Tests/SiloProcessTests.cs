@@ -50,7 +50,8 @@ public sealed class SiloProcessTests : IDisposable
             await Task.Delay(100);
         }
 
-        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(2 + 1 + 2), $"declared dead after {killed.Elapsed}"); // timeout + a heartbeat + slack
+        // The timeout (2 s) plus a sweep interval, with room for a loaded test machine's scheduling.
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(8), $"declared dead after {killed.Elapsed}");
 
         // Restarted, node b takes a new generation and serves the grain's persisted state.
         Start("node-b", portB);
@@ -58,6 +59,24 @@ public sealed class SiloProcessTests : IDisposable
         Assert.Equal(7, await client.GetGrain<ITallyGrain>("node-b/tally").TotalAsync());
         Assert.Equal(2, (await membership.ReadAllAsync(CancellationToken.None)).Where(s => s.NodeId == "node-b").Max(s => s.Generation));
         Assert.False(siloA.HasExited);
+    }
+
+    [Fact]
+    public async Task TwoSiloProcesses_ShareOneSqliteFile_TheEmbeddedDefault()
+    {
+        var database = _directory.File("cluster.db");
+        var (portA, portB) = (FreePort(), FreePort());
+        Start("node-a", portA, storage: ["--Silo:Storage=sqlite", $"--Silo:SqlitePath={database}"]);
+        Start("node-b", portB, storage: ["--Silo:Storage=sqlite", $"--Silo:SqlitePath={database}"]);
+        using var client = new GrainClient(new GrainClientOptions { Gateways = [Gateway(portB)], Token = Token });
+        await UntilServingAsync(client, "node-a/tally");
+        await UntilServingAsync(client, "node-b/tally");
+
+        var writes = Enumerable.Range(0, 50).Select(i => client.GetGrain<ITallyGrain>(i % 2 == 0 ? "node-a/tally" : "node-b/tally").AddAsync(1));
+        await Task.WhenAll(writes);
+        Assert.Equal(25, await client.GetGrain<ITallyGrain>("node-a/tally").TotalAsync());
+        Assert.Equal(25, await client.GetGrain<ITallyGrain>("node-b/tally").TotalAsync());
+        Assert.Equal("node-a", await client.GetGrain<ITallyGrain>("node-a/tally").ServedByAsync());
     }
 
     public void Dispose()
@@ -72,12 +91,13 @@ public sealed class SiloProcessTests : IDisposable
         _directory.Dispose();
     }
 
-    private Process Start(string node, int port, bool track = true)
+    private Process Start(string node, int port, bool track = true, string[]? storage = null)
     {
         var process = ExternalTool.Start(ExternalTool.Resolve("dotnet"), [
             Path.Combine(AppContext.BaseDirectory, "OrleansRepl.TestSilo.dll"),
-            $"--Silo:NodeId={node}", $"--Silo:GatewayPort={port}", "--Silo:Storage=postgres",
-            $"--Silo:PostgresConnectionString={_postgres.ConnectionString}", $"--Silo:GatewayTokenFile={_directory.Write("token", Token)}",
+            $"--Silo:NodeId={node}", $"--Silo:GatewayPort={port}",
+            .. storage ?? ["--Silo:Storage=postgres", $"--Silo:PostgresConnectionString={_postgres.ConnectionString}"],
+            $"--Silo:GatewayTokenFile={_directory.Write("token", Token)}",
             "--Silo:HeartbeatIntervalSeconds=0.5", "--Silo:DeadAfterSeconds=2", "--Logging:LogLevel:Default=Warning"]);
         if (track)
         {

@@ -9,7 +9,8 @@ namespace OrleansRepl.Hosting.Tests.Membership;
 /// <summary>Two silos of one node id through their agents: the second is refused while the first lives, and fences it once it is gone.</summary>
 public sealed class MembershipAgentTests : IDisposable
 {
-    private static readonly MembershipOptions Fast = new() { HeartbeatInterval = TimeSpan.FromMilliseconds(100), DeadAfter = TimeSpan.FromMilliseconds(600) };
+    // Heartbeats every 100 ms; dead after 2 s, so a loaded machine's scheduling hiccups do not kill a live silo.
+    private static readonly MembershipOptions Fast = new() { HeartbeatInterval = TimeSpan.FromMilliseconds(100), DeadAfter = TimeSpan.FromSeconds(2) };
     private readonly TempDirectory _directory = new();
 
     [Fact]
