@@ -65,6 +65,20 @@ public sealed class FrameConnection : IAsyncDisposable
 
     private async ValueTask<(Frame Frame, byte[]? Rented)> ReadAsync(ArrayPool<byte>? pool, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReadFrameAsync(pool, cancellationToken);
+        }
+        catch (InvalidOperationException) when (Volatile.Read(ref _disposed) == 1)
+        {
+            // Disposed by another task (FailAsync, a shutdown) while this one was reading: the pipe reader was
+            // completed under it. To the reader that is a closed connection, like any other.
+            throw new ConnectionClosedException("after this side closed the connection");
+        }
+    }
+
+    private async ValueTask<(Frame Frame, byte[]? Rented)> ReadFrameAsync(ArrayPool<byte>? pool, CancellationToken cancellationToken)
+    {
         while (true)
         {
             var result = await _reader.ReadAsync(cancellationToken);

@@ -79,4 +79,25 @@ public sealed class FrameConnectionTests
         await sender.SendAsync(new Heartbeat(5), CancellationToken.None); // the connection is still good
         Assert.Equal(5, (await receiver.ReadAsync<Heartbeat>(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token)).NextLsn);
     }
+
+    [Fact]
+    public async Task ARead_WhileAnotherTaskDisposesTheConnection_EndsAsAClosedConnection()
+    {
+        // Regression: the pipe reader completed under a concurrent read surfaced as InvalidOperationException,
+        // which escaped a feeder session and faulted the feeder's shutdown. The race is timing-dependent: try often.
+        for (var round = 0; round < 200; round++)
+        {
+            using var pair = await LoopbackPair.ConnectAsync();
+            var connection = FrameConnection.Over(pair.Server);
+            var reading = connection.ReadAsync(CancellationToken.None).AsTask();
+            if (round % 2 == 0)
+            {
+                await Task.Yield();
+            }
+
+            await connection.DisposeAsync();
+            await Assert.ThrowsAsync<ConnectionClosedException>(() => reading);
+            await Assert.ThrowsAsync<ConnectionClosedException>(() => connection.ReadAsync(CancellationToken.None).AsTask());
+        }
+    }
 }
