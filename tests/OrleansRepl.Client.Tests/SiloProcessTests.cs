@@ -66,7 +66,9 @@ public sealed class SiloProcessTests : IDisposable
     {
         var database = _directory.File("cluster.db");
         var (portA, portB) = (FreePort(), FreePort());
-        Start("node-a", portA, storage: ["--Silo:Storage=sqlite", $"--Silo:SqlitePath={database}"]);
+        // A timeout of a minute: only leaving on a graceful stop can free node a's id for the restart below.
+        string[] slowDeath = ["--Silo:DeadAfterSeconds=60"];
+        var siloA = Start("node-a", portA, storage: ["--Silo:Storage=sqlite", $"--Silo:SqlitePath={database}"], overrides: slowDeath);
         Start("node-b", portB, storage: ["--Silo:Storage=sqlite", $"--Silo:SqlitePath={database}"]);
         using var client = new GrainClient(new GrainClientOptions { Gateways = [Gateway(portB)], Token = Token });
         await UntilServingAsync(client, "node-a/tally");
@@ -77,6 +79,15 @@ public sealed class SiloProcessTests : IDisposable
         Assert.Equal(25, await client.GetGrain<ITallyGrain>("node-a/tally").TotalAsync());
         Assert.Equal(25, await client.GetGrain<ITallyGrain>("node-b/tally").TotalAsync());
         Assert.Equal("node-a", await client.GetGrain<ITallyGrain>("node-a/tally").ServedByAsync());
+
+        // A graceful stop (SIGTERM) leaves the membership at once: the node restarts without waiting out the timeout.
+        ExternalTool.Run("kill", ["-TERM", $"{siloA.Id}"]);
+        await siloA.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, siloA.ExitCode);
+        var again = Start("node-a", portA, storage: ["--Silo:Storage=sqlite", $"--Silo:SqlitePath={database}"], overrides: slowDeath);
+        await UntilServingAsync(client, "node-a/tally");
+        Assert.False(again.HasExited);
+        Assert.Equal(25, await client.GetGrain<ITallyGrain>("node-a/tally").TotalAsync());
     }
 
     public void Dispose()
@@ -91,14 +102,14 @@ public sealed class SiloProcessTests : IDisposable
         _directory.Dispose();
     }
 
-    private Process Start(string node, int port, bool track = true, string[]? storage = null)
+    private Process Start(string node, int port, bool track = true, string[]? storage = null, string[]? overrides = null)
     {
         var process = ExternalTool.Start(ExternalTool.Resolve("dotnet"), [
             Path.Combine(AppContext.BaseDirectory, "OrleansRepl.TestSilo.dll"),
             $"--Silo:NodeId={node}", $"--Silo:GatewayPort={port}",
             .. storage ?? ["--Silo:Storage=postgres", $"--Silo:PostgresConnectionString={_postgres.ConnectionString}"],
             $"--Silo:GatewayTokenFile={_directory.Write("token", Token)}",
-            "--Silo:HeartbeatIntervalSeconds=0.5", "--Silo:DeadAfterSeconds=2", "--Logging:LogLevel:Default=Warning"]);
+            "--Silo:HeartbeatIntervalSeconds=0.5", "--Silo:DeadAfterSeconds=2", "--Logging:LogLevel:Default=Warning", .. overrides ?? []]);
         if (track)
         {
             _silos.Add(process);

@@ -19,4 +19,7 @@ public interface IMembershipTable
     Task<IReadOnlyList<string>> DeclareDeadAsync(TimeSpan timeout, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<SiloEntry>> ReadAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>A graceful stop: marks the silo dead at once, so its node id is free for a restart without waiting out the timeout.</summary>
+    Task LeaveAsync(string siloId, CancellationToken cancellationToken);
 }

@@ -43,11 +43,28 @@ public sealed partial class MembershipAgent(IMembershipTable table, SiloAddress 
         _loop = HeartbeatAsync(_stop.Token);
     }
 
+    /// <summary>Stops heartbeating and leaves the table (status Dead), so the node id can be taken again at once.</summary>
+    public async Task LeaveAsync(CancellationToken cancellationToken)
+    {
+        await StopHeartbeatsAsync();
+        await table.LeaveAsync(address.SiloId, cancellationToken);
+        LogLeft(logger, address.SiloId);
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _loop;
+        await StopHeartbeatsAsync();
         _stop.Dispose();
+    }
+
+    private async Task StopHeartbeatsAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        await _loop;
     }
 
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
@@ -91,6 +108,9 @@ public sealed partial class MembershipAgent(IMembershipTable table, SiloAddress 
 
     [LoggerMessage(EventId = 702, Level = LogLevel.Warning, Message = "declared silo {Silo} dead: its heartbeat is past the timeout")]
     private static partial void LogDeclaredDead(ILogger logger, string silo);
+
+    [LoggerMessage(EventId = 704, Level = LogLevel.Information, Message = "silo {Silo} left the cluster")]
+    private static partial void LogLeft(ILogger logger, string silo);
 
     [LoggerMessage(EventId = 703, Level = LogLevel.Warning, Message = "heartbeat of silo {Silo} failed: {Reason}")]
     private static partial void LogHeartbeatFailed(ILogger logger, string silo, string reason);

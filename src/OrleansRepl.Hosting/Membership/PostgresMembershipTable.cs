@@ -89,6 +89,13 @@ public sealed class PostgresMembershipTable(NpgsqlDataSource dataSource) : IMemb
         return dead;
     }
 
+    public async Task LeaveAsync(string siloId, CancellationToken cancellationToken)
+    {
+        await using var leave = dataSource.CreateCommand("UPDATE orepl_membership SET status = 'Dead' WHERE silo_id = $1;");
+        leave.Parameters.AddWithValue(siloId);
+        await leave.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<SiloEntry>> ReadAllAsync(CancellationToken cancellationToken)
     {
         await using var read = dataSource.CreateCommand($"SELECT {Columns} FROM orepl_membership ORDER BY node_id, generation;");

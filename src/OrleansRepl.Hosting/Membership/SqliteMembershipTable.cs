@@ -86,6 +86,14 @@ public sealed class SqliteMembershipTable(SqliteGrainStorage database) : IMember
         return dead;
     }
 
+    public async Task LeaveAsync(string siloId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var leave = Command(connection, "UPDATE orepl_membership SET status = 'Dead' WHERE silo_id = $silo;", null, null);
+        leave.Parameters.AddWithValue("$silo", siloId);
+        await leave.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<SiloEntry>> ReadAllAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -22,6 +22,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
     private readonly Placement.IRemoteGrainInvoker? _remote;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _collector;
+    private int _disposed;
 
     public GrainRuntime(IServiceProvider services, GrainTypeRegistry registry, IGrainStorage storage, GrainHostOptions options, ILogger<GrainRuntime> logger)
     {
@@ -69,6 +70,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
 
         for (var attempt = 1; ; attempt++)
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this); // a stopped or fenced silo serves no calls
             var activation = _activations.GetOrAdd(id, static (grainId, runtime) => new Activation(grainId, runtime, runtime.CreateAsync, runtime.Remove), this);
             // DoNotWrapExceptions: a method that throws before its first await fails with its own exception, as an awaited one would.
             if (activation.TryCall(grain => Awaitables.Unwrap(method.Invoke(grain, BindingFlags.DoNotWrapExceptions, null, arguments, null)!, method.ReturnType)) is { } call)
@@ -85,8 +87,15 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         }
     }
 
+    /// <summary>Deactivates every activation once its queued calls have run; later calls are refused. Safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            await Task.WhenAll(_activations.Values.Select(a => a.Deactivated));
+            return;
+        }
+
         await _stopping.CancelAsync();
         await _collector;
         foreach (var activation in _activations.Values)

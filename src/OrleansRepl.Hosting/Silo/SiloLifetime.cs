@@ -33,12 +33,12 @@ public sealed partial class SiloLifetime(IOptions<SiloOptions> options, IGrainSt
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await runtime.DisposeAsync(); // finish and deactivate every activation first: their state is written
         if (_agent is not null)
         {
+            await _agent.LeaveAsync(cancellationToken);
             await _agent.DisposeAsync();
         }
-
-        await runtime.DisposeAsync();
     }
 
     private async Task FencedAsync(HeartbeatOutcome outcome)

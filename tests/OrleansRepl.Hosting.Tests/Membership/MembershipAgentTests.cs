@@ -71,5 +71,7 @@ public sealed class MembershipAgentTests : IDisposable
         public Task<IReadOnlyList<string>> DeclareDeadAsync(TimeSpan timeout, CancellationToken cancellationToken) => inner.DeclareDeadAsync(timeout, cancellationToken);
 
         public Task<IReadOnlyList<SiloEntry>> ReadAllAsync(CancellationToken cancellationToken) => inner.ReadAllAsync(cancellationToken);
+
+        public Task LeaveAsync(string siloId, CancellationToken cancellationToken) => inner.LeaveAsync(siloId, cancellationToken);
     }
 }

@@ -55,6 +55,19 @@ public abstract class MembershipTableContract
     }
 
     [Fact]
+    public async Task ASiloThatLeaves_FreesItsNodeIdAtOnce()
+    {
+        var table = NewTable();
+        await table.EnsureSchemaAsync(CancellationToken.None);
+        var node = Node();
+        await table.JoinAsync(new SiloAddress($"{node}-1", node, "127.0.0.1", 1, 2), TimeSpan.FromSeconds(30), CancellationToken.None);
+        await table.LeaveAsync($"{node}-1", CancellationToken.None);
+
+        var next = await table.JoinAsync(new SiloAddress($"{node}-2", node, "127.0.0.1", 1, 2), TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Equal(2, next.Generation);
+    }
+
+    [Fact]
     public async Task ASiloDeclaredDead_LearnsItAtItsNextHeartbeat()
     {
         var table = NewTable();
