@@ -81,7 +81,7 @@ public sealed class GrainClient : IGrainFactory, IDisposable
         for (var attempt = 1; ; attempt++)
         {
             var gateways = Gateways;
-            var gateway = gateways[Volatile.Read(ref _preferred) % gateways.Count];
+            var gateway = gateways[(int)((uint)Volatile.Read(ref _preferred) % (uint)gateways.Count)];
             HttpResponseMessage response;
             try
             {

@@ -21,6 +21,23 @@ public interface IGreeterGrain : IGrainWithStringKey
     Task FailAsync(string message);
 }
 
+/// <summary>A grain interface that extends another: its inherited methods are callable too.</summary>
+public interface ILoudGreeterGrain : IGreeterGrain
+{
+    Task<string> ShoutAsync(string name);
+}
+
+public sealed class LoudGreeterGrain([PersistentState("greeter")] IPersistentState<GreeterState> state) : Grain, ILoudGreeterGrain
+{
+    public Task<string> GreetAsync(string name) => Task.FromResult($"hello {name}");
+
+    public ValueTask<int> CountAsync() => ValueTask.FromResult(state.State.Greeted);
+
+    public Task FailAsync(string message) => throw new InvalidOperationException(message);
+
+    public Task<string> ShoutAsync(string name) => Task.FromResult($"HELLO {name.ToUpperInvariant()}");
+}
+
 public sealed class GreeterState
 {
     public int Greeted { get; set; }
@@ -57,7 +74,7 @@ public sealed class GrainClientTests : IAsyncLifetime
         await storage.EnsureSchemaAsync(CancellationToken.None);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddGrainHost(storage, o => o.StateJson = new JsonSerializerOptions { TypeInfoResolver = GreeterJson.Default }).AddGrain<IGreeterGrain, GreeterGrain>();
+        builder.Services.AddGrainHost(storage, o => o.StateJson = new JsonSerializerOptions { TypeInfoResolver = GreeterJson.Default }).AddGrain<IGreeterGrain, GreeterGrain>().AddGrain<ILoudGreeterGrain, LoudGreeterGrain>();
         _silo = builder.Build();
         _silo.MapGrainGateway(Token);
         await _silo.StartAsync();
@@ -80,6 +97,15 @@ public sealed class GrainClientTests : IAsyncLifetime
         Assert.Equal("hello ada from node-a/greeter 1", await greeter.GreetAsync("ada"));
         Assert.Equal("hello bob from node-a/greeter 1", await greeter.GreetAsync("bob"));
         Assert.Equal(2, await greeter.CountAsync());
+    }
+
+    [Fact]
+    public async Task AnInterfaceThatExtendsAnother_ServesBothInterfacesMethods()
+    {
+        using var client = Client(_gateway);
+        var loud = client.GetGrain<ILoudGreeterGrain>("node-a/loud");
+        Assert.Equal("HELLO ADA", await loud.ShoutAsync("ada"));
+        Assert.Equal("hello ada", await loud.GreetAsync("ada"));
     }
 
     [Fact]

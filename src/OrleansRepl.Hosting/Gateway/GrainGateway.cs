@@ -45,7 +45,7 @@ public static class GrainGateway
             var registry = http.RequestServices.GetRequiredService<GrainTypeRegistry>();
             var options = http.RequestServices.GetRequiredService<GrainHostOptions>();
             var grain = $"{grainInterface}/{key}";
-            if (registry.InterfaceNamed(grainInterface) is not { } type || type.GetMethods().Where(m => m.Name == method).ToList() is not [var target])
+            if (registry.InterfaceNamed(grainInterface) is not { } type || GrainTypeRegistry.MethodsOf(type).Where(m => m.Name == method).ToList() is not [var target])
             {
                 return Problem(StatusCodes.Status404NotFound, "GrainNotFound", $"no grain method {grainInterface}.{method} is registered here (or it is overloaded)", grain, method);
             }

@@ -16,7 +16,7 @@ public sealed class GrainTypeRegistry
             throw new InvalidOperationException($"{typeof(TInterface).Name} is already implemented by {_classes[typeof(TInterface)].Name}");
         }
 
-        foreach (var method in typeof(TInterface).GetMethods())
+        foreach (var method in MethodsOf(typeof(TInterface)))
         {
             if (!Awaitables.IsAwaitable(method.ReturnType))
             {
@@ -32,6 +32,10 @@ public sealed class GrainTypeRegistry
         _classes.TryGetValue(grainInterface, out var grainClass)
             ? grainClass
             : throw new InvalidOperationException($"no grain class is registered for {grainInterface.Name}; call AddGrain<{grainInterface.Name}, TGrain>()");
+
+    /// <summary>Every method a grain interface has, those of the grain interfaces it extends included.</summary>
+    public static IEnumerable<MethodInfo> MethodsOf(Type grainInterface) =>
+        grainInterface.GetInterfaces().Append(grainInterface).SelectMany(i => i.GetMethods());
 
     /// <summary>The stored name of a grain class: its full name, stable across hosts.</summary>
     public static string TypeName(Type grainClass) => grainClass.FullName ?? grainClass.Name;
