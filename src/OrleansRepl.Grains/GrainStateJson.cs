@@ -1,8 +1,12 @@
 using System.Text.Json.Serialization;
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Peers;
 using OrleansRepl.Grains.Shards;
 
 namespace OrleansRepl.Grains;
 
 /// <summary>Source-generated JSON for every grain state of the replication grains.</summary>
 [JsonSerializable(typeof(ShardGrainState))]
+[JsonSerializable(typeof(PeerGrainState))]
+[JsonSerializable(typeof(BootstrapGrainState))]
 public sealed partial class GrainStateJson : JsonSerializerContext;

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Replication.Streaming;
@@ -11,9 +8,6 @@ using OrleansRepl.Core.Replication.Streaming.Feeder;
 using OrleansRepl.Core.Replication.Streaming.Follower;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Grains.Shards;
-using OrleansRepl.Hosting;
-using OrleansRepl.Hosting.Persistence;
-using OrleansRepl.Hosting.Runtime;
 using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Grains.Tests.Shards;
@@ -105,22 +99,5 @@ public sealed class ShardGrainTests : IDisposable
 
     private static FollowerCursor Cursor(long lsn) => new(lsn, lsn, new RecordVersion((ulong)lsn, 1), DateTimeOffset.UnixEpoch.AddSeconds(lsn));
 
-    private async Task<Silo> StartAsync()
-    {
-        var storage = new SqliteGrainStorage(_directory.File("grains.db"));
-        await storage.EnsureSchemaAsync(CancellationToken.None);
-        var services = new ServiceCollection()
-            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
-            .AddGrainHost(storage, o => o.StateJson = new JsonSerializerOptions { TypeInfoResolver = GrainStateJson.Default })
-            .AddGrain<IShardGrain, ShardGrain>()
-            .BuildServiceProvider();
-        return new Silo(services);
-    }
-
-    private sealed class Silo(ServiceProvider services) : IAsyncDisposable
-    {
-        public GrainRuntime Runtime { get; } = services.GetRequiredService<GrainRuntime>();
-
-        public ValueTask DisposeAsync() => services.DisposeAsync();
-    }
+    private Task<GrainSilo> StartAsync() => GrainSilo.StartAsync(_directory.File("grains.db"));
 }

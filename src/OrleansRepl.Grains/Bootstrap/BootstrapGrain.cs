@@ -1,0 +1,57 @@
+using OrleansRepl.Core.Replication.Bootstrap;
+using OrleansRepl.Core.Storage.Files;
+
+namespace OrleansRepl.Grains.Bootstrap;
+
+/// <summary>One intent as the grain keeps it.</summary>
+public sealed record BootstrapIntentEntry(string Intent, string Source, DateTimeOffset Begun, BootstrapCheckpoint? LastCheckpoint, string? Ended, string? Reason);
+
+/// <summary>Durable state of a <see cref="BootstrapGrain"/>: its node's intents, newest last.</summary>
+public sealed class BootstrapGrainState
+{
+    public List<BootstrapIntentEntry> Intents { get; set; } = [];
+}
+
+/// <summary>The intent log of one node's bootstraps; every change is written before the call returns.</summary>
+public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentState<BootstrapGrainState> state) : Grain, IBootstrapGrain
+{
+    /// <summary>Ended intents kept for operators; older ones are dropped.</summary>
+    public const int History = 50;
+
+    public async Task<string> BeginAsync(string source)
+    {
+        SafeName.Check(source, "source node id");
+        var intent = $"bootstrap-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..47];
+        state.State.Intents.Add(new BootstrapIntentEntry(intent, source, DateTimeOffset.UtcNow, null, null, null));
+        var ended = state.State.Intents.Where(i => i.Ended is not null).ToList();
+        state.State.Intents.RemoveAll(i => ended.Take(Math.Max(0, ended.Count - History)).Contains(i));
+        await state.WriteStateAsync();
+        return intent;
+    }
+
+    public Task CheckpointAsync(string intent, BootstrapCheckpoint checkpoint) => UpdateAsync(intent, e => e with { LastCheckpoint = checkpoint });
+
+    public Task CompleteAsync(string intent) => UpdateAsync(intent, e => e with { Ended = "complete" });
+
+    public Task AbortAsync(string intent, string reason) => UpdateAsync(intent, e => e with { Ended = "abort", Reason = reason });
+
+    public Task<IReadOnlyList<UnfinishedIntent>> ListUnfinishedAsync() =>
+        Task.FromResult<IReadOnlyList<UnfinishedIntent>>(state.State.Intents.Where(i => i.Ended is null).Select(i => new UnfinishedIntent(i.Intent, GrainKey, i.Source, i.Begun, i.LastCheckpoint)).ToList());
+
+    private async Task UpdateAsync(string intent, Func<BootstrapIntentEntry, BootstrapIntentEntry> change)
+    {
+        var index = state.State.Intents.FindIndex(i => i.Intent == intent);
+        if (index < 0)
+        {
+            throw new InvalidOperationException($"bootstrap intent {intent} was never begun on {GrainKey}");
+        }
+
+        if (state.State.Intents[index].Ended is { } ended)
+        {
+            throw new InvalidOperationException($"bootstrap intent {intent} already ended ({ended}) on {GrainKey}");
+        }
+
+        state.State.Intents[index] = change(state.State.Intents[index]);
+        await state.WriteStateAsync();
+    }
+}

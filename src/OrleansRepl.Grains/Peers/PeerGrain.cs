@@ -1,0 +1,41 @@
+namespace OrleansRepl.Grains.Peers;
+
+/// <summary>Durable state of a <see cref="PeerGrain"/>.</summary>
+public sealed class PeerGrainState
+{
+    public string? Address { get; set; }
+
+    public double IntervalSeconds { get; set; } = 30;
+
+    public PeerCursorRecord? Cursor { get; set; }
+}
+
+/// <summary>Holds one peer's anti-entropy settings and cursor; every save is written (the loop saves once per step).</summary>
+public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGrainState> state) : Grain, IPeerGrain
+{
+    public async Task ConfigureAsync(string address, double intervalSeconds)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        if (intervalSeconds <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(intervalSeconds), intervalSeconds, "the anti-entropy interval must be positive");
+        }
+
+        (state.State.Address, state.State.IntervalSeconds) = (address, intervalSeconds);
+        await state.WriteStateAsync();
+    }
+
+    public Task<PeerCursorRecord?> LoadCursorAsync() => Task.FromResult(state.State.Cursor);
+
+    public async Task SaveCursorAsync(PeerCursorRecord cursor)
+    {
+        state.State.Cursor = cursor ?? throw new ArgumentNullException(nameof(cursor));
+        await state.WriteStateAsync();
+    }
+
+    public Task<PeerStatus> GetStatusAsync()
+    {
+        var cursor = state.State.Cursor;
+        return Task.FromResult(new PeerStatus(GrainKey, state.State.Address, state.State.IntervalSeconds, cursor?.LastKnownPeerRoot, cursor?.SegmentsPending.Count ?? 0, cursor?.LastAttempt, cursor?.SegmentsAppliedTotal ?? 0));
+    }
+}
