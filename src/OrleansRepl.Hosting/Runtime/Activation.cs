@@ -19,6 +19,7 @@ internal sealed class Activation : IGrainContext
     private Grain? _grain;
     private long _lastActive = Stopwatch.GetTimestamp();
     private DeactivationReason? _deactivate;
+    private int _started;
 
     public Activation(GrainId id, IGrainFactory factory, Func<Activation, CancellationToken, Task<Grain>> create, Action<Activation> removed)
     {
@@ -26,7 +27,6 @@ internal sealed class Activation : IGrainContext
         GrainFactory = factory;
         _create = create;
         _removed = removed;
-        _ = RunAsync();
     }
 
     public GrainId Id { get; }
@@ -38,6 +38,18 @@ internal sealed class Activation : IGrainContext
     public Task Deactivated => _deactivated.Task;
 
     public TimeSpan IdleFor => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActive));
+
+    /// <summary>
+    /// Starts the activation (builds the grain, reads its state) once, however many callers ask. The directory
+    /// may construct an activation it then discards under contention; only the one it keeps is ever started.
+    /// </summary>
+    public void EnsureStarted()
+    {
+        if (Interlocked.CompareExchange(ref _started, 1, 0) == 0)
+        {
+            _ = RunAsync();
+        }
+    }
 
     /// <summary>Queues a call; null when the activation no longer takes calls (the caller retries on a fresh one).</summary>
     public Task<object?>? TryCall(Func<Grain, Task<object?>> call, bool countsAsActivity = true)

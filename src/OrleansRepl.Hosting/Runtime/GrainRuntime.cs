@@ -72,6 +72,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this); // a stopped or fenced silo serves no calls
             var activation = _activations.GetOrAdd(id, static (grainId, runtime) => new Activation(grainId, runtime, runtime.CreateAsync, runtime.Remove), this);
+            activation.EnsureStarted();
             // DoNotWrapExceptions: a method that throws before its first await fails with its own exception, as an awaited one would.
             if (activation.TryCall(grain => Awaitables.Unwrap(method.Invoke(grain, BindingFlags.DoNotWrapExceptions, null, arguments, null)!, method.ReturnType)) is { } call)
             {
@@ -100,6 +101,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         await _collector;
         foreach (var activation in _activations.Values)
         {
+            activation.EnsureStarted(); // one just added by a caller that has not started it yet must still end
             activation.RequestDeactivation(DeactivationReason.ShuttingDown);
         }
 

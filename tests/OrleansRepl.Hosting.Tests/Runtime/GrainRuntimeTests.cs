@@ -23,6 +23,19 @@ public sealed class GrainRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task ManyConcurrentFirstCalls_ActivateTheGrainExactlyOnce()
+    {
+        var (runtime, services) = await GrainHostFixture.StartAsync(Database);
+        await using var _ = services;
+        for (var round = 0; round < 20; round++)
+        {
+            var key = $"node-a/race-{round}";
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => runtime.GetGrain<ICounterGrain>(key).AppendAsync(i))));
+            Assert.Equal(1, CounterGrain.Activations[key]);
+        }
+    }
+
+    [Fact]
     public async Task State_IsReadBeforeTheFirstCall_AndSurvivesDeactivation()
     {
         var (first, services) = await GrainHostFixture.StartAsync(Database);

@@ -32,6 +32,9 @@ public sealed class CounterGrain([PersistentState("counter")] IPersistentState<C
     /// <summary>Why each activation of each key ended, for the tests to see.</summary>
     public static ConcurrentQueue<(string Key, DeactivationReason Reason)> Deactivations { get; } = new();
 
+    /// <summary>How many times each key was activated, for the single-activation test.</summary>
+    public static ConcurrentDictionary<string, int> Activations { get; } = new();
+
     private bool _inTurn;
 
     public async Task<int> AddAsync(int amount)
@@ -62,6 +65,12 @@ public sealed class CounterGrain([PersistentState("counter")] IPersistentState<C
     public Task<string?> EtagAsync() => Task.FromResult(counter.Etag);
 
     public Task ThrowAtOnceAsync(string message) => throw new ArgumentException(message);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Activations.AddOrUpdate(GrainKey, 1, (_, count) => count + 1);
+        return Task.CompletedTask;
+    }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
