@@ -183,14 +183,24 @@ public sealed class FrameConnection : IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        await foreach (var frame in _outbound.Reader.ReadAllAsync())
+        try
         {
-            using (frame)
+            await foreach (var frame in _outbound.Reader.ReadAllAsync())
             {
-                await _stream.WriteAsync(frame.WrittenMemory);
-                await _stream.FlushAsync();
-                Interlocked.Add(ref _bytesSent, frame.WrittenCount);
+                using (frame)
+                {
+                    await _stream.WriteAsync(frame.WrittenMemory);
+                    await _stream.FlushAsync();
+                    Interlocked.Add(ref _bytesSent, frame.WrittenCount);
+                }
             }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            // The peer is gone: close the queue so every sender, now and later, fails at once
+            // (ChannelClosedException, a lost connection) instead of waiting on a full queue.
+            _outbound.Writer.TryComplete(new ChannelClosedException("the connection's write side failed", e));
+            throw;
         }
     }
 }

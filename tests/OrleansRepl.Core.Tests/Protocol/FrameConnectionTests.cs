@@ -100,4 +100,23 @@ public sealed class FrameConnectionTests
             await Assert.ThrowsAsync<ConnectionClosedException>(() => connection.ReadAsync(CancellationToken.None).AsTask());
         }
     }
+
+    [Fact]
+    public async Task SendingToAPeerThatIsGone_FailsAsALostConnection_InsteadOfWaitingOnAFullQueue()
+    {
+        using var pair = await LoopbackPair.ConnectAsync();
+        await using var sender = FrameConnection.Over(pair.Server);
+        pair.Client.Close(); // the peer goes away; its kernel answers further data with a reset
+
+        var chunk = LogChunk.Encode([LogRecord.Put(1, new RecordVersion(1, 1), "k"u8.ToArray(), new byte[60_000])]);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAsync<System.Threading.Channels.ChannelClosedException>(async () =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                await sender.SendAsync(new Batch(chunk), bound.Token);
+            }
+        });
+        Assert.False(bound.IsCancellationRequested, "the sends waited for the bound instead of failing");
+    }
 }
