@@ -20,7 +20,19 @@ public sealed partial class AntiEntropyLoop
         await using var _ = connection;
         SafeName.Check(peer, "peer node id");
         var session = new PullSession(connection, _options.RequestTimeout);
-        var cursor = (await _cursors.LoadAsync(peer, cancellationToken) ?? PeerCursor.Empty) with { LastAttempt = DateTimeOffset.UtcNow };
+        PeerCursor? loaded;
+        try
+        {
+            loaded = await _cursors.LoadAsync(peer, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            // The cursor holds progress, not data: the descent finds anything still missing. Start afresh, loudly.
+            LogCursorDamaged(_logger, peer, e.Message);
+            loaded = null;
+        }
+
+        var cursor = (loaded ?? PeerCursor.Empty) with { LastAttempt = DateTimeOffset.UtcNow };
         await _cursors.SaveAsync(peer, cursor, cancellationToken);
 
         var local = _store.SegmentTree();

@@ -25,6 +25,9 @@ public sealed partial class AntiEntropyLoop
     [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "the peer no longer holds segment {Hash}; dropped from pending")]
     private static partial void LogSegmentGone(ILogger logger, Blake3Hash hash);
 
+    [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "the cursor for {Peer} is damaged and starts afresh: {Reason}")]
+    private static partial void LogCursorDamaged(ILogger logger, string peer, string reason);
+
     [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "uploading segment {Hash} failed: {Reason}; it is applied here regardless")]
     private static partial void LogUploadFailed(ILogger logger, Blake3Hash hash, string reason);
 }

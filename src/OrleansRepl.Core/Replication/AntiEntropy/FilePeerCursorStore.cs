@@ -27,13 +27,20 @@ public sealed class FilePeerCursorStore : IPeerCursorStore
             return null;
         }
 
-        var stored = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), PeerCursorJsonContext.Default.StoredPeerCursor)
-            ?? throw new InvalidDataException($"peer cursor {path} is empty");
-        return new PeerCursor(
-            stored.LastKnownPeerRoot is { } root ? Blake3Hash.Parse(root) : null,
-            stored.SegmentsPending.Select(Blake3Hash.Parse).ToList(),
-            stored.LastAttempt,
-            stored.SegmentsAppliedTotal);
+        try
+        {
+            var stored = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), PeerCursorJsonContext.Default.StoredPeerCursor)
+                ?? throw new InvalidDataException($"peer cursor {path} is empty");
+            return new PeerCursor(
+                stored.LastKnownPeerRoot is { } root ? Blake3Hash.Parse(root) : null,
+                stored.SegmentsPending.Select(Blake3Hash.Parse).ToList(),
+                stored.LastAttempt,
+                stored.SegmentsAppliedTotal);
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            throw new InvalidDataException($"peer cursor {path} is damaged: {e.Message}", e);
+        }
     }
 
     public ValueTask SaveAsync(string peer, PeerCursor cursor, CancellationToken cancellationToken)

@@ -101,6 +101,23 @@ public sealed class AntiEntropyTests : IDisposable
     }
 
     [Fact]
+    public async Task ADamagedCursorFile_StartsAfresh_AndIsRewrittenWhole()
+    {
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await WriteAsync(a, "k", 200);
+        await a.SealAllAsync();
+        await using var feedA = Serve(a, "node-a");
+        var directory = _directory.File("cursors-damaged");
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "peer-node-a.json"), "{\"LastKnownPeerRoot\": \"not a hash\", \"Segme");
+
+        var report = await Loop(b, feedA.EndPoint, "node-b", new FilePeerCursorStore(directory)).RunOnceAsync(CancellationToken.None);
+        Assert.Equal((a.ListSegments().Count, 0), (report.Applied, report.Pending));
+        Assert.Equal(a.MerkleRoot(), (await new FilePeerCursorStore(directory).LoadAsync("node-a", CancellationToken.None))!.LastKnownPeerRoot);
+    }
+
+    [Fact]
     public async Task AFailedUpload_IsNotFatal_TheSegmentStaysApplied()
     {
         await using var a = Store("a", 1);

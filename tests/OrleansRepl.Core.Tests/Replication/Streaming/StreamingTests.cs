@@ -97,6 +97,27 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
+    public async Task ADamagedCursorFile_DoesNotStopTheFollower_AndIsRewrittenWhole()
+    {
+        await using var leader = Store("leader", 1);
+        await WriteAsync(leader, "k", 0, 2000);
+        await using var follower = Store("follower", 2);
+        await using var feeder = StartFeeder(leader);
+        var cursors = Path.Combine(_directory.Path, "cursors");
+        Directory.CreateDirectory(cursors);
+        await File.WriteAllTextAsync(Path.Combine(cursors, "cursor-000.json"), "{\"LastAppliedLsn\": 12, \"Appl");
+        Assert.Contains("is damaged", (await Assert.ThrowsAsync<InvalidDataException>(() => new FileCursorStore(cursors).LoadAsync(0, CancellationToken.None).AsTask())).Message);
+
+        var (followers, run, stop) = StartFollowers(follower, feeder.EndPoint);
+        await Task.WhenAll(followers.Select(f => f.CaughtUp)).WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+        Assert.Equal(leader.NextLsn(0) - 1, (await new FileCursorStore(cursors).LoadAsync(0, CancellationToken.None))!.LastAppliedLsn);
+    }
+
+    [Fact]
     public async Task LiveWrites_ReachTheFollower_AndTheRootsConverge()
     {
         await using var leader = Store("leader", 1);

@@ -18,9 +18,19 @@ public sealed class FileCursorStore : ICursorStore
     public async ValueTask<FollowerCursor?> LoadAsync(int shard, CancellationToken cancellationToken)
     {
         var path = PathOf(shard);
-        return File.Exists(path)
-            ? JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), CursorJsonContext.Default.FollowerCursor)
-            : null;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), CursorJsonContext.Default.FollowerCursor);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"follower cursor {path} is damaged: {e.Message}", e);
+        }
     }
 
     public ValueTask SaveAsync(int shard, FollowerCursor cursor, CancellationToken cancellationToken)

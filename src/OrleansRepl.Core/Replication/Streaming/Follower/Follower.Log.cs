@@ -13,6 +13,9 @@ public sealed partial class Follower
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "shard {Shard}: stopped, the leader refused us: {Reason}")]
     private static partial void LogFailed(ILogger logger, int shard, string reason);
 
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "shard {Shard}: starting from the store, not the cursor: {Reason}")]
+    private static partial void LogCursorDamaged(ILogger logger, int shard, string reason);
+
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "shard {Shard}: needs a restore: {Reason}")]
     private static partial void LogNeedsRestore(ILogger logger, int shard, string reason);
 }

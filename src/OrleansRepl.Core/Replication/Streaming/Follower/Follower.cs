@@ -67,7 +67,17 @@ public sealed partial class Follower
     /// <summary>Follows until <paramref name="cancellationToken"/> fires, a restore is needed, or a rejection cannot be retried.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _cursor = await _cursors.LoadAsync(Shard, cancellationToken) ?? _cursor;
+        try
+        {
+            _cursor = await _cursors.LoadAsync(Shard, cancellationToken) ?? _cursor;
+        }
+        catch (InvalidDataException e)
+        {
+            // The cursor only reports progress: the store's own next LSN is where streaming resumes. A damaged
+            // one is replaced at the next save; say so rather than refuse to follow.
+            LogCursorDamaged(_logger, Shard, e.Message);
+        }
+
         FollowerMetrics.Register(this);
         var attempt = 0;
         try
