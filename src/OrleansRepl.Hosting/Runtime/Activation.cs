@@ -18,8 +18,10 @@ internal sealed class Activation : IGrainContext
     private readonly Action<Activation> _removed;
     private Grain? _grain;
     private long _lastActive = Stopwatch.GetTimestamp();
-    private DeactivationReason? _deactivate;
+    private int _deactivate = NotDeactivating; // a DeactivationReason once requested; the first request wins
     private int _started;
+
+    private const int NotDeactivating = -1;
 
     public Activation(GrainId id, IGrainFactory factory, Func<Activation, CancellationToken, Task<Grain>> create, Action<Activation> removed)
     {
@@ -61,7 +63,7 @@ internal sealed class Activation : IGrainContext
     /// <summary>Ends the activation after the turns already queued.</summary>
     public void RequestDeactivation(DeactivationReason reason)
     {
-        _deactivate ??= reason;
+        Request(reason);
         _turns.Writer.TryWrite(new Turn(static _ => Task.FromResult<object?>(null), CountsAsActivity: false));
     }
 
@@ -76,7 +78,12 @@ internal sealed class Activation : IGrainContext
         return timer;
     }
 
-    public void DeactivateOnIdle() => _deactivate ??= DeactivationReason.Requested;
+    public void DeactivateOnIdle() => Request(DeactivationReason.Requested);
+
+    /// <summary>Records why the activation ends; safe from any thread (the idle collector runs beside the turns).</summary>
+    private void Request(DeactivationReason reason) => Interlocked.CompareExchange(ref _deactivate, (int)reason, NotDeactivating);
+
+    private bool DeactivationRequested => Volatile.Read(ref _deactivate) != NotDeactivating;
 
     private async Task RunAsync()
     {
@@ -108,7 +115,7 @@ internal sealed class Activation : IGrainContext
             {
                 if (e is InconsistentStateException)
                 {
-                    _deactivate ??= DeactivationReason.InconsistentState; // the next call re-reads the state
+                    Request(DeactivationReason.InconsistentState); // the next call re-reads the state
                 }
 
                 turn.Result.TrySetException(e);
@@ -119,7 +126,7 @@ internal sealed class Activation : IGrainContext
                 Volatile.Write(ref _lastActive, Stopwatch.GetTimestamp());
             }
 
-            if (_deactivate is not null)
+            if (DeactivationRequested)
             {
                 _turns.Writer.TryComplete(); // turns already accepted still run; new callers go to a new activation
             }
@@ -132,7 +139,7 @@ internal sealed class Activation : IGrainContext
 
         try
         {
-            await _grain.OnDeactivateAsync(_deactivate ?? DeactivationReason.ShuttingDown, CancellationToken.None);
+            await _grain.OnDeactivateAsync(DeactivationRequested ? (DeactivationReason)Volatile.Read(ref _deactivate) : DeactivationReason.ShuttingDown, CancellationToken.None);
         }
         finally
         {
