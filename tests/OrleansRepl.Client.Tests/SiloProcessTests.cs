@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using OrleansRepl.Hosting.Membership;
 using OrleansRepl.TestKit;
@@ -19,7 +17,7 @@ public sealed class SiloProcessTests : IDisposable
     [Fact]
     public async Task TwoSilos_ServeTheirNodesGrains_AKilledSiloIsDeclaredDead_AndItsRestartServesThePersistedState()
     {
-        var (portA, portB) = (FreePort(), FreePort());
+        var (portA, portB) = (LoopbackPort.Free(), LoopbackPort.Free());
         var siloA = Start("node-a", portA);
         var siloB = Start("node-b", portB);
         using var client = new GrainClient(new GrainClientOptions { Gateways = [Gateway(portA), Gateway(portB)], Token = Token });
@@ -31,7 +29,7 @@ public sealed class SiloProcessTests : IDisposable
         Assert.Equal("node-b", await client.GetGrain<ITallyGrain>("node-b/tally").ServedByAsync());
 
         // A second silo for a node id that a live silo holds is refused, naming the holder.
-        using (var duplicate = Start("node-a", FreePort(), track: false))
+        using (var duplicate = Start("node-a", LoopbackPort.Free(), track: false))
         {
             var error = await duplicate.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
             await duplicate.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -65,7 +63,7 @@ public sealed class SiloProcessTests : IDisposable
     public async Task TwoSiloProcesses_ShareOneSqliteFile_TheEmbeddedDefault()
     {
         var database = _directory.File("cluster.db");
-        var (portA, portB) = (FreePort(), FreePort());
+        var (portA, portB) = (LoopbackPort.Free(), LoopbackPort.Free());
         // A timeout of a minute: only leaving on a graceful stop can free node a's id for the restart below.
         string[] slowDeath = ["--Silo:DeadAfterSeconds=60"];
         var siloA = Start("node-a", portA, storage: ["--Silo:Storage=sqlite", $"--Silo:SqlitePath={database}"], overrides: slowDeath);
@@ -139,11 +137,4 @@ public sealed class SiloProcessTests : IDisposable
     }
 
     private static Uri Gateway(int port) => new($"http://127.0.0.1:{port}/");
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

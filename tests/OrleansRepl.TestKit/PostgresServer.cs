@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace OrleansRepl.TestKit;
 
 /// <summary>
@@ -35,7 +32,7 @@ public sealed class PostgresServer : IDisposable
         }
 
         var root = Directory.CreateTempSubdirectory("orepl-pg-").FullName;
-        var server = new PostgresServer(root, FreePort());
+        var server = new PostgresServer(root, LoopbackPort.Free());
         try
         {
             if (Environment.UserName == "root")
@@ -82,12 +79,5 @@ public sealed class PostgresServer : IDisposable
             var log = Path.Combine(_root, "server.log");
             throw new InvalidOperationException($"{tool} exited {result.ExitCode}: {result.StandardError}{result.StandardOutput}{(File.Exists(log) ? File.ReadAllText(log) : "")}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

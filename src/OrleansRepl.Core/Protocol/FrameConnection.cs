@@ -63,6 +63,24 @@ public sealed class FrameConnection : IAsyncDisposable
         return new FrameLease(frame, rented!);
     }
 
+    /// <summary>
+    /// As <see cref="ReadLeasedAsync(CancellationToken)"/>, but a peer that sends nothing for <paramref name="silence"/>
+    /// is dead: the read ends as <see cref="ConnectionClosedException"/> naming <paramref name="peer"/> and the time.
+    /// </summary>
+    public async ValueTask<FrameLease> ReadLeasedAsync(TimeSpan silence, string peer, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(silence);
+        try
+        {
+            return await ReadLeasedAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ConnectionClosedException($"after {peer} sent nothing for {silence.TotalSeconds:F1} s");
+        }
+    }
+
     private async ValueTask<(Frame Frame, byte[]? Rented)> ReadAsync(ArrayPool<byte>? pool, CancellationToken cancellationToken)
     {
         try

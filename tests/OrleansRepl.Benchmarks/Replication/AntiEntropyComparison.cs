@@ -7,6 +7,7 @@ using OrleansRepl.Core.Replication.AntiEntropy;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Feeder;
 using OrleansRepl.Core.Storage;
+using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Benchmarks.Replication;
 
@@ -66,8 +67,8 @@ public static class AntiEntropyComparison
                     $"round {round}: descent {descent[^1].MetadataBytes} B in {descentSeconds[^1] * 1000:F0} ms ({descent[^1].RoundTrips} round trips); listing {listing[^1].MetadataBytes} B in {listingSeconds[^1] * 1000:F0} ms"));
             }
 
-            var (dBytes, lBytes) = (Median(descent.Select(r => (double)r.MetadataBytes)), Median(listing.Select(r => (double)r.MetadataBytes)));
-            var (dTime, lTime) = (Median(descentSeconds), Median(listingSeconds));
+            var (dBytes, lBytes) = (Samples.Median(descent.Select(r => (double)r.MetadataBytes)), Samples.Median(listing.Select(r => (double)r.MetadataBytes)));
+            var (dTime, lTime) = (Samples.Median(descentSeconds), Samples.Median(listingSeconds));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{segments} segments per side, {differing} differing, {rounds} rounds, medians; roots equal after every pull"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"descent (ours)          metadata {dBytes,9:F0} B   wall {dTime * 1000,7:F1} ms"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"full listing (seed 000) metadata {lBytes,9:F0} B   wall {lTime * 1000,7:F1} ms"));
@@ -85,8 +86,8 @@ public static class AntiEntropyComparison
     {
         var local = Path.Combine(work, $"{name}-local");
         var remote = Path.Combine(work, $"{name}-peer");
-        Copy(template, local);
-        Copy(template, remote);
+        TempDirectory.CopyStore(template, local);
+        TempDirectory.CopyStore(template, remote);
         try
         {
             await using var peer = LogStore.Open(remote, options with { NodeOrigin = 2 });
@@ -116,21 +117,5 @@ public static class AntiEntropyComparison
         {
             await store.WriteAsync(Enumerable.Range(i, Math.Min(1000, count - i)).Select(n => WriteOperation.Put(System.Text.Encoding.UTF8.GetBytes($"{prefix}-{n}"), value)).ToList());
         }
-    }
-
-    private static void Copy(string from, string to)
-    {
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "LOCK"))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -86,11 +86,11 @@ public static class SnapshotComparison
                     $"round {round}: snapshot transfer {ours[^1]:F0} MB/s (end to end with pin and install {endToEnd[^1]:F0} MB/s, install {installs[^1]:F2} s); plain socket copy {plain[^1]:F0} MB/s"));
             }
 
-            var (o, p) = (Median(ours), Median(plain));
+            var (o, p) = (Samples.Median(ours), Samples.Median(plain));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rounds} rounds, medians, fsync on both sides, roots verified"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"snapshot transfer (ours)          {o,8:F0} MB/s"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plain socket copy + fsync         {p,8:F0} MB/s"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (ours / plain): {o / p:F2}  (target >= 0.8: {(o / p >= 0.8 ? "met" : "NOT met")}); end to end incl. pinning and install: {Median(endToEnd):F0} MB/s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (ours / plain): {o / p:F2}  (target >= 0.8: {(o / p >= 0.8 ? "met" : "NOT met")}); end to end incl. pinning and install: {Samples.Median(endToEnd):F0} MB/s"));
             return 0;
         }
         finally
@@ -138,11 +138,5 @@ public static class SnapshotComparison
         await serving;
         File.Delete(destination);
         return seconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -45,13 +45,13 @@ public static class StoreLoadComparison
                 Directory.Delete(storeDirectory, recursive: true);
             }
 
-            var oursRate = count / Median(ours);
-            var sqliteRate = count / Median(sqlite);
+            var oursRate = count / Samples.Median(ours);
+            var sqliteRate = count / Samples.Median(sqlite);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"records: {count} x ({KeySize} B key + {ValueSize} B value), batches of {BatchSize}, {rounds} rounds, medians"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LogStore (4 shards, fsync=interval)          {oursRate,12:F0} records/s"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SQLite (WAL, sync=NORMAL, 256 MiB cache)     {sqliteRate,12:F0} records/s"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (LogStore / SQLite): {oursRate / sqliteRate:F2}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"open of a {count}-record store: {Median(opens) * 1000:F0} ms (median)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"open of a {count}-record store: {Samples.Median(opens) * 1000:F0} ms (median)"));
             return 0;
         }
         finally
@@ -143,11 +143,5 @@ public static class StoreLoadComparison
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
-    }
-
-    private static double Median(List<double> samples)
-    {
-        var sorted = samples.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

@@ -30,19 +30,8 @@ internal sealed class PullSession(FrameConnection connection, TimeSpan requestTi
     }
 
     /// <summary>The next answer, leased: segment pieces are copied out before the lease is returned.</summary>
-    public async ValueTask<FrameLease> ReadLeasedAsync(CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(requestTimeout);
-        try
-        {
-            return await connection.ReadLeasedAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new ConnectionClosedException($"after the peer left a request unanswered for {requestTimeout.TotalSeconds:F1} s");
-        }
-    }
+    public ValueTask<FrameLease> ReadLeasedAsync(CancellationToken cancellationToken) =>
+        connection.ReadLeasedAsync(requestTimeout, "the peer", cancellationToken);
 
     public void CountSegmentBytes(int bytes) => SegmentBytes += bytes;
 }

@@ -60,18 +60,7 @@ public sealed partial class SnapshotPuller
         {
             while (true)
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(_options.RequestTimeout);
-                FrameLease lease;
-                try
-                {
-                    lease = await connection.ReadLeasedAsync(timeout.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new ConnectionClosedException($"after the source sent nothing for {_options.RequestTimeout.TotalSeconds:F1} s");
-                }
-
+                var lease = await connection.ReadLeasedAsync(_options.RequestTimeout, "the source", cancellationToken);
                 using (lease)
                 {
                     transfer ??= System.Diagnostics.Stopwatch.StartNew();

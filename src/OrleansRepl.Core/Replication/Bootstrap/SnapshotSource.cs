@@ -63,9 +63,9 @@ public sealed partial class SnapshotSource : IDisposable
         Pin? pin;
         if (request.Token.Length == 0)
         {
-            if (LiveTokens.Count >= _options.MaxLivePins)
+            if (LiveTokens.Count is var live && live >= _options.MaxLivePins)
             {
-                await connection.FailAsync(ErrorCode.Internal, $"{_credentials.NodeId} has {LiveTokens.Count} snapshots pinned, its limit; retry once one expires ({_options.TokenLifetime.TotalMinutes:F0} min after its last use)");
+                await connection.FailAsync(ErrorCode.Internal, $"{_credentials.NodeId} has {live} snapshots pinned, its limit; retry once one expires ({_options.TokenLifetime.TotalMinutes:F0} min after its last use)");
                 return;
             }
 

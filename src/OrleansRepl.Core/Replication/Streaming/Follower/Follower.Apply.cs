@@ -11,19 +11,7 @@ public sealed partial class Follower
     {
         while (true)
         {
-            FrameLease lease;
-            using (var alive = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                alive.CancelAfter(_options.DeadAfter);
-                try
-                {
-                    lease = await connection.ReadLeasedAsync(alive.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new ConnectionClosedException($"after the leader was silent for {_options.DeadAfter.TotalSeconds:F1} s");
-                }
-            }
+            var lease = await connection.ReadLeasedAsync(_options.DeadAfter, "the leader", cancellationToken);
 
             // The batch is copied into the store before the lease goes back to the pool.
             using (lease)
