@@ -49,12 +49,25 @@ internal sealed partial class Shard
         }
 
         var last = _manifest.Segments[^1];
-        if (last.Imported || File.Exists(SegmentPath(last.Hash)))
+        if (last.Imported)
+        {
+            return;
+        }
+
+        // The segment's file may exist and the rename still be due: an imported copy of the same bytes was
+        // there before the seal. Only an active file of exactly that length and hash is the unrenamed segment.
+        var segmentExists = File.Exists(SegmentPath(last.Hash));
+        if (segmentExists && new FileInfo(ActivePath).Length != last.Bytes)
         {
             return;
         }
 
         var activeHash = Blake3.Hash(File.ReadAllBytes(ActivePath)).ToString();
+        if (segmentExists && activeHash != last.Hash)
+        {
+            return;
+        }
+
         if (activeHash != last.Hash)
         {
             throw new SegmentCorruptException(last.Hash, 0, $"listed in {SegmentManifest.FileName} of shard {Id} but the file is missing, and {ActiveFileName} hashes to {activeHash}");

@@ -8,7 +8,7 @@ namespace OrleansRepl.Core.Storage;
 /// the next open (see Shard.Recovery.cs):
 /// 1. the active file, ending in its seal record, is fsynced;
 /// 2. the manifest that lists it under its BLAKE3 hash replaces the old one;
-/// 3. the file is renamed to that hash;
+/// 3. the file is renamed to that hash (replacing an imported copy of the same bytes, if any);
 /// 4. a new, empty active file is created.
 /// </summary>
 internal sealed partial class Shard
@@ -20,7 +20,11 @@ internal sealed partial class Shard
         _unsynced = false;
         var hash = _activeHasher.FinalizeHash().ToString();
         var entry = new SealedSegmentEntry(hash, _activeFirstLsn, sealLsn, _activeLength, _activeRecords, Imported: false);
-        SaveManifest(_manifest with { NextLsn = sealLsn + 1, Segments = [.. _manifest.Segments, entry] });
+
+        // The same bytes may already be here, imported from a peer by anti-entropy while this log lagged: the
+        // own segment takes the imported one's place (same name, same content), so it is listed once.
+        var kept = _manifest.Segments.Where(s => !(s.Imported && s.Hash == hash));
+        SaveManifest(_manifest with { NextLsn = sealLsn + 1, Segments = [.. kept, entry] });
         _activeHandle.Dispose();
         DurableFile.Rename(ActivePath, SegmentPath(hash));
         Slot(_activeSlot).Path = SegmentPath(hash);

@@ -114,6 +114,36 @@ public sealed class SegmentExchangeTests : IDisposable
         Assert.Null(await peer.ReadSegmentAsync(segment.Hash));
     }
 
+    [Fact]
+    public async Task AFollowerThatImportedTheLeadersSegment_AdoptsItWhenItsOwnLogSealsTheSameBytes()
+    {
+        // A lagging follower pulls the leader's sealed segment by anti-entropy, then the stream delivers the same
+        // records and seal: the follower's own segment is byte-identical, so it must be listed once, not twice.
+        var followerDirectory = Path.Combine(_directory.Path, "b");
+        await using var leader = LogStore.Open(Path.Combine(_directory.Path, "a"), Options(1));
+        for (var i = 0; i < 300; i++)
+        {
+            await leader.PutAsync(Bytes($"key-{i}"), Bytes($"value-{i}"));
+        }
+
+        await leader.SealAllAsync();
+        await using (var follower = LogStore.Open(followerDirectory, Options(2)))
+        {
+            foreach (var hash in follower.MissingSegments(leader.ListSegments().Select(s => s.Hash)))
+            {
+                Assert.IsType<SegmentImportResult.Applied>(await follower.ImportSegmentAsync((await leader.ReadSegmentAsync(hash))!, hash));
+            }
+
+            await ReplicationOperationsTests.CatchUpAsync(leader, follower);
+            Assert.Equal(leader.ListSegments().Select(s => (s.Hash, s.Imported)).Order(), follower.ListSegments().Select(s => (s.Hash, s.Imported)).Order());
+            Assert.Equal(await leader.StoreRootAsync(), await follower.StoreRootAsync());
+        }
+
+        await using var reopened = LogStore.Open(followerDirectory, Options(2));
+        Assert.Equal(await leader.StoreRootAsync(), await reopened.StoreRootAsync());
+        Assert.Equal("value-299", Text(reopened.Get(Bytes("key-299"))));
+    }
+
     public void Dispose() => _directory.Dispose();
 
     /// <summary>The two stores' clocks are independent; a new millisecond orders their writes in time.</summary>

@@ -150,6 +150,28 @@ public sealed class StoreDamageTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task CrashBetweenManifestAndRename_WhenAnImportedCopyHoldsTheName_FinishesTheRenameOnOpen()
+    {
+        // The seal of a segment that anti-entropy had already imported: the segment's file exists (the imported
+        // copy) and the active file still holds the same bytes. Open must finish the rename, not keep both.
+        await WriteOriginalAsync(seal: true);
+        var shardDirectory = Path.Combine(_original, "shard-000");
+        var segment = Directory.GetFiles(Path.Combine(shardDirectory, "segments")).Single();
+        File.Copy(segment, Path.Combine(shardDirectory, "active.log"), overwrite: true);
+
+        await using var store = LogStore.Open(_original, Options);
+        Assert.Single(store.ListSegments(), s => s.Shard == 0);
+        Assert.Equal(0, new FileInfo(Path.Combine(shardDirectory, "active.log")).Length);
+        for (var i = 0; i < Records; i++)
+        {
+            Assert.Equal(Value(i), store.Get(Key(i)));
+        }
+
+        await store.PutAsync(Key(Records), Value(Records));
+        Assert.Equal(Value(Records), store.Get(Key(Records)));
+    }
+
     public void Dispose() => _root.Dispose();
 
     private async Task WriteOriginalAsync(bool seal = false)
