@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.Grains.Peers;
 using OrleansRepl.Grains.Shards;
+using OrleansRepl.Grains.Topology;
 
 namespace OrleansRepl.Grains;
 
@@ -9,4 +10,5 @@ namespace OrleansRepl.Grains;
 [JsonSerializable(typeof(ShardGrainState))]
 [JsonSerializable(typeof(PeerGrainState))]
 [JsonSerializable(typeof(BootstrapGrainState))]
+[JsonSerializable(typeof(ReplicaSetState))]
 public sealed partial class GrainStateJson : JsonSerializerContext;

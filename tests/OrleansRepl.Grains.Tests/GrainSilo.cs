@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.Grains.Peers;
 using OrleansRepl.Grains.Shards;
+using OrleansRepl.Grains.Topology;
 using OrleansRepl.Hosting;
 using OrleansRepl.Hosting.Persistence;
 using OrleansRepl.Hosting.Runtime;
@@ -26,6 +27,7 @@ internal sealed class GrainSilo(ServiceProvider services) : IAsyncDisposable
             .AddGrain<IShardGrain, ShardGrain>()
             .AddGrain<IPeerGrain, PeerGrain>()
             .AddGrain<IBootstrapGrain, BootstrapGrain>()
+            .AddGrain<IReplicaSetGrain, ReplicaSetGrain>()
             .BuildServiceProvider());
     }
 

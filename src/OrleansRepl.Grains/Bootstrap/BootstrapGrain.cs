@@ -10,13 +10,21 @@ public sealed record BootstrapIntentEntry(string Intent, string Source, DateTime
 public sealed class BootstrapGrainState
 {
     public List<BootstrapIntentEntry> Intents { get; set; } = [];
+
+    /// <summary>The operator's (or a NeedsRestore's) latest request, and how it ended.</summary>
+    public BootstrapRequest? Request { get; set; }
 }
+
+/// <summary>A requested bootstrap: from where and why, and its state ("requested", "running", "complete", "failed", "cancelled").</summary>
+public sealed record BootstrapRequest(string Source, string Reason, DateTimeOffset Requested, string State, string? Summary, string? Error);
 
 /// <summary>The intent log of one node's bootstraps; every change is written before the call returns.</summary>
 public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentState<BootstrapGrainState> state) : Grain, IBootstrapGrain
 {
     /// <summary>Ended intents kept for operators; older ones are dropped.</summary>
     public const int History = 50;
+
+    private BootstrapProgress? _progress;
 
     public async Task<string> BeginAsync(string source)
     {
@@ -37,6 +45,66 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
 
     public Task<IReadOnlyList<UnfinishedIntent>> ListUnfinishedAsync() =>
         Task.FromResult<IReadOnlyList<UnfinishedIntent>>(state.State.Intents.Where(i => i.Ended is null).Select(i => new UnfinishedIntent(i.Intent, GrainKey, i.Source, i.Begun, i.LastCheckpoint)).ToList());
+
+    public async Task StartAsync(string source, string reason)
+    {
+        SafeName.Check(source, "source node id");
+        if (source == GrainKey)
+        {
+            throw new ArgumentException($"node {GrainKey} cannot bootstrap from itself", nameof(source));
+        }
+
+        if (state.State.Request is { State: "requested" or "running" } open)
+        {
+            throw new InvalidOperationException($"node {GrainKey} already has a bootstrap from {open.Source} {open.State} since {open.Requested:u}; cancel it first");
+        }
+
+        state.State.Request = new BootstrapRequest(source, reason, DateTimeOffset.UtcNow, "requested", null, null);
+        _progress = null;
+        await state.WriteStateAsync();
+    }
+
+    public async Task CancelAsync()
+    {
+        if (state.State.Request is not { State: "requested" or "running" } open)
+        {
+            throw new InvalidOperationException($"node {GrainKey} has no bootstrap to cancel");
+        }
+
+        state.State.Request = open with { State = "cancelled" };
+        await state.WriteStateAsync();
+    }
+
+    public Task<BootstrapStatus> GetStatusAsync() => Task.FromResult(state.State.Request is { } request
+        ? new BootstrapStatus(GrainKey, request.State, request.Source, request.Reason, request.Requested, _progress, request.Summary, request.Error)
+        : new BootstrapStatus(GrainKey, "none", null, null, null, null, null, null));
+
+    public async Task<bool> ReportProgressAsync(BootstrapProgress progress)
+    {
+        _progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        switch (state.State.Request)
+        {
+            case { State: "requested" } requested:
+                state.State.Request = requested with { State = "running" };
+                await state.WriteStateAsync();
+                return true;
+            case { State: "running" }:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public async Task FinishAsync(string? error, string? summary)
+    {
+        if (state.State.Request is not { State: "requested" or "running" } open)
+        {
+            return; // cancelled meanwhile: the cancellation stands
+        }
+
+        state.State.Request = open with { State = error is null ? "complete" : "failed", Error = error, Summary = summary };
+        await state.WriteStateAsync();
+    }
 
     private async Task UpdateAsync(string intent, Func<BootstrapIntentEntry, BootstrapIntentEntry> change)
     {

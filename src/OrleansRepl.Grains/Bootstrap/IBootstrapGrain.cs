@@ -17,4 +17,27 @@ public interface IBootstrapGrain : IGrainWithStringKey
     Task AbortAsync(string intent, string reason);
 
     Task<IReadOnlyList<UnfinishedIntent>> ListUnfinishedAsync();
+
+    /// <summary>Asks the node to bootstrap from <paramref name="source"/>; refused while another bootstrap is requested or running.</summary>
+    Task StartAsync(string source, string reason);
+
+    /// <summary>Cancels the requested or running bootstrap; its intent stays resumable.</summary>
+    Task CancelAsync();
+
+    Task<BootstrapStatus> GetStatusAsync();
+
+    /// <summary>The node's worker reports a transfer under way; the answer is false once the bootstrap is cancelled.</summary>
+    Task<bool> ReportProgressAsync(BootstrapProgress progress);
+
+    /// <summary>The node's worker reports the end: <paramref name="error"/> null means complete.</summary>
+    Task FinishAsync(string? error, string? summary);
 }
+
+/// <summary>A transfer in progress: bytes so far and in all, the rate, and the offset it resumed from.</summary>
+public sealed record BootstrapProgress(long BytesDone, long BytesTotal, double MegabytesPerSecond, long ResumedFrom);
+
+/// <summary>
+/// A node's bootstrap as operators see it: <see cref="State"/> is "none", "requested", "running", "complete",
+/// "failed" or "cancelled".
+/// </summary>
+public sealed record BootstrapStatus(string Node, string State, string? Source, string? Reason, DateTimeOffset? Requested, BootstrapProgress? Progress, string? Summary, string? Error);

@@ -10,9 +10,15 @@ public interface IPeerGrain : IGrainWithStringKey
     Task SaveCursorAsync(PeerCursorRecord cursor);
 
     Task<PeerStatus> GetStatusAsync();
+
+    /// <summary>Starts an anti-entropy cycle with the peer now; refused when this node runs no loop for it.</summary>
+    Task SyncNowAsync();
+
+    /// <summary>The loop reports the end of a cycle: null when it succeeded, else what went wrong.</summary>
+    Task ReportErrorAsync(string? error);
 }
 
 /// <summary>A peer cursor in a form that crosses any wire: hashes as hex.</summary>
 public sealed record PeerCursorRecord(string? LastKnownPeerRoot, IReadOnlyList<string> SegmentsPending, DateTimeOffset? LastAttempt, long SegmentsAppliedTotal);
 
-public sealed record PeerStatus(string Key, string? Address, double IntervalSeconds, string? LastKnownPeerRoot, int SegmentsPending, DateTimeOffset? LastAttempt, long SegmentsAppliedTotal);
+public sealed record PeerStatus(string Key, string? Address, double IntervalSeconds, string? LastKnownPeerRoot, int SegmentsPending, DateTimeOffset? LastAttempt, long SegmentsAppliedTotal, string? LastError);

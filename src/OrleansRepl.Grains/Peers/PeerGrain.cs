@@ -8,10 +8,12 @@ public sealed class PeerGrainState
     public double IntervalSeconds { get; set; } = 30;
 
     public PeerCursorRecord? Cursor { get; set; }
+
+    public string? LastError { get; set; }
 }
 
 /// <summary>Holds one peer's anti-entropy settings and cursor; every save is written (the loop saves once per step).</summary>
-public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGrainState> state) : Grain, IPeerGrain
+public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGrainState> state, IAntiEntropyTrigger? trigger = null) : Grain, IPeerGrain
 {
     public async Task ConfigureAsync(string address, double intervalSeconds)
     {
@@ -36,6 +38,23 @@ public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGra
     public Task<PeerStatus> GetStatusAsync()
     {
         var cursor = state.State.Cursor;
-        return Task.FromResult(new PeerStatus(GrainKey, state.State.Address, state.State.IntervalSeconds, cursor?.LastKnownPeerRoot, cursor?.SegmentsPending.Count ?? 0, cursor?.LastAttempt, cursor?.SegmentsAppliedTotal ?? 0));
+        return Task.FromResult(new PeerStatus(GrainKey, state.State.Address, state.State.IntervalSeconds, cursor?.LastKnownPeerRoot, cursor?.SegmentsPending.Count ?? 0, cursor?.LastAttempt, cursor?.SegmentsAppliedTotal ?? 0, state.State.LastError));
+    }
+
+    public Task SyncNowAsync()
+    {
+        var peer = GrainKey[(GrainKey.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        return trigger?.SyncNow(peer) == true
+            ? Task.CompletedTask
+            : throw new InvalidOperationException($"{GrainKey}: this node runs no anti-entropy loop for peer {peer} (is it a peer in the topology?)");
+    }
+
+    public async Task ReportErrorAsync(string? error)
+    {
+        if (error != state.State.LastError)
+        {
+            state.State.LastError = error;
+            await state.WriteStateAsync();
+        }
     }
 }

@@ -16,7 +16,8 @@ public interface IShardGrain : IGrainWithStringKey
     /// <summary>Writes the latest cursor now, if it is not yet stored (shutdown, pause).</summary>
     Task FlushAsync();
 
-    Task ReportAsync(ShardReport report);
+    /// <summary>The follower's worker reports; the answer says whether the shard is paused (the worker then stops its follower).</summary>
+    Task<bool> ReportAsync(ShardReport report);
 
     Task PauseAsync();
 
@@ -26,7 +27,7 @@ public interface IShardGrain : IGrainWithStringKey
 }
 
 /// <summary>What a follower says about its shard: its state, its lag, and the last error if any.</summary>
-public sealed record ShardReport(string State, long LagRecords, double LagMilliseconds, double RecordsPerSecond, string? LastError);
+public sealed record ShardReport(string State, string? Leader, long LagRecords, double LagMilliseconds, double RecordsPerSecond, string? LastError);
 
 /// <summary>A shard as the control plane sees it; <see cref="CursorWrites"/> counts the storage writes of its cursor.</summary>
-public sealed record ShardStatus(string Key, string State, bool Paused, long LastAppliedLsn, long AppliedTotal, long LagRecords, double LagMilliseconds, double RecordsPerSecond, string? LastError, long CursorWrites);
+public sealed record ShardStatus(string Key, string State, string? Leader, bool Paused, long LastAppliedLsn, long AppliedTotal, long LagRecords, double LagMilliseconds, double RecordsPerSecond, string? LastError, long CursorWrites);

@@ -27,7 +27,7 @@ public sealed class ShardGrain([PersistentState("shard")] IPersistentState<Shard
     private FollowerCursor? _pending;
     private long _lastWrite = long.MinValue;
     private IDisposable? _flushTimer;
-    private ShardReport _report = new("Unknown", 0, 0, 0, null);
+    private ShardReport _report = new("Unknown", null, 0, 0, 0, null);
 
     public Task<FollowerCursor?> LoadCursorAsync() => Task.FromResult(_pending ?? state.State.Cursor);
 
@@ -47,10 +47,16 @@ public sealed class ShardGrain([PersistentState("shard")] IPersistentState<Shard
 
     public Task FlushAsync() => WritePendingAsync();
 
-    public Task ReportAsync(ShardReport report)
+    public async Task<bool> ReportAsync(ShardReport report)
     {
         _report = report ?? throw new ArgumentNullException(nameof(report));
-        return Task.CompletedTask;
+        if (report.LastError is { } error && error != state.State.LastError)
+        {
+            state.State.LastError = error; // the last error outlives the process
+            await WriteAsync();
+        }
+
+        return state.State.Paused;
     }
 
     public async Task PauseAsync()
@@ -69,7 +75,7 @@ public sealed class ShardGrain([PersistentState("shard")] IPersistentState<Shard
     {
         var cursor = _pending ?? state.State.Cursor;
         var writes = state.Etag is { } etag ? long.Parse(etag, CultureInfo.InvariantCulture) : 0;
-        return Task.FromResult(new ShardStatus(GrainKey, state.State.Paused ? "Paused" : _report.State, state.State.Paused, cursor?.LastAppliedLsn ?? 0, cursor?.AppliedTotal ?? 0,
+        return Task.FromResult(new ShardStatus(GrainKey, state.State.Paused ? "Paused" : _report.State, _report.Leader, state.State.Paused, cursor?.LastAppliedLsn ?? 0, cursor?.AppliedTotal ?? 0,
             _report.LagRecords, _report.LagMilliseconds, _report.RecordsPerSecond, _report.LastError ?? state.State.LastError, writes));
     }
 

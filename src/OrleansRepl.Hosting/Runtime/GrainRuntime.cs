@@ -109,7 +109,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Builds the grain: constructor arguments from DI, persistent states from storage, then state reads and OnActivateAsync.</summary>
+    /// <summary>Builds the grain: constructor arguments from DI (optional when they have a default), persistent states from storage, then state reads and OnActivateAsync.</summary>
     private async Task<Grain> CreateAsync(Activation activation, CancellationToken cancellationToken)
     {
         var grainClass = activation.Id.GrainClass;
@@ -125,7 +125,13 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
                 return state;
             }
 
-            return parameter.ParameterType == typeof(IGrainFactory) ? this : _services.GetRequiredService(parameter.ParameterType);
+            if (parameter.ParameterType == typeof(IGrainFactory))
+            {
+                return this;
+            }
+
+            // A parameter with a default is an optional service (a silo may not host what it offers).
+            return parameter.HasDefaultValue ? _services.GetService(parameter.ParameterType) ?? parameter.DefaultValue : _services.GetRequiredService(parameter.ParameterType);
         }).ToArray();
 
         var grain = (Grain)constructor.Invoke(arguments);

@@ -79,8 +79,9 @@ public sealed class ShardGrainTests : IDisposable
         await using (var silo = await StartAsync())
         {
             var shard = silo.Runtime.GetGrain<IShardGrain>("node-a/0");
-            await shard.ReportAsync(new ShardReport("Streaming", 12, 3.5, 1000, null));
+            Assert.False(await shard.ReportAsync(new ShardReport("Streaming", "n1", 12, 3.5, 1000, null)));
             await shard.PauseAsync();
+            Assert.True(await shard.ReportAsync(new ShardReport("Streaming", "n1", 12, 3.5, 1000, null))); // the worker is told to stop
             Assert.Equal(("Paused", true, 12L), ((await shard.GetStatusAsync()).State, (await shard.GetStatusAsync()).Paused, (await shard.GetStatusAsync()).LagRecords));
         }
 

@@ -1,0 +1,22 @@
+namespace OrleansRepl.Grains.Topology;
+
+/// <summary>
+/// One node's silo as the control plane reaches it (key <c>{node}</c>, so it lives where the node's store is):
+/// the store's state, and a prompt to apply a new topology now rather than at the next poll.
+/// </summary>
+public interface INodeGrain : IGrainWithStringKey
+{
+    Task<NodeStatus> GetStatusAsync();
+
+    /// <summary>Applies <paramref name="topology"/> if it is newer than the one the node holds.</summary>
+    Task TopologyChangedAsync(ReplicaSetTopology topology);
+}
+
+/// <summary>
+/// A node's store and roles. <see cref="StoreRoot"/> and <see cref="SegmentRoot"/> are null while the store is
+/// closed (a bootstrap is replacing it).
+/// </summary>
+public sealed record NodeStatus(string NodeId, string ReplicationAddress, string? GatewayUrl, int ShardCount, long Epoch, string? StoreRoot, string? SegmentRoot, IReadOnlyList<NodeShard> Shards, string State);
+
+/// <summary>One shard of a node: its role ("leader", "follower", "idle"), the next LSN of its log, and whether it takes writes.</summary>
+public sealed record NodeShard(int Shard, string Role, long NextLsn, bool Writable);

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging;
+using OrleansRepl.Core.Storage.Files;
+
+namespace OrleansRepl.Grains.Topology;
+
+/// <summary>Durable state of a <see cref="ReplicaSetGrain"/>.</summary>
+public sealed class ReplicaSetState
+{
+    public long Epoch { get; set; }
+
+    public int ShardCount { get; set; }
+
+    public List<TopologyNode> Nodes { get; set; } = [];
+
+    public List<string> Leaders { get; set; } = [];
+
+    public List<PeerLink> Peers { get; set; } = [];
+}
+
+/// <summary>
+/// Keeps a replica set's topology. Every change is written before the call returns, then announced to the
+/// member nodes (best effort, outside the turn: a node that misses it learns at its next poll).
+/// </summary>
+public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPersistentState<ReplicaSetState> state, ILogger<ReplicaSetGrain> logger) : Grain, IReplicaSetGrain
+{
+    public async Task<ReplicaSetTopology> AddNodeAsync(string node, string replicationAddress, int shardCount)
+    {
+        SafeName.Check(node, "node id");
+        ArgumentException.ThrowIfNullOrWhiteSpace(replicationAddress);
+        var set = state.State;
+        if (set.Nodes.Any(n => n.NodeId == node))
+        {
+            throw new InvalidOperationException($"node {node} is already a member of replica set {GrainKey}");
+        }
+
+        if (set.Nodes.Count == 0)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(shardCount, 1);
+            (set.Epoch, set.ShardCount, set.Leaders) = (Math.Max(1, set.Epoch), shardCount, [.. Enumerable.Repeat(node, shardCount)]);
+        }
+        else if (shardCount != set.ShardCount)
+        {
+            throw new InvalidOperationException($"node {node} has {shardCount} shards; replica set {GrainKey} has {set.ShardCount}");
+        }
+
+        foreach (var member in set.Nodes)
+        {
+            set.Peers.Add(new PeerLink(node, member.NodeId));
+            set.Peers.Add(new PeerLink(member.NodeId, node));
+        }
+
+        set.Nodes.Add(new TopologyNode(node, replicationAddress));
+        return await CommitAsync();
+    }
+
+    public async Task<ReplicaSetTopology> RemoveNodeAsync(string node)
+    {
+        var set = state.State;
+        if (set.Nodes.All(n => n.NodeId != node))
+        {
+            throw new InvalidOperationException($"node {node} is not a member of replica set {GrainKey}");
+        }
+
+        if (Current().ShardsLedBy(node) is { Count: > 0 } led)
+        {
+            throw new InvalidOperationException($"node {node} leads shards {string.Join(',', led)} of replica set {GrainKey}; promote another node first");
+        }
+
+        set.Nodes.RemoveAll(n => n.NodeId == node);
+        set.Peers.RemoveAll(p => p.Node == node || p.Peer == node);
+        return await CommitAsync();
+    }
+
+    public async Task<ReplicaSetTopology> PromoteAsync(string node)
+    {
+        var set = state.State;
+        if (set.Nodes.All(n => n.NodeId != node))
+        {
+            throw new InvalidOperationException($"node {node} is not a member of replica set {GrainKey}; add it first");
+        }
+
+        set.Epoch++;
+        set.Leaders = [.. Enumerable.Repeat(node, set.ShardCount)];
+        return await CommitAsync();
+    }
+
+    public Task<ReplicaSetTopology> GetTopologyAsync() => Task.FromResult(Current());
+
+    private ReplicaSetTopology Current() =>
+        new(GrainKey, state.State.Epoch, state.State.ShardCount, [.. state.State.Nodes], [.. state.State.Leaders], [.. state.State.Peers]);
+
+    private async Task<ReplicaSetTopology> CommitAsync()
+    {
+        await state.WriteStateAsync();
+        var topology = Current();
+        var grains = GrainFactory;
+        _ = Task.Run(async () =>
+        {
+            foreach (var node in topology.Nodes)
+            {
+                try
+                {
+                    await grains.GetGrain<INodeGrain>(node.NodeId).TopologyChangedAsync(topology);
+                }
+                catch (Exception e)
+                {
+                    LogAnnounceFailed(logger, topology.ReplicaSet, topology.Epoch, node.NodeId, e.Message); // it learns at its next poll
+                }
+            }
+        });
+        return topology;
+    }
+
+    [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "replica set {ReplicaSet} epoch {Epoch} could not be announced to node {Node} now ({Reason}); it learns at its next poll")]
+    private static partial void LogAnnounceFailed(ILogger logger, string replicaSet, long epoch, string node, string reason);
+}

@@ -1,0 +1,57 @@
+using Microsoft.Data.Sqlite;
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.TestKit;
+
+namespace OrleansRepl.Grains.Tests.Bootstrap;
+
+/// <summary>The bootstrap grain as the operator's control: start, progress, cancel, finish.</summary>
+public sealed class BootstrapGrainControlTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    [Fact]
+    public async Task ARequestRunsOnItsFirstProgress_OneAtATime_AndSurvivesARestart()
+    {
+        await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db")))
+        {
+            var grain = silo.Runtime.GetGrain<IBootstrapGrain>("n4");
+            Assert.Equal("none", (await grain.GetStatusAsync()).State);
+            await grain.StartAsync("n1", "operator");
+            Assert.Equal(("requested", "n1"), ((await grain.GetStatusAsync()).State, (await grain.GetStatusAsync()).Source));
+            Assert.Contains("already has a bootstrap from n1 requested", (await Assert.ThrowsAsync<InvalidOperationException>(() => grain.StartAsync("n2", "operator"))).Message);
+            Assert.True(await grain.ReportProgressAsync(new BootstrapProgress(1 << 20, 8 << 20, 12.5, 0)));
+            var running = await grain.GetStatusAsync();
+            Assert.Equal(("running", 1L << 20, 8L << 20), (running.State, running.Progress!.BytesDone, running.Progress.BytesTotal));
+            Assert.Contains("cannot bootstrap from itself", (await Assert.ThrowsAsync<ArgumentException>(() => silo.Runtime.GetGrain<IBootstrapGrain>("n5").StartAsync("n5", "operator"))).Message);
+        }
+
+        await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"));
+        var reloaded = again.Runtime.GetGrain<IBootstrapGrain>("n4");
+        Assert.Equal("running", (await reloaded.GetStatusAsync()).State); // a restarted worker picks it up again
+        await reloaded.FinishAsync(null, "8 MiB from n1");
+        Assert.Equal(("complete", "8 MiB from n1"), ((await reloaded.GetStatusAsync()).State, (await reloaded.GetStatusAsync()).Summary));
+        Assert.False(await reloaded.ReportProgressAsync(new BootstrapProgress(0, 0, 0, 0))); // nothing runs now
+    }
+
+    [Fact]
+    public async Task ACancelledBootstrapTellsItsWorkerToStop_AndAFinishAfterwardsDoesNotUndoIt()
+    {
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"));
+        var grain = silo.Runtime.GetGrain<IBootstrapGrain>("n4");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.CancelAsync());
+        await grain.StartAsync("n1", "operator");
+        Assert.True(await grain.ReportProgressAsync(new BootstrapProgress(10, 100, 1, 0)));
+        await grain.CancelAsync();
+        Assert.False(await grain.ReportProgressAsync(new BootstrapProgress(20, 100, 1, 0)));
+        await grain.FinishAsync("cancelled by the operator", null);
+        Assert.Equal("cancelled", (await grain.GetStatusAsync()).State);
+        await grain.StartAsync("n2", "operator"); // a new one may start
+        Assert.Equal(("requested", "n2"), ((await grain.GetStatusAsync()).State, (await grain.GetStatusAsync()).Source));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
+}
