@@ -47,14 +47,20 @@ public sealed class GrainClient : IGrainFactory, IDisposable
     /// </summary>
     public async Task<IReadOnlyList<Uri>> RefreshGatewaysAsync(CancellationToken cancellationToken = default)
     {
+        var silos = await GetMembersAsync(cancellationToken);
+        var known = Gateways.Concat(silos.Where(s => s.IsLive).Select(s => s.Gateway)).Distinct().ToList();
+        Volatile.Write(ref _gateways, known);
+        return known;
+    }
+
+    /// <summary>The cluster's silos as the first gateway that answers lists them.</summary>
+    public async Task<IReadOnlyList<SiloMember>> GetMembersAsync(CancellationToken cancellationToken = default)
+    {
         foreach (var gateway in Gateways)
         {
             try
             {
-                var silos = await _http.GetFromJsonAsync<List<MemberView>>(new Uri(gateway, "membership"), _options.Json, cancellationToken) ?? [];
-                var known = Gateways.Concat(silos.Where(s => s.Status is "Active" or "Joining").Select(s => new Uri($"http://{s.Host}:{s.GatewayPort}/"))).Distinct().ToList();
-                Volatile.Write(ref _gateways, known);
-                return known;
+                return await _http.GetFromJsonAsync<List<SiloMember>>(new Uri(gateway, "membership"), _options.Json, cancellationToken) ?? [];
             }
             catch (HttpRequestException)
             {
@@ -64,6 +70,9 @@ public sealed class GrainClient : IGrainFactory, IDisposable
 
         throw new HttpRequestException($"no gateway answered for the membership ({string.Join(", ", Gateways)})");
     }
+
+    /// <summary>The HTTP client the calls use: its bearer token set, for the gateway's other endpoints.</summary>
+    public HttpClient Http => _http;
 
     public void Dispose() => _http.Dispose();
 
@@ -129,5 +138,4 @@ public sealed class GrainClient : IGrainFactory, IDisposable
         }
     }
 
-    private sealed record MemberView(string SiloId, string NodeId, string Host, int GatewayPort, string Status);
 }

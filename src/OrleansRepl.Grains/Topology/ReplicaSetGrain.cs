@@ -100,7 +100,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
             {
                 try
                 {
-                    await grains.GetGrain<INodeGrain>(node.NodeId).TopologyChangedAsync(topology);
+                    await grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(node.NodeId)).TopologyChangedAsync(topology);
                 }
                 catch (Exception e)
                 {

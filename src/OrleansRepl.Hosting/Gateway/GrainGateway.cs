@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -22,25 +20,15 @@ public static class GrainGateway
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrEmpty(token);
-        var expected = Encoding.UTF8.GetBytes($"Bearer {token}");
-        endpoints.MapGet("/membership", async (HttpContext http) =>
+        var gateway = endpoints.MapGroup("").RequireGatewayToken(token);
+        gateway.MapGet("/membership", async (HttpContext http) =>
         {
-            if (!Authorized(http, expected))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "missing or wrong bearer token");
-            }
-
             var membership = http.RequestServices.GetService<Membership.IMembershipTable>();
             var silos = membership is null ? [] : await membership.ReadAllAsync(http.RequestAborted);
-            return Results.Json(silos.Select(s => new { s.SiloId, s.NodeId, s.Host, s.GatewayPort, Status = s.Status.ToString(), s.Generation, s.IAmAliveAt }));
+            return Results.Json(silos.Select(s => new { s.SiloId, s.NodeId, s.Host, s.GatewayPort, s.ReplicationPort, Status = s.Status.ToString(), s.Generation, s.IAmAliveAt }));
         });
-        endpoints.MapPost("/grains/{grainInterface}/{method}", async (HttpContext http, string grainInterface, string method, string key) =>
+        gateway.MapPost("/grains/{grainInterface}/{method}", async (HttpContext http, string grainInterface, string method, string key) =>
         {
-            if (!Authorized(http, expected))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "missing or wrong bearer token");
-            }
-
             var runtime = http.RequestServices.GetRequiredService<GrainRuntime>();
             var registry = http.RequestServices.GetRequiredService<GrainTypeRegistry>();
             var options = http.RequestServices.GetRequiredService<GrainHostOptions>();
@@ -84,12 +72,6 @@ public static class GrainGateway
             }
         });
         return endpoints;
-    }
-
-    private static bool Authorized(HttpContext http, byte[] expected)
-    {
-        var presented = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
-        return CryptographicOperations.FixedTimeEquals(presented, expected);
     }
 
     private static IResult Problem(int status, string type, string message, string grain, string method) =>

@@ -33,9 +33,9 @@ public sealed class GrainTypeRegistry
             ? grainClass
             : throw new InvalidOperationException($"no grain class is registered for {grainInterface.Name}; call AddGrain<{grainInterface.Name}, TGrain>()");
 
-    /// <summary>Every method a grain interface has, those of the grain interfaces it extends included.</summary>
+    /// <summary>Every instance method a grain interface has, those of the grain interfaces it extends included (static helpers are not calls).</summary>
     public static IEnumerable<MethodInfo> MethodsOf(Type grainInterface) =>
-        grainInterface.GetInterfaces().Append(grainInterface).SelectMany(i => i.GetMethods());
+        grainInterface.GetInterfaces().Append(grainInterface).SelectMany(i => i.GetMethods(BindingFlags.Public | BindingFlags.Instance));
 
     /// <summary>The stored name of a grain class: its full name, stable across hosts.</summary>
     public static string TypeName(Type grainClass) => grainClass.FullName ?? grainClass.Name;

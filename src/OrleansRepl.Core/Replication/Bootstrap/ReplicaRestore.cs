@@ -12,8 +12,8 @@ namespace OrleansRepl.Core.Replication.Bootstrap;
 /// </summary>
 public static class ReplicaRestore
 {
-    /// <summary>Sets <paramref name="storeDirectory"/> aside (if it holds a store) and bootstraps it from <paramref name="puller"/>'s source.</summary>
-    public static async Task<(BootstrapResult Result, string? SetAside)> RestoreAsync(string storeDirectory, StoreOptions options, SnapshotPuller puller, Action<SnapshotProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Sets <paramref name="storeDirectory"/> aside (if it holds a store) and bootstraps it from <paramref name="puller"/>'s source; <paramref name="started"/> hears whether it resumes.</summary>
+    public static async Task<(BootstrapResult Result, string? SetAside)> RestoreAsync(string storeDirectory, StoreOptions options, SnapshotPuller puller, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null)
     {
         ArgumentNullException.ThrowIfNull(puller);
         var full = Path.GetFullPath(storeDirectory).TrimEnd(Path.DirectorySeparatorChar);
@@ -25,6 +25,6 @@ public static class ReplicaRestore
             DurableFile.SyncDirectory(Path.GetDirectoryName(full)!);
         }
 
-        return (await puller.RunAsync(full, options, progress, cancellationToken), aside);
+        return (await puller.RunAsync(full, options, progress, cancellationToken, started), aside);
     }
 }

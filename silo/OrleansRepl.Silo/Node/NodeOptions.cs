@@ -1,0 +1,44 @@
+using OrleansRepl.Core.Storage;
+
+namespace OrleansRepl.Silo.Node;
+
+/// <summary>The node's replication settings, bound from the "Replication" section and validated at start-up.</summary>
+public sealed class NodeOptions
+{
+    public const string Section = "Replication";
+
+    /// <summary>Holds the store (<c>store/</c>), its snapshots and bootstrap work files.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>The replica set this node belongs to (the key of its <c>IReplicaSetGrain</c>).</summary>
+    public string ReplicaSet { get; set; } = "main";
+
+    /// <summary>Shards of a new store; an existing store keeps its own.</summary>
+    public int ShardCount { get; set; } = 4;
+
+    /// <summary>The cluster name every node-to-node handshake checks.</summary>
+    public string Cluster { get; set; } = "orepl";
+
+    /// <summary>File holding the node-to-node secret (at least 32 bytes).</summary>
+    public string SecretFile { get; set; } = "";
+
+    /// <summary>"always", "interval" or "never".</summary>
+    public string Fsync { get; set; } = "interval";
+
+    public long SegmentRollBytes { get; set; } = 64L << 20;
+
+    /// <summary>How often the topology is read when no change is announced.</summary>
+    public double TopologyPollSeconds { get; set; } = 1;
+
+    /// <summary>A follower stopped by a rejection is retried after this long.</summary>
+    public double FailedRetrySeconds { get; set; } = 5;
+
+    public string StoreDirectory => Path.Combine(Path.GetFullPath(DataDirectory), "store");
+
+    public FsyncMode FsyncMode => Fsync switch
+    {
+        "always" => FsyncMode.Always,
+        "never" => FsyncMode.Never,
+        _ => FsyncMode.Interval,
+    };
+}

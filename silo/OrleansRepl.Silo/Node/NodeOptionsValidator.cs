@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+using OrleansRepl.Core.Protocol;
+
+namespace OrleansRepl.Silo.Node;
+
+/// <summary>Checks the "Replication" settings at start-up; each failure names its configuration key and the reason.</summary>
+public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        void Check(bool ok, string key, string reason)
+        {
+            if (!ok)
+            {
+                problems.Add($"{NodeOptions.Section}:{key} {reason}");
+            }
+        }
+
+        Check(options.DataDirectory.Length > 0, nameof(options.DataDirectory), "must name a directory");
+        Check(options.ReplicaSet.Length is > 0 and <= 128 && !options.ReplicaSet.Contains('/', StringComparison.Ordinal), nameof(options.ReplicaSet), $"must be 1-128 characters without '/', got \"{options.ReplicaSet}\"");
+        Check(options.ShardCount is >= 1 and <= 1024, nameof(options.ShardCount), $"must be 1-1024, got {options.ShardCount}");
+        Check(options.Cluster.Length > 0, nameof(options.Cluster), "must be set");
+        Check(options.SecretFile.Length > 0 && File.Exists(options.SecretFile), nameof(options.SecretFile), options.SecretFile.Length == 0 ? "must name the node-to-node secret file" : $"names no file: {options.SecretFile}");
+        if (options.SecretFile.Length > 0 && File.Exists(options.SecretFile))
+        {
+            try
+            {
+                ClusterSecret.Load(options.SecretFile);
+            }
+            catch (InvalidOperationException e)
+            {
+                problems.Add($"{NodeOptions.Section}:{nameof(options.SecretFile)} {e.Message}");
+            }
+        }
+
+        Check(options.Fsync is "always" or "interval" or "never", nameof(options.Fsync), $"must be \"always\", \"interval\" or \"never\", got \"{options.Fsync}\"");
+        Check(options.SegmentRollBytes >= 4096, nameof(options.SegmentRollBytes), $"must be at least 4096, got {options.SegmentRollBytes}");
+        Check(options.TopologyPollSeconds > 0, nameof(options.TopologyPollSeconds), $"must be positive, got {options.TopologyPollSeconds}");
+        Check(options.FailedRetrySeconds > 0, nameof(options.FailedRetrySeconds), $"must be positive, got {options.FailedRetrySeconds}");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using OrleansRepl.Core.Replication.Streaming.Follower;
+
+namespace OrleansRepl.Silo.Workers;
+
+/// <summary>One running shard follower: whom it follows under which epoch, and its task.</summary>
+internal sealed class FollowerRun(Follower follower, string leader, long epoch, CancellationTokenSource stop, Task task)
+{
+    private long _lastApplied;
+    private long _lastSample = Stopwatch.GetTimestamp();
+
+    public Follower Follower { get; } = follower;
+
+    public string Leader { get; } = leader;
+
+    public long Epoch { get; } = epoch;
+
+    public Task Task { get; } = task;
+
+    /// <summary>Records applied per second since the previous call.</summary>
+    public double SampleRate()
+    {
+        var applied = Follower.AppliedTotal;
+        var seconds = Stopwatch.GetElapsedTime(_lastSample).TotalSeconds;
+        var rate = seconds > 0 ? (applied - _lastApplied) / seconds : 0;
+        (_lastApplied, _lastSample) = (applied, Stopwatch.GetTimestamp());
+        return rate;
+    }
+
+    /// <summary>Stops the follower (it saves its cursor on the way out) and waits for it.</summary>
+    public async Task StopAsync()
+    {
+        await stop.CancelAsync();
+        try
+        {
+            await Task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        stop.Dispose();
+    }
+}

@@ -1,0 +1,73 @@
+using OrleansRepl.Core.Replication.AntiEntropy;
+using OrleansRepl.Grains.Peers;
+using OrleansRepl.Silo.Node;
+
+namespace OrleansRepl.Silo.Workers;
+
+/// <summary>The supervisor's anti-entropy loops: one per peer link of this node.</summary>
+public sealed partial class ReplicationSupervisor
+{
+    private async Task ReconcileAntiEntropyAsync()
+    {
+        var topology = _node.Topology;
+        var wanted = topology?.Node(_node.NodeId) is null ? [] : topology.PeersOf(_node.NodeId);
+        foreach (var peer in wanted)
+        {
+            var grain = _grains.GetGrain<IPeerGrain>($"{_node.NodeId}/{peer}");
+            var status = await grain.GetStatusAsync();
+            var address = status.Address ?? topology!.Node(peer)!.ReplicationAddress; // an address configured on the PeerGrain wins
+            AntiEntropyRun? run;
+            lock (_peers)
+            {
+                _peers.TryGetValue(peer, out run);
+            }
+
+            if (run is not null && (run.Address != address || run.IntervalSeconds != status.IntervalSeconds || run.Task.IsCompleted))
+            {
+                await StopPeerAsync(peer, run);
+                run = null;
+            }
+
+            if (run is null)
+            {
+                run = StartAntiEntropy(peer, address, status.IntervalSeconds);
+                lock (_peers)
+                {
+                    _peers[peer] = run;
+                }
+            }
+
+            await grain.ReportErrorAsync(run.Loop.LastError);
+        }
+
+        List<KeyValuePair<string, AntiEntropyRun>> unwanted;
+        lock (_peers)
+        {
+            unwanted = [.. _peers.Where(p => !wanted.Contains(p.Key))];
+        }
+
+        foreach (var (peer, run) in unwanted)
+        {
+            await StopPeerAsync(peer, run);
+        }
+    }
+
+    private AntiEntropyRun StartAntiEntropy(string peer, string address, double intervalSeconds)
+    {
+        var loop = new AntiEntropyLoop(_node.Store!, NodeEndPoint.Parse(address, $"replication address of peer {peer}"), _node.Credentials,
+            new AntiEntropyOptions { Interval = TimeSpan.FromSeconds(intervalSeconds) }, new GrainPeerCursorStore(_grains, _node.NodeId), null, _loggers.CreateLogger<AntiEntropyLoop>());
+        var stop = new CancellationTokenSource();
+        LogAntiEntropy(_logger, _node.NodeId, peer, address, intervalSeconds);
+        return new AntiEntropyRun(loop, address, intervalSeconds, stop, Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None));
+    }
+
+    private async Task StopPeerAsync(string peer, AntiEntropyRun run)
+    {
+        lock (_peers)
+        {
+            _peers.Remove(peer);
+        }
+
+        await run.StopAsync();
+    }
+}

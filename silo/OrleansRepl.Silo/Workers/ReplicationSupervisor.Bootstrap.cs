@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansRepl.Core.Replication.Bootstrap;
+using OrleansRepl.Core.Replication.Streaming.Follower;
+using OrleansRepl.Core.Storage;
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Shards;
+using OrleansRepl.Silo.Node;
+
+namespace OrleansRepl.Silo.Workers;
+
+/// <summary>
+/// The supervisor's bootstrap: the BootstrapGrain asked for one (an operator, or a shard that needs a restore).
+/// Every worker stops and the store closes; a store holding data is set aside (never deleted), an empty one is
+/// removed; the snapshot is pulled with the grain as the intent log, so a silo killed mid-transfer resumes
+/// from the last checkpoint when it starts again. Progress goes to the grain every half second, and the
+/// grain's answer carries a cancellation.
+/// </summary>
+public sealed partial class ReplicationSupervisor
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    private async Task RunBootstrapAsync(BootstrapStatus request, CancellationToken stopping)
+    {
+        var grain = _grains.GetGrain<IBootstrapGrain>(_node.NodeId);
+        var topology = _node.Topology;
+        if (topology is not null && topology.ShardsLedBy(_node.NodeId) is { Count: > 0 } led)
+        {
+            await grain.FinishAsync($"node {_node.NodeId} leads shards {string.Join(',', led)}; promote another node before bootstrapping this one", null);
+            return;
+        }
+
+        if (topology?.Node(request.Source!) is not { } source)
+        {
+            await grain.FinishAsync($"bootstrap source {request.Source} is not a member of replica set {_options.ReplicaSet}", null);
+            return;
+        }
+
+        _node.State = "bootstrapping";
+        await StopWorkersAsync();
+        var empty = _node.Store is { } open && IsEmpty(open);
+        await CloseStoreAsync();
+        if (empty)
+        {
+            Directory.Delete(_node.StoreDirectory, recursive: true); // nothing in it to keep
+        }
+
+        LogBootstrapStarting(_logger, _node.NodeId, source.NodeId, source.ReplicationAddress, request.Reason ?? "");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var progress = new BootstrapProgressTracker();
+        var reporting = ReportBootstrapProgressAsync(grain, progress, cancel);
+        try
+        {
+            var puller = new SnapshotPuller(NodeEndPoint.Parse(source.ReplicationAddress, $"replication address of {source.NodeId}"), _node.Credentials,
+                new BootstrapOptions(), new GrainBootstrapIntentLog(_grains, _node.NodeId), _loggers.CreateLogger<SnapshotPuller>());
+            var (result, aside) = await ReplicaRestore.RestoreAsync(_node.StoreDirectory, _node.StoreOptions, puller, progress.Report, cancel.Token, progress.Started);
+            for (var shard = 0; shard < result.ShardLsns.Count; shard++)
+            {
+                // The old cursors described the replaced store; a cursor must never run ahead of its store.
+                await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).SaveCursorAsync(new FollowerCursor(result.ShardLsns[shard], 0, default, DateTimeOffset.UtcNow));
+                await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).FlushAsync();
+            }
+
+            var summary = string.Create(CultureInfo.InvariantCulture,
+                $"{result.Bytes} bytes from {result.Source} in {result.Elapsed.TotalSeconds:F2} s ({result.MegabytesPerSecond:F1} MB/s), resumed from {result.ResumedFrom}, root {result.StoreRoot}{(aside is null ? "" : $"; the old store was set aside at {aside}")}");
+            await cancel.CancelAsync(); // stop the progress reports before the final word
+            await reporting;
+            await grain.FinishAsync(null, summary);
+            LogBootstrapDone(_logger, _node.NodeId, summary);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            LogBootstrapInterrupted(_logger, _node.NodeId); // the intent stays open: the next start resumes it
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            await grain.FinishAsync("cancelled by the operator", null); // the grain already says cancelled; this keeps it so
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogBootstrapFailed(_logger, _node.NodeId, source.NodeId, e);
+            await grain.FinishAsync(e.Message, null);
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+            await reporting;
+        }
+    }
+
+    private async Task ReportBootstrapProgressAsync(IBootstrapGrain grain, BootstrapProgressTracker progress, CancellationTokenSource cancel)
+    {
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                await Task.Delay(ProgressInterval, cancel.Token);
+                if (!await grain.ReportProgressAsync(progress.Snapshot()))
+                {
+                    await cancel.CancelAsync(); // cancelled by the operator
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static bool IsEmpty(LogStore store) =>
+        store.ListSegments().Count == 0 && Enumerable.Range(0, store.ShardCount).All(s => store.NextLsn(s) == 1);
+
+    /// <summary>The latest transfer progress, shared between the puller's callback and the reporter.</summary>
+    private sealed class BootstrapProgressTracker
+    {
+        private readonly long _started = Stopwatch.GetTimestamp();
+        private long _done;
+        private long _total;
+        private long _resumedFrom = -1;
+
+        public void Started(BootstrapStart start) => Volatile.Write(ref _resumedFrom, start.Offset);
+
+        public void Report(SnapshotProgress progress)
+        {
+            Volatile.Write(ref _total, progress.TotalBytes);
+            Volatile.Write(ref _done, progress.BytesDone);
+        }
+
+        public BootstrapProgress Snapshot()
+        {
+            var done = Volatile.Read(ref _done);
+            var from = Math.Max(0, Volatile.Read(ref _resumedFrom));
+            var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+            return new BootstrapProgress(done, Volatile.Read(ref _total), seconds > 0 ? (done - from) / 1e6 / seconds : 0, from);
+        }
+    }
+}

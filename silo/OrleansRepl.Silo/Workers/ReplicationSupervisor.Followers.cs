@@ -1,0 +1,96 @@
+using OrleansRepl.Core.Replication.Streaming;
+using OrleansRepl.Core.Replication.Streaming.Follower;
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Shards;
+using OrleansRepl.Grains.Topology;
+using OrleansRepl.Silo.Node;
+
+namespace OrleansRepl.Silo.Workers;
+
+/// <summary>The supervisor's shard followers: one per shard another member leads, stopped when its spec changes.</summary>
+public sealed partial class ReplicationSupervisor
+{
+    private async Task ReconcileFollowersAsync(CancellationToken cancellationToken)
+    {
+        var store = _node.Store!;
+        var topology = _node.Topology;
+        var member = topology?.Node(_node.NodeId) is not null && topology.ShardCount == store.ShardCount;
+        for (var shard = 0; shard < store.ShardCount; shard++)
+        {
+            var leader = member ? topology!.Leaders[shard] : null;
+            var wanted = leader is not null && leader != _node.NodeId && topology!.Node(leader) is not null
+                && !_paused.Contains(shard) && !RecentlyFailed(shard);
+            if (_followers.TryGetValue(shard, out var run) && (!wanted || run.Leader != leader || run.Epoch != topology!.Epoch || run.Task.IsCompleted))
+            {
+                await run.StopAsync();
+                _followers.Remove(shard);
+                await OnFollowerStoppedAsync(shard, run);
+            }
+
+            if (wanted && !_followers.ContainsKey(shard))
+            {
+                await _node.DrainWritesAsync(shard, cancellationToken); // fenced already: the topology names another leader
+                _followers[shard] = StartFollower(shard, leader!, topology!);
+            }
+        }
+
+        _node.SetWritable(Enumerable.Range(0, store.ShardCount).Where(s => !_followers.ContainsKey(s)), topology);
+        await ReportShardsAsync(store.ShardCount, topology);
+    }
+
+    private FollowerRun StartFollower(int shard, string leader, ReplicaSetTopology topology)
+    {
+        var endPoint = NodeEndPoint.Parse(topology.Node(leader)!.ReplicationAddress, $"replication address of {leader}");
+        var epoch = topology.Epoch;
+        var follower = new Follower(_node.Store!, shard, endPoint, _node.Credentials, new StreamingOptions(), new GrainCursorStore(_grains, _node.NodeId), () => epoch, _loggers.CreateLogger<Follower>());
+        var stop = new CancellationTokenSource();
+        LogFollowing(_logger, _node.NodeId, shard, leader, endPoint.ToString()!, epoch);
+        return new FollowerRun(follower, leader, epoch, stop, Task.Run(() => follower.RunAsync(stop.Token), CancellationToken.None));
+    }
+
+    /// <summary>A follower that stopped by itself: a restore is asked for, a rejection is retried after a pause.</summary>
+    private async Task OnFollowerStoppedAsync(int shard, FollowerRun run)
+    {
+        switch (run.Follower.State)
+        {
+            case FollowerState.NeedsRestore:
+                LogNeedsRestore(_logger, _node.NodeId, shard, run.Leader, run.Follower.LastError ?? "");
+                try
+                {
+                    await _grains.GetGrain<IBootstrapGrain>(_node.NodeId).StartAsync(run.Leader, $"shard {shard} needs a restore: {run.Follower.LastError}");
+                }
+                catch (InvalidOperationException)
+                {
+                    // a bootstrap is already requested; it covers this shard too
+                }
+
+                break;
+            case FollowerState.Failed:
+                _failedAt[shard] = DateTimeOffset.UtcNow;
+                LogFollowerFailed(_logger, _node.NodeId, shard, run.Leader, run.Follower.LastError ?? "", _options.FailedRetrySeconds);
+                break;
+        }
+
+        await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).FlushAsync();
+    }
+
+    private bool RecentlyFailed(int shard) =>
+        _failedAt.TryGetValue(shard, out var at) && DateTimeOffset.UtcNow - at < TimeSpan.FromSeconds(_options.FailedRetrySeconds);
+
+    /// <summary>Tells every ShardGrain of this node how its shard stands; their answers say which are paused.</summary>
+    private async Task ReportShardsAsync(int shardCount, ReplicaSetTopology? topology)
+    {
+        for (var shard = 0; shard < shardCount; shard++)
+        {
+            var leader = topology is not null && shard < topology.Leaders.Count ? topology.Leaders[shard] : null;
+            var report = _followers.TryGetValue(shard, out var run)
+                ? new ShardReport(run.Follower.State.ToString(), leader, run.Follower.LagRecords, run.Follower.LagMilliseconds, run.SampleRate(), run.Follower.LastError)
+                : new ShardReport(leader == _node.NodeId ? "Leading" : _paused.Contains(shard) ? "Paused" : "Idle", leader, 0, 0, 0, null);
+            var paused = await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).ReportAsync(report);
+            if (paused ? _paused.Add(shard) : _paused.Remove(shard))
+            {
+                Wake(); // start or stop its follower now
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using OrleansRepl.Core.Replication.Bootstrap;
+using OrleansRepl.Core.Replication.Streaming;
+using OrleansRepl.Core.Replication.Streaming.Feeder;
+using OrleansRepl.Core.Storage;
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Peers;
+using OrleansRepl.Grains.Topology;
+using OrleansRepl.Hosting.Silo;
+using OrleansRepl.Silo.Node;
+
+namespace OrleansRepl.Silo.Workers;
+
+/// <summary>
+/// Runs this node's stream workers as the control plane says. Once a second (or at once when a new topology is
+/// announced) it reads the replica set's topology and this node's bootstrap request, then reconciles:
+/// <list type="bullet">
+/// <item>a bootstrap that is requested or running replaces the store first (every other worker stops meanwhile);</item>
+/// <item>the feeder serves the open store on the replication port under the topology's epoch;</item>
+/// <item>one follower per shard another member leads, unless its ShardGrain is paused;</item>
+/// <item>one anti-entropy loop per peer link of this node.</item>
+/// </list>
+/// Everything it starts comes from durable state (topology, cursors, intents), so a restarted silo resumes
+/// where the killed one stopped. Stopping saves every cursor: followers write theirs as they end.
+/// </summary>
+public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntropyTrigger
+{
+    private readonly LocalNode _node;
+    private readonly NodeOptions _options;
+    private readonly SiloOptions _silo;
+    private readonly IGrainFactory _grains;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<ReplicationSupervisor> _logger;
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly Dictionary<int, FollowerRun> _followers = [];
+    private readonly Dictionary<string, AntiEntropyRun> _peers = [];
+    private readonly Dictionary<int, DateTimeOffset> _failedAt = [];
+    private readonly HashSet<int> _paused = [];
+    private Feeder? _feeder;
+    private SnapshotSource? _snapshots;
+    private string? _topologyError;
+
+    public ReplicationSupervisor(LocalNode node, IOptions<NodeOptions> options, IOptions<SiloOptions> silo, IGrainFactory grains, ILoggerFactory loggers)
+    {
+        _node = node;
+        _options = options.Value;
+        _silo = silo.Value;
+        _grains = grains;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<ReplicationSupervisor>();
+    }
+
+    /// <summary>Reconciles now rather than at the next poll.</summary>
+    public void Wake() => _wake.Release();
+
+    public bool SyncNow(string peer)
+    {
+        lock (_peers)
+        {
+            if (!_peers.TryGetValue(peer, out var run))
+            {
+                return false;
+            }
+
+            run.Loop.SyncNow();
+            return true;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var poll = TimeSpan.FromSeconds(_options.TopologyPollSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogTickFailed(_logger, _node.NodeId, e);
+            }
+
+            try
+            {
+                await _wake.WaitAsync(poll, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        _node.SetWritable([], _node.Topology);
+        await StopWorkersAsync();
+        await CloseStoreAsync();
+        LogStopped(_logger, _node.NodeId);
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        await RefreshTopologyAsync();
+        var bootstrap = await _grains.GetGrain<IBootstrapGrain>(_node.NodeId).GetStatusAsync();
+        if (bootstrap.State is "requested" or "running")
+        {
+            await RunBootstrapAsync(bootstrap, cancellationToken);
+            return;
+        }
+
+        OpenStore();
+        await ReconcileFollowersAsync(cancellationToken);
+        await ReconcileAntiEntropyAsync();
+        _node.State = "serving";
+    }
+
+    private async Task RefreshTopologyAsync()
+    {
+        try
+        {
+            var topology = await _grains.GetGrain<IReplicaSetGrain>(_options.ReplicaSet).GetTopologyAsync();
+            if (_node.Offer(topology))
+            {
+                LogTopology(_logger, _node.NodeId, topology.ReplicaSet, topology.Epoch, string.Join(',', topology.Leaders.Distinct()), topology.Nodes.Count);
+            }
+
+            _topologyError = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (_topologyError != e.Message)
+            {
+                _topologyError = e.Message;
+                LogTopologyUnavailable(_logger, _options.ReplicaSet, e.Message); // the last known topology stays in force
+            }
+        }
+    }
+
+    /// <summary>Opens the store and starts the feeder on it, if they are not running.</summary>
+    private void OpenStore()
+    {
+        if (_node.Store is not null)
+        {
+            return;
+        }
+
+        var shards = LogStore.StoredShardCount(_node.StoreDirectory) ?? _options.ShardCount;
+        var store = LogStore.Open(_node.StoreDirectory, _node.StoreOptions with { ShardCount = shards });
+        _snapshots = new SnapshotSource(store, _node.StoreDirectory + ".snapshots", _node.Credentials, new SnapshotSourceOptions(), _loggers.CreateLogger<SnapshotSource>());
+        _feeder = new Feeder(store, _node.Credentials, new StreamingOptions(), () => _node.Topology?.Epoch ?? 0, _loggers.CreateLogger<Feeder>(), _snapshots);
+        _feeder.Start(new IPEndPoint(IPAddress.Parse(_silo.Host), _silo.ReplicationPort));
+        _node.SetStore(store);
+        LogStoreOpen(_logger, _node.NodeId, _node.StoreDirectory, shards, _feeder.EndPoint.ToString());
+    }
+
+    private async Task CloseStoreAsync()
+    {
+        var store = _node.Store;
+        _node.SetStore(null);
+        if (_feeder is not null)
+        {
+            await _feeder.DisposeAsync();
+            _feeder = null;
+        }
+
+        _snapshots?.Dispose();
+        _snapshots = null;
+        if (store is not null)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    private async Task StopWorkersAsync()
+    {
+        foreach (var (shard, run) in _followers.ToList())
+        {
+            await run.StopAsync(); // the follower saves its cursor as it ends
+            _followers.Remove(shard);
+            await _grains.GetGrain<Grains.Shards.IShardGrain>(Grains.Shards.GrainCursorStore.KeyOf(_node.NodeId, shard)).FlushAsync();
+        }
+
+        List<AntiEntropyRun> loops;
+        lock (_peers)
+        {
+            loops = [.. _peers.Values];
+            _peers.Clear();
+        }
+
+        foreach (var run in loops)
+        {
+            await run.StopAsync();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+}
