@@ -109,7 +109,11 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
     /// The shard that owns <paramref name="key"/>: CRC-32C of the key modulo the shard count. Part of the
     /// on-disk format, so it never changes for an existing store.
     /// </summary>
-    public int ShardOf(ReadOnlySpan<byte> key) => (int)(Crc32C.Compute(key) % (uint)_shards.Length);
+    public int ShardOf(ReadOnlySpan<byte> key) => ShardOf(key, _shards.Length);
+
+    /// <summary>The shard of <paramref name="key"/> in a store of <paramref name="shardCount"/> shards; clients route writes by it.</summary>
+    public static int ShardOf(ReadOnlySpan<byte> key, int shardCount) =>
+        shardCount > 0 ? (int)(Crc32C.Compute(key) % (uint)shardCount) : throw new ArgumentOutOfRangeException(nameof(shardCount), shardCount, "a store has at least one shard");
 
     public ValueTask PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
         WriteAsync([WriteOperation.Put(key, value)], cancellationToken);

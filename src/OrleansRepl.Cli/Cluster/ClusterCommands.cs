@@ -1,0 +1,209 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OrleansRepl.Client.Cluster;
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Topology;
+
+namespace OrleansRepl.Cli.Cluster;
+
+/// <summary>The cluster commands: status, topology changes, bootstrap, and the key-value API, all through a gateway.</summary>
+internal static class ClusterCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return Status();
+        yield return AddNode();
+        yield return RemoveNode();
+        yield return Promote();
+        yield return Bootstrap();
+        yield return Put();
+        yield return Get();
+        yield return Delete();
+        yield return Load();
+    }
+
+    private static Command Status()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON, for scripts." };
+        return Build("status", "Nodes, shards (leader, LSN, lag, state), bootstraps and peers of the replica set.", [json], async (parse, cluster, output, cancellationToken) =>
+        {
+            var status = await cluster.GetStatusAsync(cancellationToken);
+            await output.WriteAsync(parse.GetValue(json)
+                ? JsonSerializer.Serialize(status, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }) + "\n"
+                : ClusterStatusTable.Render(status));
+            return 0;
+        });
+    }
+
+    private static Command AddNode()
+    {
+        var node = NodeOption("The node to add; its silo must be running.");
+        var address = new Option<string?>("--address") { Description = "Its replication host:port (default: what its silo registered)." };
+        return Build("add-node", "Add a node to the replica set: the first leads every shard, later ones follow.", [node, address], async (parse, cluster, output, cancellationToken) =>
+        {
+            var id = parse.GetValue(node)!;
+            var replication = parse.GetValue(address) ?? await cluster.ReplicationAddressOfAsync(id, cancellationToken);
+            var status = await cluster.Grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(id)).GetStatusAsync();
+            if (status.ShardCount == 0)
+            {
+                throw new InvalidOperationException($"node {id} has no open store ({status.State}); try again when it is serving");
+            }
+
+            var topology = await cluster.ReplicaSetGrain.AddNodeAsync(id, replication, status.ShardCount);
+            await output.WriteLineAsync($"added {id} ({replication}) to replica set {topology.ReplicaSet}: epoch {topology.Epoch}, {topology.Nodes.Count} nodes, {(topology.ShardsLedBy(id).Count > 0 ? "it leads every shard" : $"it follows {string.Join(',', topology.Leaders.Distinct())}")}");
+            return 0;
+        });
+    }
+
+    private static Command RemoveNode()
+    {
+        var node = NodeOption("The node to remove; it must lead no shard.");
+        return Build("remove-node", "Remove a node from the replica set.", [node], async (parse, cluster, output, cancellationToken) =>
+        {
+            var topology = await cluster.ReplicaSetGrain.RemoveNodeAsync(parse.GetValue(node)!);
+            await output.WriteLineAsync($"removed {parse.GetValue(node)}: {topology.Nodes.Count} nodes remain, epoch {topology.Epoch}");
+            return 0;
+        });
+    }
+
+    private static Command Promote()
+    {
+        var node = NodeOption("The member to make the leader of every shard.");
+        return Build("promote", "Make a node the leader of every shard under a new epoch; the old leader re-syncs as a follower.", [node], async (parse, cluster, output, cancellationToken) =>
+        {
+            var topology = await cluster.ReplicaSetGrain.PromoteAsync(parse.GetValue(node)!);
+            await output.WriteLineAsync($"{parse.GetValue(node)} leads every shard of {topology.ReplicaSet} at epoch {topology.Epoch}");
+            return 0;
+        });
+    }
+
+    private static Command Bootstrap()
+    {
+        var node = NodeOption("The node to bootstrap; its silo must be running.");
+        var from = new Option<string>("--from") { Description = "The member to take the snapshot from.", Required = true };
+        var noWait = new Option<bool>("--no-wait") { Description = "Request it and return; follow it with orepl status." };
+        return Build("bootstrap", "Replace a node's store with a snapshot of another member (a store with data is set aside, never deleted).", [node, from, noWait], async (parse, cluster, output, cancellationToken) =>
+        {
+            var grain = cluster.Grains.GetGrain<IBootstrapGrain>(parse.GetValue(node)!);
+            await grain.StartAsync(parse.GetValue(from)!, "requested by the operator");
+            await output.WriteLineAsync($"bootstrap of {parse.GetValue(node)} from {parse.GetValue(from)} requested");
+            if (parse.GetValue(noWait))
+            {
+                return 0;
+            }
+
+            var final = await BootstrapProgress.WatchAsync(grain, output, cancellationToken);
+            await output.WriteLineAsync(final.State == "complete" ? $"bootstrapped {final.Node}: {final.Summary}" : $"bootstrap of {final.Node} {final.State}: {final.Error}");
+            return final.State == "complete" ? 0 : 1;
+        });
+    }
+
+    private static Command Put()
+    {
+        var key = new Argument<string>("key");
+        var value = new Argument<string>("value");
+        return Build("put", "Write a key through its shard's leader.", [key, value], async (parse, cluster, output, cancellationToken) =>
+        {
+            await cluster.PutAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(value)!), cancellationToken);
+            return 0;
+        });
+    }
+
+    private static Command Get()
+    {
+        var key = new Argument<string>("key");
+        var node = new Option<string?>("--node") { Description = "Read this node's own copy instead of the leader's." };
+        return Build("get", "Read a key from its shard's leader (or from --node's copy); exit 1 when absent.", [key, node], async (parse, cluster, output, cancellationToken) =>
+        {
+            var value = await cluster.GetAsync(parse.GetValue(key)!, parse.GetValue(node), cancellationToken);
+            if (value is null)
+            {
+                await output.WriteLineAsync($"{parse.GetValue(key)}: not found");
+                return 1;
+            }
+
+            await output.WriteLineAsync(Encoding.UTF8.GetString(value));
+            return 0;
+        });
+    }
+
+    private static Command Delete()
+    {
+        var key = new Argument<string>("key");
+        return Build("delete", "Delete a key through its shard's leader.", [key], async (parse, cluster, output, cancellationToken) =>
+        {
+            await cluster.DeleteAsync(parse.GetValue(key)!, cancellationToken);
+            return 0;
+        });
+    }
+
+    private static Command Load()
+    {
+        var count = new Option<long>("--count") { Description = "Records to write.", Required = true };
+        var valueBytes = new Option<int>("--value-bytes") { Description = "Bytes per value.", DefaultValueFactory = _ => 100 };
+        var prefix = new Option<string>("--prefix") { Description = "Keys are {prefix}{n}.", DefaultValueFactory = _ => "load-" };
+        count.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() < 1)
+            {
+                r.AddError($"--count must be at least 1, got {r.GetValueOrDefault<long>()}");
+            }
+        });
+        valueBytes.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 1 << 20)
+            {
+                r.AddError($"--value-bytes must be 1..1048576, got {r.GetValueOrDefault<int>()}");
+            }
+        });
+        return Build("load", "Bulk-load generated records through the leaders' gateways, printing progress and records/s.", [count, valueBytes, prefix], async (parse, cluster, output, cancellationToken) =>
+        {
+            var total = parse.GetValue(count);
+            var started = Stopwatch.GetTimestamp();
+            var lastLine = started;
+            var progress = new Progress<long>(written =>
+            {
+                if (Stopwatch.GetElapsedTime(lastLine) >= TimeSpan.FromSeconds(1))
+                {
+                    lastLine = Stopwatch.GetTimestamp();
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loaded {written} of {total} records"));
+                }
+            });
+            var written = await cluster.LoadAsync(LoadRecords.Generate(parse.GetValue(prefix)!, total, parse.GetValue(valueBytes)), progress: progress, cancellationToken: cancellationToken);
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"loaded {written} records in {seconds:F2} s: {written / seconds:F0} records/s"));
+            return 0;
+        });
+    }
+
+    private static Option<string> NodeOption(string description) => new("--node") { Description = description, Required = true };
+
+    private static Command Build(string name, string description, IEnumerable<Symbol> symbols, Func<ParseResult, ClusterClient, TextWriter, CancellationToken, Task<int>> body)
+    {
+        var options = new ClusterOptions();
+        var command = new Command(name, description);
+        foreach (var symbol in symbols)
+        {
+            switch (symbol)
+            {
+                case Option option:
+                    command.Options.Add(option);
+                    break;
+                case Argument argument:
+                    command.Arguments.Add(argument);
+                    break;
+            }
+        }
+
+        options.AddTo(command);
+        command.SetAction((parse, cancellationToken) => ClusterOptions.RunAsync(name, parse.InvocationConfiguration.Error, async () =>
+        {
+            using var cluster = options.Connect(parse);
+            return await body(parse, cluster, parse.InvocationConfiguration.Output, cancellationToken);
+        }));
+        return command;
+    }
+}

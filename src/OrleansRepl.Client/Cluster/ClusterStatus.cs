@@ -1,0 +1,15 @@
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Peers;
+using OrleansRepl.Grains.Shards;
+using OrleansRepl.Grains.Topology;
+
+namespace OrleansRepl.Client.Cluster;
+
+/// <summary>A replica set seen whole: its topology, and per member node its store, shards, bootstrap and peers.</summary>
+public sealed record ClusterStatus(ReplicaSetTopology Topology, IReadOnlyList<NodeView> Nodes);
+
+/// <summary>
+/// One member node. <see cref="Status"/> is null when its silo did not answer (<see cref="Error"/> says why);
+/// the durable grain state (<see cref="Shards"/>, <see cref="Bootstrap"/>, <see cref="Peers"/>) is read regardless.
+/// </summary>
+public sealed record NodeView(string NodeId, Uri? Gateway, NodeStatus? Status, string? Error, IReadOnlyList<ShardStatus> Shards, BootstrapStatus? Bootstrap, IReadOnlyList<PeerStatus> Peers);
