@@ -59,6 +59,7 @@ public static class ReplicationNodeExtensions
         builder.Services.AddSingleton<ReplicationSupervisor>();
         builder.Services.AddSingleton<IAntiEntropyTrigger>(sp => sp.GetRequiredService<ReplicationSupervisor>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicationSupervisor>());
+        builder.Services.AddHostedService<ParentProcessWatch>();
         builder.Services
             .AddGrain<IShardGrain, ShardGrain>()
             .AddGrain<IPeerGrain, PeerGrain>()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using OrleansRepl.Core.Storage;
@@ -95,7 +96,7 @@ public sealed class ClusterClient : IDisposable
         var topology = Volatile.Read(ref _topology) ?? await GetTopologyAsync(cancellationToken);
         var pending = new Dictionary<string, (MemoryStream Body, int Count)>();
         var inFlight = new Dictionary<string, Task>();
-        long written = 0;
+        var written = new StrongBox<long>();
         async Task SendAsync(string leader, MemoryStream body, int count)
         {
             if (inFlight.Remove(leader, out var previous))
@@ -117,7 +118,8 @@ public sealed class ClusterClient : IDisposable
                 await EnsureSuccessAsync(response, $"a batch of {count} records to {leader}");
             }
 
-            progress?.Report(Interlocked.Add(ref written, count));
+            var total = Interlocked.Add(ref written.Value, count); // not inside progress?.Report(...): that skips it when null
+            progress?.Report(total);
         }
 
         foreach (var (key, value) in records)
@@ -148,7 +150,7 @@ public sealed class ClusterClient : IDisposable
         }
 
         await Task.WhenAll(inFlight.Values);
-        return written;
+        return Interlocked.Read(ref written.Value);
     }
 
     /// <summary>Every member's store, shards, bootstrap and peers; a node whose silo is down is reported, not skipped.</summary>

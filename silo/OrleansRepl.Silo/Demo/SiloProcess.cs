@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace OrleansRepl.Silo.Demo;
+
+/// <summary>
+/// One silo the demo runs as a child process of this same executable, its output in a log file. Stopped with
+/// SIGTERM (a graceful stop that saves every cursor), killed if it does not end within the grace period.
+/// </summary>
+internal sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Task _pump;
+
+    private SiloProcess(string node, Process process, Task pump, int gatewayPort, int replicationPort, string log)
+    {
+        Node = node;
+        _process = process;
+        _pump = pump;
+        GatewayPort = gatewayPort;
+        ReplicationPort = replicationPort;
+        Log = log;
+    }
+
+    public string Node { get; }
+
+    public int GatewayPort { get; }
+
+    public int ReplicationPort { get; }
+
+    public string Log { get; }
+
+    public Uri Gateway => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{GatewayPort}/"));
+
+    public bool HasExited => _process.HasExited;
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Starts node <paramref name="node"/> with <paramref name="settings"/> as <c>--Key=value</c> arguments.</summary>
+    public static SiloProcess Start(string node, string workDirectory, int gatewayPort, int replicationPort, IReadOnlyDictionary<string, string> settings)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable this is"),
+            WorkingDirectory = workDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(SiloProcess).Assembly.Location); // run as "dotnet orepl-silo.dll"
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        var log = Path.Combine(workDirectory, $"{node}.log");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"silo {node} did not start");
+        return new SiloProcess(node, process, PumpAsync(process, log), gatewayPort, replicationPort, log);
+    }
+
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; true when it stopped by itself.</summary>
+    public async Task<bool> StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return true;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            return false;
+        }
+    }
+
+    /// <summary>SIGKILL at once, as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            await StopAsync(TimeSpan.FromSeconds(15));
+        }
+
+        await _pump;
+        _process.Dispose();
+    }
+
+    private static async Task PumpAsync(Process process, string path)
+    {
+        await using var log = new StreamWriter(path) { AutoFlush = true };
+        var gate = new SemaphoreSlim(1, 1);
+        async Task CopyAsync(StreamReader reader)
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    await log.WriteLineAsync(line);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }
+        }
+
+        await Task.WhenAll(CopyAsync(process.StandardOutput), CopyAsync(process.StandardError));
+    }
+}
