@@ -14,13 +14,22 @@ namespace OrleansRepl.Silo.Demo;
 internal sealed class DemoCluster : IAsyncDisposable
 {
     private readonly List<SiloProcess> _silos = [];
+    private readonly Dictionary<string, (int Gateway, int Replication)> _ports = [];
+    private readonly SiloLauncher _launcher;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _secretFile;
     private readonly string _tokenFile;
 
-    public DemoCluster(string workDirectory, long segmentRollBytes)
+    /// <summary>
+    /// A cluster in <paramref name="workDirectory"/>; <paramref name="settings"/> add to or override each silo's
+    /// (a PostgreSQL connection, say), and <paramref name="launcher"/> starts them (this executable by default).
+    /// </summary>
+    public DemoCluster(string workDirectory, long segmentRollBytes, SiloLauncher? launcher = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         WorkDirectory = Directory.CreateDirectory(workDirectory).FullName;
         SegmentRollBytes = segmentRollBytes;
+        _launcher = launcher ?? SiloLauncher.Self();
+        _settings = settings ?? new Dictionary<string, string>();
         _secretFile = WriteSecret("cluster.secret", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
         _tokenFile = WriteSecret("gateway.token", Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
     }
@@ -33,11 +42,16 @@ internal sealed class DemoCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
-    /// <summary>Starts node <paramref name="node"/> and waits until its gateway answers.</summary>
+    /// <summary>Starts node <paramref name="node"/> (again on the same ports, if it ran before) and waits until its gateway answers.</summary>
     public async Task<SiloProcess> StartAsync(string node, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var (gateway, replication) = (FreePort(), FreePort());
-        var silo = SiloProcess.Start(node, WorkDirectory, gateway, replication, new Dictionary<string, string>
+        if (!_ports.TryGetValue(node, out var ports))
+        {
+            _ports[node] = ports = (FreePort(), FreePort());
+        }
+
+        var (gateway, replication) = ports;
+        var settings = new Dictionary<string, string>
         {
             ["Silo:NodeId"] = node,
             ["Silo:HomeNode"] = "n1",
@@ -49,7 +63,13 @@ internal sealed class DemoCluster : IAsyncDisposable
             ["Replication:SecretFile"] = _secretFile,
             ["Replication:SegmentRollBytes"] = SegmentRollBytes.ToString(CultureInfo.InvariantCulture),
             [ParentProcessWatchKey] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        foreach (var (key, value) in _settings)
+        {
+            settings[key] = value;
+        }
+
+        var silo = SiloProcess.Start(_launcher, node, WorkDirectory, gateway, replication, settings);
         _silos.Add(silo);
         using var client = Client(silo.Gateway);
         var deadline = DateTime.UtcNow + timeout;
@@ -57,7 +77,9 @@ internal sealed class DemoCluster : IAsyncDisposable
         {
             if (silo.HasExited)
             {
-                throw new InvalidOperationException($"silo {node} exited at start-up; see {silo.Log}");
+                await silo.LogCompleteAsync();
+                var tail = File.ReadLines(silo.Log).TakeLast(5);
+                throw new InvalidOperationException($"silo {node} exited at start-up; the end of {silo.Log}: {string.Join(" | ", tail)}");
             }
 
             try
@@ -82,12 +104,15 @@ internal sealed class DemoCluster : IAsyncDisposable
     }
 
     /// <summary>A cluster client through <paramref name="gateway"/>.</summary>
-    public ClusterClient Connect(Uri gateway) => new(Options(gateway));
+    public ClusterClient Connect(Uri gateway, string replicaSet = "main") => new(Options(gateway), replicaSet);
+
+    /// <summary>The running silo of <paramref name="node"/>.</summary>
+    public SiloProcess Silo(string node) => _silos.Last(s => s.Node == node);
 
     /// <summary>Stops every silo gracefully; the number that needed a kill is returned.</summary>
     public async Task<int> StopAllAsync()
     {
-        var stops = _silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(15))).ToList();
+        var stops = _silos.Where(s => !s.HasExited).Select(s => s.StopAsync(TimeSpan.FromSeconds(15))).ToList();
         var graceful = await Task.WhenAll(stops);
         return graceful.Count(g => !g);
     }

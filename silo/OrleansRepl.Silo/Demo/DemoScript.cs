@@ -158,21 +158,7 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
 
         if (paused)
         {
-            // Paused means no follower runs: the node reports each shard "Paused" once it stopped it.
-            await WaitAsync($"{node}'s followers to stop", async () =>
-            {
-                for (var shard = 0; shard < shards; shard++)
-                {
-                    var status = await _client.Grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(node, shard)).GetStatusAsync();
-                    if (status.Leader != node && status.State != "Paused")
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            }, cancellationToken);
-            await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken); // one more report: the workers have reconciled
+            await WaitAsync($"{node}'s followers to stop", async () => (await NodeAsync(node)).Shards.All(s => !s.Following), cancellationToken);
         }
 
         Say($"{node}'s streams {(paused ? "paused" : "resumed")}");

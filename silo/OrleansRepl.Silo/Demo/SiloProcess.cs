@@ -37,19 +37,20 @@ internal sealed class SiloProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Starts node <paramref name="node"/> with <paramref name="settings"/> as <c>--Key=value</c> arguments.</summary>
-    public static SiloProcess Start(string node, string workDirectory, int gatewayPort, int replicationPort, IReadOnlyDictionary<string, string> settings)
+    public static SiloProcess Start(SiloLauncher launcher, string node, string workDirectory, int gatewayPort, int replicationPort, IReadOnlyDictionary<string, string> settings)
     {
+        ArgumentNullException.ThrowIfNull(launcher);
         var start = new ProcessStartInfo
         {
-            FileName = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable this is"),
+            FileName = launcher.FileName,
             WorkingDirectory = workDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        foreach (var argument in launcher.Prefix)
         {
-            start.ArgumentList.Add(typeof(SiloProcess).Assembly.Location); // run as "dotnet orepl-silo.dll"
+            start.ArgumentList.Add(argument);
         }
 
         foreach (var (key, value) in settings)
@@ -58,6 +59,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         var log = Path.Combine(workDirectory, $"{node}.log");
+        File.AppendAllText(log, $"--- started {DateTimeOffset.UtcNow:O}\n");
         var process = Process.Start(start) ?? throw new InvalidOperationException($"silo {node} did not start");
         return new SiloProcess(node, process, PumpAsync(process, log), gatewayPort, replicationPort, log);
     }
@@ -89,6 +91,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when the process has exited and its output is all in the log.</summary>
+    public Task LogCompleteAsync() => _pump;
+
     /// <summary>SIGKILL at once, as a crash would.</summary>
     public async Task KillAsync()
     {
@@ -109,7 +114,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     private static async Task PumpAsync(Process process, string path)
     {
-        await using var log = new StreamWriter(path) { AutoFlush = true };
+        await using var log = new StreamWriter(path, append: true) { AutoFlush = true };
         var gate = new SemaphoreSlim(1, 1);
         async Task CopyAsync(StreamReader reader)
         {

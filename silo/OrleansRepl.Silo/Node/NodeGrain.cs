@@ -22,7 +22,7 @@ public sealed class NodeGrain(LocalNode node, ReplicationSupervisor supervisor, 
         {
             var leader = topology is not null && s < topology.Leaders.Count ? topology.Leaders[s] : null;
             var role = leader is null ? "idle" : leader == node.NodeId ? "leader" : "follower";
-            return new NodeShard(s, role, store.NextLsn(s), node.IsWritable(s));
+            return new NodeShard(s, role, store.NextLsn(s), node.IsWritable(s), supervisor.IsFollowing(s));
         }).ToList();
         var root = await store.StoreRootAsync();
         return new NodeStatus(node.NodeId, address, gateway, store.ShardCount, topology?.Epoch ?? 0, root.ToString(), store.MerkleRoot().ToString(), shards, node.State);

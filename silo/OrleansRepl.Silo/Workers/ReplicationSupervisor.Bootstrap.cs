@@ -62,7 +62,7 @@ public sealed partial class ReplicationSupervisor
             }
 
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"{result.Bytes} bytes from {result.Source} in {result.Elapsed.TotalSeconds:F2} s ({result.MegabytesPerSecond:F1} MB/s), resumed from {result.ResumedFrom}, root {result.StoreRoot}{(aside is null ? "" : $"; the old store was set aside at {aside}")}");
+                $"{result.Bytes} bytes from {result.Source} in {result.Elapsed.TotalSeconds:F2} s ({result.MegabytesPerSecond:F1} MB/s), resumed from {result.ResumedFrom}, root {result.StoreRoot}{(result.RestartReason is { } why ? $"; restarted from 0: {why}" : "")}{(aside is null ? "" : $"; the old store was set aside at {aside}")}");
             await cancel.CancelAsync(); // stop the progress reports before the final word
             await reporting;
             await grain.FinishAsync(null, summary);

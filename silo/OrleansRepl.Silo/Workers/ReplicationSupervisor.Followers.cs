@@ -34,6 +34,7 @@ public sealed partial class ReplicationSupervisor
             }
         }
 
+        Volatile.Write(ref _following, _followers.Keys.ToHashSet());
         _node.SetWritable(Enumerable.Range(0, store.ShardCount).Where(s => !_followers.ContainsKey(s)), topology);
         await ReportShardsAsync(store.ShardCount, topology);
     }

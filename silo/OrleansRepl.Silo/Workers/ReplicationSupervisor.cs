@@ -40,6 +40,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
     private Feeder? _feeder;
     private SnapshotSource? _snapshots;
     private string? _topologyError;
+    private IReadOnlySet<int> _following = new HashSet<int>();
 
     public ReplicationSupervisor(LocalNode node, IOptions<NodeOptions> options, IOptions<SiloOptions> silo, IGrainFactory grains, ILoggerFactory loggers)
     {
@@ -50,6 +51,9 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
         _loggers = loggers;
         _logger = loggers.CreateLogger<ReplicationSupervisor>();
     }
+
+    /// <summary>Whether a follower of <paramref name="shard"/> runs now.</summary>
+    public bool IsFollowing(int shard) => Volatile.Read(ref _following).Contains(shard);
 
     /// <summary>Reconciles now rather than at the next poll.</summary>
     public void Wake() => _wake.Release();
@@ -183,6 +187,8 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
             _followers.Remove(shard);
             await _grains.GetGrain<Grains.Shards.IShardGrain>(Grains.Shards.GrainCursorStore.KeyOf(_node.NodeId, shard)).FlushAsync();
         }
+
+        Volatile.Write(ref _following, new HashSet<int>());
 
         List<AntiEntropyRun> loops;
         lock (_peers)

@@ -88,55 +88,41 @@ public sealed class ClusterClient : IDisposable
 
     /// <summary>
     /// Writes <paramref name="records"/> through their leaders in batches of about <paramref name="batchBytes"/>,
-    /// one batch in flight per leader; <paramref name="progress"/> hears the records written so far.
+    /// one batch in flight per leader; <paramref name="progress"/> hears the records written so far. A batch a
+    /// node refuses because leadership moved is split by the topology read again and sent once more.
     /// </summary>
     public async Task<long> LoadAsync(IEnumerable<KeyValuePair<string, byte[]>> records, int batchBytes = 1 << 20, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var topology = Volatile.Read(ref _topology) ?? await GetTopologyAsync(cancellationToken);
-        var pending = new Dictionary<string, (MemoryStream Body, int Count)>();
+        if (Volatile.Read(ref _topology) is null)
+        {
+            await GetTopologyAsync(cancellationToken);
+        }
+
+        var pending = new Dictionary<string, (List<KeyValuePair<byte[], byte[]>> Entries, long Bytes)>();
         var inFlight = new Dictionary<string, Task>();
         var written = new StrongBox<long>();
-        async Task SendAsync(string leader, MemoryStream body, int count)
+        async Task SendAsync(string leader, List<KeyValuePair<byte[], byte[]>> entries)
         {
             if (inFlight.Remove(leader, out var previous))
             {
                 await previous;
             }
 
-            inFlight[leader] = PostBatchAsync(leader, body, count);
-        }
-
-        async Task PostBatchAsync(string leader, MemoryStream body, int count)
-        {
-            using (body)
-            {
-                var gateway = await GatewayOfAsync(leader, cancellationToken);
-                using var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                using var response = await _grains.Http.PostAsync(new Uri(gateway, "kv"), content, cancellationToken);
-                await EnsureSuccessAsync(response, $"a batch of {count} records to {leader}");
-            }
-
-            var total = Interlocked.Add(ref written.Value, count); // not inside progress?.Report(...): that skips it when null
-            progress?.Report(total);
+            inFlight[leader] = PostBatchAsync(leader, entries, written, progress, retry: true, cancellationToken);
         }
 
         foreach (var (key, value) in records)
         {
             var keyBytes = Encoding.UTF8.GetBytes(key);
-            var leader = topology.Leaders[LogStore.ShardOf(keyBytes, topology.ShardCount)];
-            if (!pending.TryGetValue(leader, out var batch))
-            {
-                batch = (new MemoryStream(), 0);
-            }
-
-            KeyValueBatch.Write(batch.Body, keyBytes, value);
-            batch.Count++;
-            if (batch.Body.Length >= batchBytes)
+            var leader = LeaderOf(keyBytes);
+            var batch = pending.TryGetValue(leader, out var open) ? open : ([], 0);
+            batch.Entries.Add(KeyValuePair.Create(keyBytes, value));
+            batch.Bytes += 8 + keyBytes.Length + value.Length;
+            if (batch.Bytes >= batchBytes)
             {
                 pending.Remove(leader);
-                await SendAsync(leader, batch.Body, batch.Count);
+                await SendAsync(leader, batch.Entries);
             }
             else
             {
@@ -146,7 +132,7 @@ public sealed class ClusterClient : IDisposable
 
         foreach (var (leader, batch) in pending)
         {
-            await SendAsync(leader, batch.Body, batch.Count);
+            await SendAsync(leader, batch.Entries);
         }
 
         await Task.WhenAll(inFlight.Values);
@@ -208,6 +194,47 @@ public sealed class ClusterClient : IDisposable
     }
 
     public void Dispose() => _grains.Dispose();
+
+    private string LeaderOf(byte[] key)
+    {
+        var topology = Volatile.Read(ref _topology)!;
+        return topology.ShardCount > 0
+            ? topology.Leaders[LogStore.ShardOf(key, topology.ShardCount)]
+            : throw new InvalidOperationException($"replica set {ReplicaSet} has no nodes yet; add one first (orepl add-node)");
+    }
+
+    private async Task PostBatchAsync(string leader, List<KeyValuePair<byte[], byte[]>> entries, StrongBox<long> written, IProgress<long>? progress, bool retry, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        foreach (var (key, value) in entries)
+        {
+            KeyValueBatch.Write(body, key, value);
+        }
+
+        var gateway = await GatewayOfAsync(leader, cancellationToken);
+        using var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var response = await _grains.Http.PostAsync(new Uri(gateway, "kv"), content, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.MisdirectedRequest && retry)
+        {
+            await GetTopologyAsync(cancellationToken); // leadership moved: route every record of the batch again
+            foreach (var group in entries.GroupBy(e => LeaderOf(e.Key)))
+            {
+                await PostBatchAsync(group.Key, [.. group], written, progress, retry: false, cancellationToken);
+            }
+
+            return;
+        }
+
+        if (response.StatusCode == HttpStatusCode.MisdirectedRequest)
+        {
+            throw new NotLeaderException($"a batch of {entries.Count} records to {leader}: {await DetailAsync(response, cancellationToken)}");
+        }
+
+        await EnsureSuccessAsync(response, $"a batch of {entries.Count} records to {leader}");
+        var total = Interlocked.Add(ref written.Value, entries.Count); // not inside progress?.Report(...): that skips it when null
+        progress?.Report(total);
+    }
 
     private static Uri KeyUri(Uri gateway, string key) => new(gateway, "kv/" + Uri.EscapeDataString(key));
 

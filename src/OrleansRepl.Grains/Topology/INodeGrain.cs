@@ -21,5 +21,8 @@ public interface INodeGrain : IGrainWithStringKey
 /// </summary>
 public sealed record NodeStatus(string NodeId, string ReplicationAddress, string? GatewayUrl, int ShardCount, long Epoch, string? StoreRoot, string? SegmentRoot, IReadOnlyList<NodeShard> Shards, string State);
 
-/// <summary>One shard of a node: its role ("leader", "follower", "idle"), the next LSN of its log, and whether it takes writes.</summary>
-public sealed record NodeShard(int Shard, string Role, long NextLsn, bool Writable);
+/// <summary>
+/// One shard of a node: its role in the topology ("leader", "follower", "idle"), the next LSN of its log, whether
+/// it takes writes, and whether a follower of it runs (not while paused, fenced or stopped by an error).
+/// </summary>
+public sealed record NodeShard(int Shard, string Role, long NextLsn, bool Writable, bool Following);

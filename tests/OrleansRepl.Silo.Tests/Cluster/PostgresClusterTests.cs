@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Peers;
+
+namespace OrleansRepl.Silo.Tests.Cluster;
+
+/// <summary>Silo processes on loopback with their grain state in a real PostgreSQL: replication end to end.</summary>
+public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task ThreeSilos_Load200k_FollowersMatch_AndAFollowerKilledMidStreamResumesFromItsShardGrainCursor()
+    {
+        await using var cluster = new TestCluster(postgres.Server, "load");
+        for (var n = 1; n <= 3; n++)
+        {
+            await cluster.StartAsync(n);
+            await cluster.AddAsync(n);
+        }
+
+        var loading = cluster.Client.LoadAsync(Records("load-", 200_000));
+        // Followers save their cursor every 10,000 records of a shard: past 100,000 in all, every shard has one.
+        await TestCluster.WaitAsync("load3 to apply 100,000 records", async () => (await cluster.StatusAsync(3)).Shards.Sum(s => s.NextLsn - 1) >= 100_000);
+        await cluster.KillAsync(3); // SIGKILL mid-stream
+        var persisted = await cluster.StoredShardStateAsync(3, 0);
+        Assert.True(persisted?.Cursor?.LastAppliedLsn > 0, "the ShardGrain kept no cursor for load3/0 before the kill");
+
+        await cluster.StartAsync(3);
+        Assert.Equal(200_000, await loading);
+        await cluster.ConvergedAsync(1, 2, 3);
+
+        var leader = await cluster.StatusAsync(1);
+        for (var shard = 0; shard < leader.ShardCount; shard++)
+        {
+            var status = await cluster.Shard(3, shard).GetStatusAsync();
+            Assert.Equal(leader.Shards[shard].NextLsn, (await cluster.StatusAsync(3)).Shards[shard].NextLsn);
+            Assert.True(status.AppliedTotal <= leader.Shards[shard].NextLsn - 1, $"shard {shard}: {status.AppliedTotal} applied for {leader.Shards[shard].NextLsn - 1} records: some applied twice");
+        }
+
+        // The cursor was carried over the crash: counting went on from it rather than from zero.
+        Assert.True((await cluster.Shard(3, 0).GetStatusAsync()).AppliedTotal >= persisted!.Cursor!.AppliedTotal);
+        Assert.Equal("load-199999 value", Text(await cluster.Client.GetAsync("load-199999", cluster.Node(3))));
+    }
+
+    [Fact]
+    public async Task ABootstrapTargetKilledMidSnapshot_ResumesFromTheBootstrapGrainsCheckpoint()
+    {
+        await using var cluster = new TestCluster(postgres.Server, "boot");
+        await cluster.StartAsync(1);
+        await cluster.AddAsync(1);
+        await cluster.Client.LoadAsync(Records("boot-", 200_000, valueBytes: 200)); // a snapshot of ~50 MB
+        await cluster.StartAsync(2);
+        var bootstrap = cluster.Client.Grains.GetGrain<IBootstrapGrain>(cluster.Node(2));
+        await bootstrap.StartAsync(cluster.Node(1), "test");
+        // Watched on disk, closer than the grain's half-second reports: kill once 12 MiB are in (a checkpoint is at 8).
+        var received = Path.Combine(cluster.DataDirectory(2), "store.bootstrap", "recv");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!(Directory.Exists(received) && Directory.GetFiles(received, "*.partial").Any(f => new FileInfo(f).Length >= 12 << 20)))
+        {
+            Assert.True(watch.Elapsed < TestCluster.Patience, "the snapshot transfer did not reach 12 MiB");
+            await Task.Delay(5);
+        }
+
+        await cluster.KillAsync(2);
+
+        var checkpoint = Assert.Single(await bootstrap.ListUnfinishedAsync()).LastCheckpoint;
+        Assert.True(checkpoint?.SnapshotOffset > 0, "no snapshot checkpoint was recorded before the kill");
+        await cluster.StartAsync(2);
+        await TestCluster.WaitAsync("the bootstrap to end", async () => (await bootstrap.GetStatusAsync()).State is not ("requested" or "running"));
+
+        var done = await bootstrap.GetStatusAsync();
+        Assert.True(done.State == "complete", $"{done.State}: {done.Error}");
+        var resumedFrom = long.Parse(done.Summary!.Split("resumed from ")[1].Split(',')[0], CultureInfo.InvariantCulture);
+        Assert.True(resumedFrom >= checkpoint!.SnapshotOffset, $"resumed from {resumedFrom}, the checkpoint was at {checkpoint.SnapshotOffset}: {done.Summary}");
+        Assert.Contains($"root {(await cluster.StatusAsync(2)).StoreRoot}", done.Summary); // the store is the verified snapshot
+        await cluster.AddAsync(2);
+        await cluster.ConvergedAsync(1, 2); // and it follows on from the snapshot's LSNs
+    }
+
+    [Fact]
+    public async Task Promotion_MovesWritesToTheNewLeader_AndTheOldLeaderRejoinsRollingBackItsUnreplicatedTail()
+    {
+        await using var cluster = new TestCluster(postgres.Server, "prom");
+        for (var n = 1; n <= 3; n++)
+        {
+            await cluster.StartAsync(n);
+            await cluster.AddAsync(n);
+        }
+
+        await cluster.Client.LoadAsync(Records("before-", 10_000));
+        await cluster.ConvergedAsync(1, 2, 3);
+        await cluster.SetPausedAsync(2, paused: true);
+        await cluster.Client.PutAsync("tail", Encoding.UTF8.GetBytes("only on the old leader"));
+        Assert.NotNull(await cluster.Client.GetAsync("tail", cluster.Node(1)));
+
+        var topology = await cluster.Client.ReplicaSetGrain.PromoteAsync(cluster.Node(2));
+        Assert.Equal(2, topology.Epoch);
+        await cluster.SetPausedAsync(2, paused: false);
+        await cluster.Client.LoadAsync(Records("after-", 1_000));
+        await cluster.ConvergedAsync(2, 1, 3);
+
+        Assert.Null(await cluster.Client.GetAsync("tail", cluster.Node(1))); // rolled back by syncup
+        Assert.Null(await cluster.Client.GetAsync("tail", cluster.Node(3)));
+        Assert.Equal("after-999 value", Text(await cluster.Client.GetAsync("after-999", cluster.Node(1))));
+        var oldLeader = await cluster.StatusAsync(1);
+        Assert.All(oldLeader.Shards, s => Assert.Equal(("follower", false), (s.Role, s.Writable)));
+
+        // The old leader refuses writes now, naming the new one.
+        var gateway = await cluster.Client.GatewayOfAsync(cluster.Node(1));
+        using var refused = await cluster.Client.Grains.Http.PutAsync(new Uri(gateway, "kv/after-1"), new ByteArrayContent("stale"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, refused.StatusCode);
+        Assert.Contains($"is {cluster.Node(2)}", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task AntiEntropy_RepairsAPausedFollower_AndItsPeerGrainCountsTheSegments()
+    {
+        await using var cluster = new TestCluster(postgres.Server, "ae", segmentRollBytes: 64 << 10);
+        for (var n = 1; n <= 2; n++)
+        {
+            await cluster.StartAsync(n);
+            await cluster.AddAsync(n);
+        }
+
+        await cluster.Client.LoadAsync(Records("first-", 2_000));
+        await cluster.ConvergedAsync(1, 2);
+        await cluster.SetPausedAsync(2, paused: true);
+        await cluster.Client.LoadAsync(Records("missed-", 5_000));
+        Assert.Null(await cluster.Client.GetAsync("missed-0", cluster.Node(2)));
+        Assert.NotEqual((await cluster.StatusAsync(1)).SegmentRoot, (await cluster.StatusAsync(2)).SegmentRoot);
+
+        var peer = cluster.Client.Grains.GetGrain<IPeerGrain>($"{cluster.Node(2)}/{cluster.Node(1)}");
+        var before = (await peer.GetStatusAsync()).SegmentsAppliedTotal;
+        await peer.SyncNowAsync();
+        await TestCluster.WaitAsync("the sealed segments to match", async () => (await cluster.StatusAsync(1)).SegmentRoot == (await cluster.StatusAsync(2)).SegmentRoot);
+
+        Assert.True((await peer.GetStatusAsync()).SegmentsAppliedTotal > before, "the PeerGrain counted no applied segment");
+        Assert.Equal("missed-0 value", Text(await cluster.Client.GetAsync("missed-0", cluster.Node(2)))); // still paused: anti-entropy brought it
+        await cluster.SetPausedAsync(2, paused: false);
+        await cluster.ConvergedAsync(1, 2);
+    }
+
+    private static IEnumerable<KeyValuePair<string, byte[]>> Records(string prefix, int count, int valueBytes = 0) =>
+        Enumerable.Range(0, count).Select(i => KeyValuePair.Create(string.Create(CultureInfo.InvariantCulture, $"{prefix}{i}"),
+            Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{prefix}{i} value").PadRight(valueBytes, '.'))));
+
+    private static string? Text(byte[]? value) => value is null ? null : Encoding.UTF8.GetString(value).TrimEnd('.');
+}
