@@ -1,0 +1,33 @@
+using OrleansRepl.TestKit;
+
+namespace OrleansRepl.Silo.Tests.Demo;
+
+/// <summary>The README's main job: the demo runs its whole tour on SQLite and exits 0, leaving no process behind.</summary>
+public sealed class DemoCommandTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    [Fact]
+    public async Task TheDemo_RunsItsTour_ExitsZero_AndLeavesNoSiloBehind()
+    {
+        var work = Path.Combine(_directory.Path, "demo");
+        var result = await Task.Run(() => ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"),
+            [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "demo", "--records", "5000", "--duration", "1", "--dir", work]));
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.StandardError}\n{result.StandardOutput}");
+        var output = result.StandardOutput;
+        Assert.Contains("loaded 5000 records", output);
+        Assert.Contains("n2, n3 match n1", output);
+        Assert.Matches(@"n4 bootstrapped: \d+ bytes from n1", output);
+        Assert.Matches(@"n3 pulled [1-9]\d* segments from n1 by anti-entropy", output);
+        Assert.Contains("diverge-0 on n3: present", output);
+        Assert.Contains("tail-0 on n1: absent; after-promotion-9 on n1: present", output);
+        Assert.Contains("replica set main: epoch 2, 4 shards, 4 nodes", output);
+        Assert.Contains("stopped 4 silos cleanly", output);
+        Assert.False(Directory.Exists(work), "the work directory was left behind");
+        var survivors = ExternalTool.RunProcess("pgrep", ["-f", work]);
+        Assert.True(survivors.ExitCode == 1, $"processes of the demo outlived it: {survivors.StandardOutput}");
+    }
+
+    public void Dispose() => _directory.Dispose();
+}

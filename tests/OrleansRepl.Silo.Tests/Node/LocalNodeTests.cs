@@ -1,0 +1,51 @@
+using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Storage;
+using OrleansRepl.Grains.Topology;
+using OrleansRepl.Silo.Node;
+
+namespace OrleansRepl.Silo.Tests.Node;
+
+/// <summary>The write fence of a node: what a newer topology takes away at once, and what waits for the workers.</summary>
+public sealed class LocalNodeTests
+{
+    private static readonly LocalNode Node = new("n1", new NodeCredentials("c", "n1", ClusterSecret.FromBytes(new byte[32])), new StoreOptions(), "/nonexistent");
+
+    [Fact]
+    public async Task ANewerEpoch_FencesTheLostShardsAtOnce_AndAStaleOpeningCannotUndoIt()
+    {
+        var node = new LocalNode("n1", Node.Credentials, new StoreOptions(), "/nonexistent");
+        var first = Topology(epoch: 1, "n1", "n1");
+        Assert.True(node.Offer(first));
+        node.SetWritable([0, 1], first);
+        Assert.True(node.TryBeginWrite(0));
+
+        var promoted = Topology(epoch: 2, "n2", "n1");
+        Assert.True(node.Offer(promoted));
+        Assert.False(node.IsWritable(0)); // lost at once, before any worker reconciles
+        Assert.True(node.IsWritable(1));
+        node.SetWritable([0, 1], first); // a reconcile that read the old topology
+        Assert.False(node.IsWritable(0));
+        Assert.False(node.Offer(first)); // an older announcement is ignored
+
+        // The write admitted before the fence is still running: a follower must wait for it.
+        var drained = node.DrainWritesAsync(0, CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(drained.IsCompleted);
+        node.EndWrite(0);
+        await drained.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void AShardThatIsNotWritable_AdmitsNoWrite()
+    {
+        var node = new LocalNode("n1", Node.Credentials, new StoreOptions(), "/nonexistent");
+        Assert.False(node.TryBeginWrite(0)); // no topology yet
+        var topology = Topology(epoch: 1, "n2");
+        node.Offer(topology);
+        node.SetWritable([0], topology);
+        Assert.False(node.TryBeginWrite(0)); // n2 leads it
+    }
+
+    private static ReplicaSetTopology Topology(long epoch, params string[] leaders) =>
+        new("main", epoch, leaders.Length, [new TopologyNode("n1", "127.0.0.1:1"), new TopologyNode("n2", "127.0.0.1:2")], leaders, []);
+}
