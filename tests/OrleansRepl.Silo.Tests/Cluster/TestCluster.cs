@@ -42,6 +42,10 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public string Prefix { get; }
 
+    public string TokenFile => _cluster.TokenFile;
+
+    public Uri Gateway(int number) => _cluster.Silo(Node(number)).Gateway;
+
     public ClusterClient Client => _client ?? throw new InvalidOperationException("start the first node first");
 
     public string Node(int number) => $"{Prefix}{number}";

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using OrleansRepl.TestKit;
+
+namespace OrleansRepl.Silo.Tests.Cluster;
+
+/// <summary><c>orepl</c>'s cluster commands as an operator runs them, against silo processes.</summary>
+public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task TheClusterCommands_ChangeTheTopology_AndReadAndWriteThroughTheLeader()
+    {
+        await using var cluster = new TestCluster(postgres.Server, "cli");
+        await cluster.StartAsync(1);
+        await cluster.StartAsync(2);
+        string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--token-file", cluster.TokenFile, "--replica-set", "cli"];
+
+        Assert.Contains("orepl status: no gateway: pass --gateway URL or set OREPL_GATEWAY", Orepl(1, "status").StandardError);
+        await TestCluster.WaitAsync("the stores to open", async () => (await cluster.StatusAsync(1)).ShardCount > 0 && (await cluster.StatusAsync(2)).ShardCount > 0);
+        Assert.Contains("added cli1", Orepl(0, ["add-node", "--node", "cli1", .. connect]).StandardOutput);
+        Assert.Contains("it follows cli1", Orepl(0, ["add-node", "--node", "cli2", .. connect]).StandardOutput);
+        Assert.Contains("node cli2 is already a member", Orepl(1, ["add-node", "--node", "cli2", .. connect]).StandardError);
+
+        Orepl(0, ["put", "colour", "blue", .. connect]);
+        Assert.Equal("blue", Orepl(0, ["get", "colour", .. connect]).StandardOutput.Trim());
+        Assert.Matches(@"loaded 1000 records in [\d.]+ s", Orepl(0, ["load", "--count", "1000", .. connect]).StandardOutput);
+        await cluster.ConvergedAsync(1, 2);
+        Assert.Equal("blue", Orepl(0, ["get", "colour", "--node", "cli2", .. connect]).StandardOutput.Trim());
+
+        using (var status = JsonDocument.Parse(Orepl(0, ["status", "--json", .. connect]).StandardOutput))
+        {
+            Assert.Equal(1, status.RootElement.GetProperty("topology").GetProperty("epoch").GetInt32());
+            Assert.Equal(2, status.RootElement.GetProperty("nodes").GetArrayLength());
+            Assert.All(status.RootElement.GetProperty("nodes").EnumerateArray(), n => Assert.Equal("serving", n.GetProperty("status").GetProperty("state").GetString()));
+        }
+
+        Assert.Contains("cli2 leads every shard of cli at epoch 2", Orepl(0, ["promote", "--node", "cli2", .. connect]).StandardOutput);
+        Orepl(0, ["delete", "colour", .. connect]); // routed to the new leader
+        Assert.Contains("colour: not found", Orepl(1, ["get", "colour", .. connect]).StandardOutput);
+        var table = Orepl(0, ["status", .. connect]).StandardOutput;
+        Assert.Contains("replica set cli: epoch 2, 4 shards, 2 nodes", table);
+        Assert.Matches(@"cli2\s+serving\s+\S+\s+0,1,2,3", table);
+        Assert.Contains("leads shards 0,1,2,3 of replica set cli; promote another node first", Orepl(1, ["remove-node", "--node", "cli2", .. connect]).StandardError);
+    }
+
+    /// <summary>Runs orepl with the given arguments and asserts its exit code.</summary>
+    private static ProcessResult Orepl(int exitCode, params string[] arguments)
+    {
+        var result = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl.dll"), .. arguments]);
+        Assert.True(result.ExitCode == exitCode, $"orepl {string.Join(' ', arguments)} exited {result.ExitCode}, not {exitCode}: {result.StandardError}{result.StandardOutput}");
+        return result;
+    }
+}
