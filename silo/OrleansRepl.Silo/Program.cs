@@ -3,8 +3,9 @@ using OrleansRepl.Hosting.Membership;
 using OrleansRepl.Silo;
 using OrleansRepl.Silo.Demo;
 
-// orepl-silo                 one silo; settings from appsettings.json, OREPL_-prefixed environment variables and
-//                            --Section:Key=value arguments (e.g. --Silo:NodeId=n1 --Replication:SecretFile=secret)
+// orepl-silo                 one silo; settings from appsettings.json, then --config=FILE (JSON), then
+//                            OREPL_-prefixed environment variables (OREPL_Silo__NodeId=n1), then --Section:Key=value
+//                            arguments (--Silo:NodeId=n1 --Replication:SecretFile=secret); later sources win
 // orepl-silo demo [options]  a local demo cluster (see DemoCommand)
 if (args is ["demo", .. var demoArguments])
 {
@@ -13,7 +14,19 @@ if (args is ["demo", .. var demoArguments])
 
 // appsettings.json ships beside the binary; the working directory is where relative data paths resolve.
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+if (new ConfigurationBuilder().AddCommandLine(args).Build()["config"] is { } file)
+{
+    if (!File.Exists(file))
+    {
+        await Console.Error.WriteLineAsync($"orepl-silo: the settings file --config={file} does not exist");
+        return 1;
+    }
+
+    builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
+}
+
 builder.Configuration.AddEnvironmentVariables("OREPL_");
+builder.Configuration.AddCommandLine(args);
 try
 {
     builder.AddReplicationNode();

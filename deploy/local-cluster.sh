@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# N silos on this machine, their grain state in PostgreSQL.
+#
+#   deploy/local-cluster.sh start [N] [--throwaway-postgres]   start N silos (default 3) and form a replica set
+#   deploy/local-cluster.sh stop                                stop what "start" started, and nothing else
+#   deploy/local-cluster.sh env                                 print the settings orepl needs (eval "$(... env)")
+#
+# PostgreSQL: --throwaway-postgres runs initdb in the state directory and starts a server on a free loopback
+# port (stopped and deleted by "stop"); otherwise OREPL_POSTGRES must hold a connection string.
+# State (pids, ports, logs, stores, secrets) lives in $OREPL_CLUSTER_DIR (default .local-cluster).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+state=${OREPL_CLUSTER_DIR:-$PWD/.local-cluster}
+pg_bin=/usr/lib/postgresql/15/bin
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+orepl() { dotnet "$PWD/src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll" "$@" --gateway "$(cat "$state/gateway")" --token-file "$state/gateway.token" --replica-set local; }
+
+start() {
+  local count=3 throwaway=0
+  for argument in "$@"; do
+    case $argument in
+      --throwaway-postgres) throwaway=1 ;;
+      ''|*[!0-9]*) echo "local-cluster: unknown argument $argument" >&2; exit 2 ;;
+      *) count=$argument ;;
+    esac
+  done
+  if [[ -e $state/pids ]]; then
+    echo "local-cluster: $state/pids exists: a cluster is running (run stop first)" >&2; exit 1
+  fi
+  ((count >= 1 && count <= 16)) || { echo "local-cluster: N must be 1..16, got $count" >&2; exit 2; }
+
+  mkdir -p "$state"
+  dotnet build silo/OrleansRepl.Silo -c Release -v quiet -nologo >/dev/null
+  dotnet build src/OrleansRepl.Cli -c Release -v quiet -nologo >/dev/null
+  umask 077
+  [[ -e $state/cluster.secret ]] || head -c 48 /dev/urandom | base64 >"$state/cluster.secret"
+  [[ -e $state/gateway.token ]] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/gateway.token"
+
+  local connection
+  if ((throwaway)); then
+    local port; port=$(free_port)
+    mkdir -p "$state/postgres"
+    [[ $(id -u) -eq 0 ]] && chown -R postgres:postgres "$state/postgres"
+    as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    as_postgres "$pg_bin/initdb" -D "$state/postgres/data" -U postgres -A trust -E UTF8 --no-sync >"$state/postgres/initdb.log"
+    as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -l "$state/postgres/server.log" -w -t 60 \
+      -o "-p $port -k $state/postgres -c listen_addresses=127.0.0.1" start >/dev/null
+    echo "$state/postgres/data" >"$state/postgres.data"
+    connection="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+  else
+    connection=${OREPL_POSTGRES:?"set OREPL_POSTGRES to a connection string, or pass --throwaway-postgres"}
+  fi
+
+  for ((i = 1; i <= count; i++)); do
+    local gateway replication
+    gateway=$(free_port); replication=$(free_port)
+    ((i == 1)) && echo "http://127.0.0.1:$gateway/" >"$state/gateway"
+    dotnet silo/OrleansRepl.Silo/bin/Release/net10.0/orepl-silo.dll \
+      --Silo:NodeId="n$i" --Silo:HomeNode=n1 --Silo:GatewayPort="$gateway" --Silo:ReplicationPort="$replication" \
+      --Silo:GatewayTokenFile="$state/gateway.token" --Silo:Storage=postgres --Silo:PostgresConnectionString="$connection" \
+      --Replication:ReplicaSet=local --Replication:DataDirectory="$state/n$i" --Replication:SecretFile="$state/cluster.secret" \
+      >"$state/n$i.log" 2>&1 &
+    echo "$!" >>"$state/pids"
+    echo "n$i: gateway http://127.0.0.1:$gateway/, replication 127.0.0.1:$replication, pid $!, log $state/n$i.log"
+  done
+
+  for ((i = 1; i <= count; i++)); do
+    for _ in $(seq 1 120); do
+      orepl add-node --node "n$i" >/dev/null 2>&1 && break
+      sleep 0.5
+    done
+  done
+  orepl status
+  echo "eval \"\$($0 env)\" sets OREPL_GATEWAY and OREPL_TOKEN_FILE for orepl; $0 stop ends it"
+}
+
+stop() {
+  if [[ ! -e $state/pids ]]; then
+    echo "local-cluster: nothing started from $state"; return 0
+  fi
+  # Only the processes this script started: each pid is checked to still be a silo before it is signalled.
+  while read -r pid; do
+    if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' </proc/"$pid"/cmdline | grep -q 'orepl-silo.dll'; then
+      kill -TERM "$pid"
+    fi
+  done <"$state/pids"
+  while read -r pid; do
+    for _ in $(seq 1 60); do [[ -e /proc/$pid ]] || break; sleep 0.5; done
+  done <"$state/pids"
+  rm -f "$state/pids"
+  if [[ -e $state/postgres.data ]]; then
+    local data; data=$(cat "$state/postgres.data")
+    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+    else "$pg_bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+    rm -rf "$state/postgres" "$state/postgres.data"
+  fi
+  echo "stopped; logs and stores remain in $state"
+}
+
+case ${1:-} in
+  start) shift; start "$@" ;;
+  stop) stop ;;
+  env) echo "export OREPL_GATEWAY=$(cat "$state/gateway") OREPL_TOKEN_FILE=$state/gateway.token OREPL_REPLICA_SET=local" ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
