@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Follower;
 using OrleansRepl.Grains.Bootstrap;
@@ -46,7 +47,20 @@ public sealed partial class ReplicationSupervisor
         var follower = new Follower(_node.Store!, shard, endPoint, _node.Credentials, new StreamingOptions(), new GrainCursorStore(_grains, _node.NodeId), () => epoch, _loggers.CreateLogger<Follower>());
         var stop = new CancellationTokenSource();
         LogFollowing(_logger, _node.NodeId, shard, leader, endPoint.ToString()!, epoch);
-        return new FollowerRun(follower, leader, epoch, stop, Task.Run(() => follower.RunAsync(stop.Token), CancellationToken.None));
+        var run = Task.Run(() => follower.RunAsync(stop.Token), CancellationToken.None);
+        _ = ReportCaughtUpAsync(follower, shard, leader, Stopwatch.GetTimestamp(), run);
+        return new FollowerRun(follower, leader, epoch, stop, run);
+    }
+
+    /// <summary>Logs when the follower first reaches the leader's tail: records applied since it started, and how long that took.</summary>
+    private async Task ReportCaughtUpAsync(Follower follower, int shard, string leader, long started, Task run)
+    {
+        var appliedBefore = follower.AppliedTotal;
+        if (await Task.WhenAny(follower.CaughtUp, run) == follower.CaughtUp)
+        {
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            LogCaughtUp(_logger, _node.NodeId, shard, leader, follower.AppliedTotal - appliedBefore, seconds);
+        }
     }
 
     /// <summary>A follower that stopped by itself: a restore is asked for, a rejection is retried after a pause.</summary>

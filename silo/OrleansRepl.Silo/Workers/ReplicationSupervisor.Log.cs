@@ -41,4 +41,7 @@ public sealed partial class ReplicationSupervisor
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "node {Node} stopped its replication workers; every cursor is saved")]
     private static partial void LogStopped(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "node {Node} shard {Shard} caught up with {Leader}: {Applied} records applied in {Seconds:F3} s")]
+    private static partial void LogCaughtUp(ILogger logger, string node, int shard, string leader, long applied, double seconds);
 }

@@ -42,17 +42,22 @@ internal static class ClusterCommands
     {
         var node = NodeOption("The node to add; its silo must be running.");
         var address = new Option<string?>("--address") { Description = "Its replication host:port (default: what its silo registered)." };
-        return Build("add-node", "Add a node to the replica set: the first leads every shard, later ones follow.", [node, address], async (parse, cluster, output, cancellationToken) =>
+        var shards = new Option<int?>("--shards") { Description = "Its shard count, for a node without a silo (an `orepl feed`); needs --address." };
+        return Build("add-node", "Add a node to the replica set: the first leads every shard, later ones follow.", [node, address, shards], async (parse, cluster, output, cancellationToken) =>
         {
             var id = parse.GetValue(node)!;
-            var replication = parse.GetValue(address) ?? await cluster.ReplicationAddressOfAsync(id, cancellationToken);
-            var status = await cluster.Grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(id)).GetStatusAsync();
-            if (status.ShardCount == 0)
+            if (parse.GetValue(shards) is { } given && (given < 1 || parse.GetValue(address) is null))
             {
-                throw new InvalidOperationException($"node {id} has no open store ({status.State}); try again when it is serving");
+                throw new ArgumentException(given < 1 ? $"--shards must be at least 1, got {given}" : "--shards is for a node without a silo, whose --address must be given");
             }
 
-            var topology = await cluster.ReplicaSetGrain.AddNodeAsync(id, replication, status.ShardCount);
+            var replication = parse.GetValue(address) ?? await cluster.ReplicationAddressOfAsync(id, cancellationToken);
+            var shardCount = parse.GetValue(shards) ?? (await cluster.Grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(id)).GetStatusAsync()) switch
+            {
+                { ShardCount: > 0 } serving => serving.ShardCount,
+                var closed => throw new InvalidOperationException($"node {id} has no open store ({closed.State}); try again when it is serving"),
+            };
+            var topology = await cluster.ReplicaSetGrain.AddNodeAsync(id, replication, shardCount);
             await output.WriteLineAsync($"added {id} ({replication}) to replica set {topology.ReplicaSet}: epoch {topology.Epoch}, {topology.Nodes.Count} nodes, {(topology.ShardsLedBy(id).Count > 0 ? "it leads every shard" : $"it follows {string.Join(',', topology.Leaders.Distinct())}")}");
             return 0;
         });

@@ -41,11 +41,16 @@ public sealed partial class AntiEntropyLoop
     /// <summary>Why the last cycle failed; null after a cycle that completed.</summary>
     public string? LastError { get; private set; }
 
-    /// <summary>Cycles until <paramref name="cancellationToken"/> fires; a failed cycle is logged and retried at the next interval.</summary>
+    /// <summary>Cycles until <paramref name="cancellationToken"/> fires, the first after <see cref="AntiEntropyOptions.InitialDelay"/>; a failed cycle is logged and retried at the next interval.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         try
         {
+            if (_options.InitialDelay > TimeSpan.Zero)
+            {
+                await _wake.WaitAsync(_options.InitialDelay, cancellationToken);
+            }
+
             while (!cancellationToken.IsCancellationRequested)
             {
                 try

@@ -7,6 +7,12 @@ public sealed record AntiEntropyOptions
 {
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long the loop waits before its first cycle (a sync-now starts it sooner). A node that joins while it
+    /// streams from that peer would otherwise pull the same sealed segments twice, once by each path.
+    /// </summary>
+    public TimeSpan InitialDelay { get; init; } = TimeSpan.Zero;
+
     /// <summary>A differing node covering at most this many peer segments is listed outright instead of descended.</summary>
     public int ListThreshold { get; init; } = 64;
 
@@ -32,6 +38,11 @@ public sealed record AntiEntropyOptions
         if (Interval <= TimeSpan.Zero)
         {
             problems.Add($"Interval must be positive, got {Interval}");
+        }
+
+        if (InitialDelay < TimeSpan.Zero)
+        {
+            problems.Add($"InitialDelay must not be negative, got {InitialDelay}");
         }
 
         if (ListThreshold is < 1 or > Protocol.Messages.SegmentList.MaxHashes)

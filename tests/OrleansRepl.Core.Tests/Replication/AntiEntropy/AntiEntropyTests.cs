@@ -196,6 +196,30 @@ public sealed class AntiEntropyTests : IDisposable
         Assert.Equal(a.MerkleRoot(), b.MerkleRoot());
     }
 
+    [Fact]
+    public async Task AnInitialDelay_HoldsTheFirstCycle_UntilSyncNow()
+    {
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await WriteAsync(a, "k", 200);
+        await a.SealAllAsync();
+        await using var feed = Serve(a, "node-a");
+
+        var loop = new AntiEntropyLoop(b, feed.EndPoint, Credentials("node-b"), Options with { Interval = TimeSpan.FromHours(1), InitialDelay = TimeSpan.FromHours(1) }, new FilePeerCursorStore(_directory.File("cursors")), null, NullLogger<AntiEntropyLoop>.Instance);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var running = loop.RunAsync(stop.Token);
+        await Task.Delay(300);
+        Assert.Null(loop.LastReport); // no cycle yet
+        Assert.NotEqual(a.MerkleRoot(), b.MerkleRoot());
+
+        loop.SyncNow();
+        await WaitUntilAsync(() => loop.LastReport is { Pending: 0, Applied: > 0 });
+        await stop.CancelAsync();
+        await running;
+        Assert.Equal(a.MerkleRoot(), b.MerkleRoot());
+        Assert.Contains("InitialDelay must not be negative", string.Join(";", (Options with { InitialDelay = TimeSpan.FromSeconds(-1) }).Validate()));
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private static NodeCredentials Credentials(string node) => new("c", node, Secret);

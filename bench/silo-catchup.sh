@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Catch-up of a fresh follower through the silo (cursors in ShardGrains) against the standalone
+# `orepl follow` (cursors in files), in the same run, from the same `orepl feed` over loopback:
+# COUNT records on 4 shards (16 B keys, 100 B values, fsync=interval). Runs alternate standalone and
+# silo, RUNS of each; every follower's store root is checked against the leader's. Both are measured
+# from the follower starting to every shard caught up, as each reports it:
+#   standalone: `orepl follow --until-caught-up` ("caught up: … in S s");
+#   silo:       the slowest shard's "caught up with leader: N records applied in S s" log line, the
+#               silo a fresh process per run (SQLite grain state), told to follow by `orepl add-node`.
+# Prints the medians and silo/standalone (the target: within 5%, i.e. a ratio of at least 0.95).
+#
+#   bench/silo-catchup.sh [COUNT] [RUNS]      defaults: 1000000 records, 5 runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+count=${1:-1000000}
+runs=${2:-5}
+[[ $count =~ ^[1-9][0-9]*$ ]] || { echo "COUNT must be a positive whole number, got '$count'" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive whole number, got '$runs'" >&2; exit 2; }
+
+work=$(mktemp -d)
+feeder= silo=
+cleanup() {
+  [[ -n $silo ]] && kill -TERM "$silo" 2>/dev/null
+  [[ -n $feeder ]] && kill -TERM "$feeder" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$work"
+}
+trap cleanup EXIT
+source bench/orepl-as-shipped.sh "$work"
+echo "publishing the silo (Release, ReadyToRun) to $work/silo"
+dotnet publish silo/OrleansRepl.Silo -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/silo" -v quiet -nologo >/dev/null
+head -c 48 /dev/urandom | base64 > "$work/secret"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/token"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+leader="$work/leader"
+"$orepl" store load --dir "$leader" --count "$count" --shards 4 --fsync interval >/dev/null
+leader_root=$("$orepl" store root --dir "$leader")
+port=$(free_port)
+"$orepl" feed --dir "$leader" --listen "127.0.0.1:$port" --secret-file "$work/secret" --node leader >/dev/null &
+feeder=$!
+for _ in $(seq 1 50); do grep -q ":$port " <(ss -ltn 2>/dev/null) && break; sleep 0.1; done
+
+check_root() {
+  local root; root=$("$orepl" store root --dir "$1")
+  [[ $root == "$leader_root" ]] || { echo "$2: root $root differs from the leader's $leader_root" >&2; exit 1; }
+}
+
+: > "$work/standalone" && : > "$work/silo-times"
+for run in $(seq 1 "$runs"); do
+  # standalone
+  follower="$work/standalone-$run"
+  "$orepl" follow --dir "$follower" --leader "127.0.0.1:$port" --secret-file "$work/secret" --until-caught-up \
+    | awk '/^caught up:/ { print $7 }' >> "$work/standalone"
+  check_root "$follower" "standalone run $run"
+  rm -rf "$follower"
+
+  # silo
+  run_dir="$work/silo-$run"; mkdir -p "$run_dir"
+  gateway=$(free_port); replication=$(free_port)
+  "$work/silo/orepl-silo" --Silo:NodeId=follower --Silo:HomeNode=follower --Silo:GatewayPort="$gateway" \
+    --Silo:ReplicationPort="$replication" --Silo:GatewayTokenFile="$work/token" --Silo:SqlitePath="$run_dir/grains.db" \
+    --Replication:DataDirectory="$run_dir" --Replication:SecretFile="$work/secret" --Replication:Fsync=interval \
+    > "$run_dir/silo.log" 2>&1 &
+  silo=$!
+  cluster=(--gateway "http://127.0.0.1:$gateway/" --token-file "$work/token")
+  for _ in $(seq 1 200); do "$orepl" add-node --node leader --address "127.0.0.1:$port" --shards 4 "${cluster[@]}" >/dev/null 2>&1 && break; sleep 0.1; done
+  "$orepl" add-node --node follower "${cluster[@]}" >/dev/null
+  for _ in $(seq 1 1200); do
+    (($(grep -c "caught up with leader" "$run_dir/silo.log") == 4)) && break
+    sleep 0.05
+  done
+  (($(grep -c "caught up with leader" "$run_dir/silo.log") == 4)) || { echo "silo run $run did not catch up; see its log" >&2; tail -20 "$run_dir/silo.log" >&2; exit 1; }
+  kill -TERM "$silo"; wait "$silo" || true; silo=
+  check_root "$run_dir/store" "silo run $run"
+  grep "caught up with leader" "$run_dir/silo.log" | sed -E 's/.* in ([0-9.]+) s.*/\1/' | sort -g | tail -1 >> "$work/silo-times"
+  rm -rf "$run_dir"
+done
+
+awk -v s="$(median < "$work/standalone")" -v g="$(median < "$work/silo-times")" -v runs="$runs" -v records="$count" 'BEGIN {
+  printf "4 shards, %d records, median of %d runs each, every root equal to the leader'\''s:\n", records, runs
+  printf "  standalone orepl follow (file cursors):  %.3f s, %.0f records/s\n", s, records / s
+  printf "  silo follower (ShardGrain cursors):      %.3f s, %.0f records/s\n", g, records / g
+  printf "  silo / standalone throughput: %.3f (target >= 0.95)\n", s / g
+}'
+echo "standalone runs: $(tr '\n' ' ' < "$work/standalone")"
+echo "silo runs:       $(tr '\n' ' ' < "$work/silo-times")"
