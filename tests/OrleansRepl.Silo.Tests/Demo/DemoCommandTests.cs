@@ -29,5 +29,28 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(survivors.ExitCode == 1, $"processes of the demo outlived it: {survivors.StandardOutput}");
     }
 
+    [Fact]
+    public async Task ADemoKilledOutright_LeavesNoSiloBehind()
+    {
+        var work = Path.Combine(_directory.Path, "killed");
+        using var demo = ExternalTool.Start(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "demo", "--records", "1000", "--dir", work]);
+        _ = demo.StandardError.ReadToEndAsync();
+        string? line;
+        while ((line = await demo.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120))) is not null && !line.Contains("the cluster stays up", StringComparison.Ordinal))
+        {
+        }
+
+        Assert.NotNull(line);
+        Assert.True(ExternalTool.RunProcess("pgrep", ["-f", work]).ExitCode == 0, "no silo of the demo is running");
+        demo.Kill(); // SIGKILL: the demo cannot stop its silos; they notice and stop themselves
+        await demo.WaitForExitAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (ExternalTool.RunProcess("pgrep", ["-f", work]).ExitCode == 0)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "silos outlived the killed demo by 20 s");
+            await Task.Delay(200);
+        }
+    }
+
     public void Dispose() => _directory.Dispose();
 }
