@@ -37,12 +37,12 @@ public static class KeyValueEndpoints
             WriteAsync(node, [WriteOperation.Delete(Encoding.UTF8.GetBytes(key))], http.RequestAborted));
         kv.MapGet("/{key}", (string key, bool? local, LocalNode node) =>
         {
+            var bytes = Encoding.UTF8.GetBytes(key);
             if (node.Store is not { } store)
             {
-                return Unavailable(node);
+                return local == true ? Unavailable(node) : Closed(node, bytes);
             }
 
-            var bytes = Encoding.UTF8.GetBytes(key);
             var shard = store.ShardOf(bytes);
             if (local != true && !node.IsWritable(shard))
             {
@@ -73,7 +73,7 @@ public static class KeyValueEndpoints
     {
         if (node.Store is not { } store)
         {
-            return Unavailable(node);
+            return Closed(node, operations[0].Key.Span);
         }
 
         var shards = operations.Select(o => store.ShardOf(o.Key.Span)).Distinct().Order().ToList();
@@ -109,6 +109,20 @@ public static class KeyValueEndpoints
         return Results.Problem(statusCode: StatusCodes.Status421MisdirectedRequest, title: "NotLeader",
             detail: $"node {node.NodeId} does not take writes for shard {shard}; the leader at epoch {topology?.Epoch ?? 0} is {leader ?? "unknown"}",
             extensions: new Dictionary<string, object?> { ["shard"] = shard, ["leader"] = leader, ["epoch"] = topology?.Epoch ?? 0 });
+    }
+
+    /// <summary>
+    /// The store is closed (a bootstrap is replacing it): a key whose shard another node leads is sent there (421),
+    /// so clients holding an old topology find the leader; otherwise 503.
+    /// </summary>
+    private static IResult Closed(LocalNode node, ReadOnlySpan<byte> key)
+    {
+        if (node.Topology is { ShardCount: > 0 } topology && LogStore.ShardOf(key, topology.ShardCount) is var shard && topology.Leaders[shard] != node.NodeId)
+        {
+            return NotLeader(node, shard);
+        }
+
+        return Unavailable(node);
     }
 
     private static IResult Unavailable(LocalNode node) =>

@@ -59,6 +59,9 @@ internal sealed class TestCluster : IAsyncDisposable
         _client ??= _cluster.Connect(silo.Gateway, Prefix);
     }
 
+    /// <summary>SIGTERM: a graceful stop; true when the silo ended within 30 s.</summary>
+    public Task<bool> StopAsync(int number) => _cluster.Silo(Node(number)).StopAsync(TimeSpan.FromSeconds(30));
+
     /// <summary>SIGKILL, then wait until the membership declares the silo dead (a restart is refused before that).</summary>
     public async Task KillAsync(int number)
     {
