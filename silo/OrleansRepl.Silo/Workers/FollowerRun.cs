@@ -4,7 +4,7 @@ using OrleansRepl.Core.Replication.Streaming.Follower;
 namespace OrleansRepl.Silo.Workers;
 
 /// <summary>One running shard follower: whom it follows under which epoch, and its task.</summary>
-internal sealed class FollowerRun(Follower follower, string leader, long epoch, CancellationTokenSource stop, Task task)
+internal sealed class FollowerRun(Follower follower, string leader, long epoch, CancellationTokenSource stop, Task task) : WorkerRun(stop, task)
 {
     private long _lastApplied = -1;
     private long _lastSample;
@@ -15,8 +15,6 @@ internal sealed class FollowerRun(Follower follower, string leader, long epoch, 
 
     public long Epoch { get; } = epoch;
 
-    public Task Task { get; } = task;
-
     /// <summary>Records applied per second since the previous call (0 at the first: the total then includes what the cursor carried in).</summary>
     public double SampleRate()
     {
@@ -25,20 +23,5 @@ internal sealed class FollowerRun(Follower follower, string leader, long epoch, 
         var rate = _lastApplied >= 0 && seconds > 0 ? (applied - _lastApplied) / seconds : 0;
         (_lastApplied, _lastSample) = (applied, Stopwatch.GetTimestamp());
         return rate;
-    }
-
-    /// <summary>Stops the follower (it saves its cursor on the way out) and waits for it.</summary>
-    public async Task StopAsync()
-    {
-        await stop.CancelAsync();
-        try
-        {
-            await Task;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        stop.Dispose();
     }
 }
