@@ -21,16 +21,25 @@ public static class ReplicationNodeExtensions
 {
     /// <summary>
     /// Adds the silo (see <see cref="SiloBuilderExtensions.AddReplicationSilo"/>) and the replication node on it.
-    /// The "Replication" section is validated here, before anything starts; each problem names its key.
+    /// The "Silo" and "Replication" sections are validated here, before anything starts; every problem of both is
+    /// reported at once, each naming its key.
     /// </summary>
     public static WebApplicationBuilder AddReplicationNode(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         SiloOptions? bound = null;
-        builder.AddReplicationSilo(configure: s => bound = s, grains: o => o.StateJson = new JsonSerializerOptions { TypeInfoResolver = GrainStateJson.Default });
-        var silo = bound!; // the same instance the silo goes on to complete and validate
-        var options = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
         var problems = new List<string>();
+        try
+        {
+            builder.AddReplicationSilo(configure: s => bound = s, grains: o => o.StateJson = new JsonSerializerOptions { TypeInfoResolver = GrainStateJson.Default });
+        }
+        catch (OptionsValidationException e)
+        {
+            problems.AddRange(e.Failures); // reported with the Replication section's, all at once
+        }
+
+        var silo = bound!; // the same instance the silo completed and validated
+        var options = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
         if (new NodeOptionsValidator().Validate(null, options) is { Failed: true } invalid)
         {
             problems.AddRange(invalid.Failures);
@@ -43,7 +52,7 @@ public static class ReplicationNodeExtensions
 
         if (problems.Count > 0)
         {
-            throw new OptionsValidationException(NodeOptions.Section, typeof(NodeOptions), problems);
+            throw new OptionsValidationException($"{SiloOptions.Section}, {NodeOptions.Section}", typeof(NodeOptions), problems);
         }
 
         var store = new StoreOptions

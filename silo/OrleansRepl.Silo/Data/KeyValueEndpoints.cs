@@ -93,6 +93,11 @@ public static class KeyValueEndpoints
             await store.WriteAsync(operations, cancellationToken);
             return Results.NoContent();
         }
+        catch (StoreArgumentException e)
+        {
+            // A key or value the store's limits refuse: checked before anything of the batch is written.
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadRecord", detail: e.Message);
+        }
         finally
         {
             foreach (var shard in admitted)

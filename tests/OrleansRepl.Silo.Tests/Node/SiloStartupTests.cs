@@ -1,0 +1,31 @@
+using OrleansRepl.TestKit;
+
+namespace OrleansRepl.Silo.Tests.Node;
+
+/// <summary>A silo with bad settings refuses to start, naming every problem of both sections at once.</summary>
+public sealed class SiloStartupTests
+{
+    [Fact]
+    public void BadSettings_StopTheSilo_BeforeAnythingStarts_NamingEachKey()
+    {
+        var result = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"),
+            [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "--Silo:NodeId=../etc", "--Silo:GatewayToken=short", "--Replication:ShardCount=0", "--Replication:Fsync=sometimes"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("orepl-silo: invalid configuration: ", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Silo:NodeId must be 1-128 characters of [A-Za-z0-9._-] without '..', got \"../etc\"", result.StandardError);
+        Assert.Contains("Silo:GatewayToken must be at least 16 characters", result.StandardError);
+        Assert.Contains("Silo:ReplicationPort must be set", result.StandardError);
+        Assert.Contains("Replication:ShardCount must be 1-1024, got 0", result.StandardError);
+        Assert.Contains("Replication:SecretFile must name the node-to-node secret file", result.StandardError);
+        Assert.Contains("Replication:Fsync must be \"always\", \"interval\" or \"never\", got \"sometimes\"", result.StandardError);
+    }
+
+    [Fact]
+    public void AMissingSettingsFile_IsNamed()
+    {
+        var result = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "--config=/no/such/n1.json"]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("the settings file --config=/no/such/n1.json does not exist", result.StandardError);
+    }
+}
