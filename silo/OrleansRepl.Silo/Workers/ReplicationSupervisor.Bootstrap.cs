@@ -66,6 +66,7 @@ public sealed partial class ReplicationSupervisor
             await cancel.CancelAsync(); // stop the progress reports before the final word
             await reporting;
             await grain.FinishAsync(null, summary);
+            _failedAt.Clear(); // a new store: every shard may follow at once
             LogBootstrapDone(_logger, _node.NodeId, summary);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

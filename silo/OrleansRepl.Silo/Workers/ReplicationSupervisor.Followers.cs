@@ -69,6 +69,7 @@ public sealed partial class ReplicationSupervisor
         switch (run.Follower.State)
         {
             case FollowerState.NeedsRestore:
+                _failedAt[shard] = DateTimeOffset.UtcNow; // if the restore fails, the next try waits as a rejection does
                 LogNeedsRestore(_logger, _node.NodeId, shard, run.Leader, run.Follower.LastError ?? "");
                 try
                 {
