@@ -2,19 +2,19 @@
 # Catch-up of a fresh follower through the silo (cursors in ShardGrains) against the standalone
 # `orepl follow` (cursors in files), in the same run, from the same `orepl feed` over loopback:
 # COUNT records on 4 shards (16 B keys, 100 B values, fsync=interval). Runs alternate standalone and
-# silo, RUNS of each; every follower's store root is checked against the leader's. Both are measured
+# silo (which goes first alternates), RUNS of each; every follower's store root is checked against the leader's. Both are measured
 # from the follower starting to every shard caught up, as each reports it:
 #   standalone: `orepl follow --until-caught-up` ("caught up: … in S s");
 #   silo:       the slowest shard's "caught up with leader: N records applied in S s" log line, the
 #               silo a fresh process per run (SQLite grain state), told to follow by `orepl add-node`.
 # Prints the medians and silo/standalone (the target: within 5%, i.e. a ratio of at least 0.95).
 #
-#   bench/silo-catchup.sh [COUNT] [RUNS]      defaults: 1000000 records, 5 runs
+#   bench/silo-catchup.sh [COUNT] [RUNS]      defaults: 1000000 records, 9 runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${1:-1000000}
-runs=${2:-5}
+runs=${2:-9}
 [[ $count =~ ^[1-9][0-9]*$ ]] || { echo "COUNT must be a positive whole number, got '$count'" >&2; exit 2; }
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive whole number, got '$runs'" >&2; exit 2; }
 
@@ -49,34 +49,40 @@ check_root() {
 }
 
 : > "$work/standalone" && : > "$work/silo-times"
-for run in $(seq 1 "$runs"); do
-  # standalone
-  follower="$work/standalone-$run"
+standalone_run() {
+  local follower="$work/standalone-$1"
   "$orepl" follow --dir "$follower" --leader "127.0.0.1:$port" --secret-file "$work/secret" --until-caught-up \
     | awk '/^caught up:/ { print $7 }' >> "$work/standalone"
-  check_root "$follower" "standalone run $run"
+  check_root "$follower" "standalone run $1"
   rm -rf "$follower"
+}
 
-  # silo
-  run_dir="$work/silo-$run"; mkdir -p "$run_dir"
+silo_run() {
+  local run_dir="$work/silo-$1" gateway replication
+  mkdir -p "$run_dir"
   gateway=$(free_port); replication=$(free_port)
   "$work/silo/orepl-silo" --Silo:NodeId=follower --Silo:HomeNode=follower --Silo:GatewayPort="$gateway" \
     --Silo:ReplicationPort="$replication" --Silo:GatewayTokenFile="$work/token" --Silo:SqlitePath="$run_dir/grains.db" \
     --Replication:DataDirectory="$run_dir" --Replication:SecretFile="$work/secret" --Replication:Fsync=interval \
     > "$run_dir/silo.log" 2>&1 &
   silo=$!
-  cluster=(--gateway "http://127.0.0.1:$gateway/" --token-file "$work/token")
+  local cluster=(--gateway "http://127.0.0.1:$gateway/" --token-file "$work/token")
   for _ in $(seq 1 200); do "$orepl" add-node --node leader --address "127.0.0.1:$port" --shards 4 "${cluster[@]}" >/dev/null 2>&1 && break; sleep 0.1; done
   "$orepl" add-node --node follower "${cluster[@]}" >/dev/null
   for _ in $(seq 1 1200); do
     (($(grep -c "caught up with leader" "$run_dir/silo.log") == 4)) && break
     sleep 0.05
   done
-  (($(grep -c "caught up with leader" "$run_dir/silo.log") == 4)) || { echo "silo run $run did not catch up; see its log" >&2; tail -20 "$run_dir/silo.log" >&2; exit 1; }
+  (($(grep -c "caught up with leader" "$run_dir/silo.log") == 4)) || { echo "silo run $1 did not catch up; see its log" >&2; tail -20 "$run_dir/silo.log" >&2; exit 1; }
   kill -TERM "$silo"; wait "$silo" || true; silo=
-  check_root "$run_dir/store" "silo run $run"
+  check_root "$run_dir/store" "silo run $1"
   grep "caught up with leader" "$run_dir/silo.log" | sed -E 's/.* in ([0-9.]+) s.*/\1/' | sort -g | tail -1 >> "$work/silo-times"
   rm -rf "$run_dir"
+}
+
+# Alternate which goes first, so neither always runs on a warmer machine.
+for run in $(seq 1 "$runs"); do
+  if ((run % 2)); then standalone_run "$run"; silo_run "$run"; else silo_run "$run"; standalone_run "$run"; fi
 done
 
 awk -v s="$(median < "$work/standalone")" -v g="$(median < "$work/silo-times")" -v runs="$runs" -v records="$count" 'BEGIN {

@@ -13,7 +13,26 @@ public sealed class SqliteMembershipTable(SqliteGrainStorage database) : IMember
 
     public Task EnsureSchemaAsync(CancellationToken cancellationToken) => database.EnsureSchemaAsync(cancellationToken);
 
-    public async Task<SiloEntry> JoinAsync(SiloAddress address, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<SiloEntry> JoinAsync(SiloAddress address, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SqliteGrainStorage.OnIoThreadsAsync(() => JoinHereAsync(address, timeout, cancellationToken), cancellationToken);
+
+    public Task<HeartbeatOutcome> HeartbeatAsync(string siloId, SiloStatus status, CancellationToken cancellationToken) =>
+        SqliteGrainStorage.OnIoThreadsAsync(() => HeartbeatHereAsync(siloId, status, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<string>> DeclareDeadAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        SqliteGrainStorage.OnIoThreadsAsync(() => DeclareDeadHereAsync(timeout, cancellationToken), cancellationToken);
+
+    public Task LeaveAsync(string siloId, CancellationToken cancellationToken) =>
+        SqliteGrainStorage.OnIoThreadsAsync(async () =>
+        {
+            await LeaveHereAsync(siloId, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<SiloEntry>> ReadAllAsync(CancellationToken cancellationToken) =>
+        SqliteGrainStorage.OnIoThreadsAsync(() => ReadAllHereAsync(cancellationToken), cancellationToken);
+
+    private async Task<SiloEntry> JoinHereAsync(SiloAddress address, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -51,10 +70,10 @@ public sealed class SqliteMembershipTable(SqliteGrainStorage database) : IMember
             throw;
         }
 
-        return (await ReadAllAsync(cancellationToken)).Single(e => e.SiloId == address.SiloId);
+        return (await ReadAllHereAsync(cancellationToken)).Single(e => e.SiloId == address.SiloId);
     }
 
-    public async Task<HeartbeatOutcome> HeartbeatAsync(string siloId, SiloStatus status, CancellationToken cancellationToken)
+    private async Task<HeartbeatOutcome> HeartbeatHereAsync(string siloId, SiloStatus status, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var beat = Command(connection, $"""
@@ -69,10 +88,10 @@ public sealed class SqliteMembershipTable(SqliteGrainStorage database) : IMember
             return HeartbeatOutcome.Alive;
         }
 
-        return SiloEntry.WhyNotAlive(await ReadAllAsync(cancellationToken), siloId);
+        return SiloEntry.WhyNotAlive(await ReadAllHereAsync(cancellationToken), siloId);
     }
 
-    public async Task<IReadOnlyList<string>> DeclareDeadAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> DeclareDeadHereAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var sweep = Command(connection, $"UPDATE orepl_membership SET status = 'Dead' WHERE status <> 'Dead' AND i_am_alive <= {Now} - $timeout RETURNING silo_id;", null, timeout);
@@ -86,7 +105,7 @@ public sealed class SqliteMembershipTable(SqliteGrainStorage database) : IMember
         return dead;
     }
 
-    public async Task LeaveAsync(string siloId, CancellationToken cancellationToken)
+    private async Task LeaveHereAsync(string siloId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var leave = Command(connection, "UPDATE orepl_membership SET status = 'Dead' WHERE silo_id = $silo;", null, null);
@@ -94,7 +113,7 @@ public sealed class SqliteMembershipTable(SqliteGrainStorage database) : IMember
         await leave.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<SiloEntry>> ReadAllAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SiloEntry>> ReadAllHereAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var read = Command(connection, "SELECT silo_id, node_id, host, replication_port, gateway_port, status, generation, started_at, i_am_alive FROM orepl_membership ORDER BY node_id, generation;", null, null);

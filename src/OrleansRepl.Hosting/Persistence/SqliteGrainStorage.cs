@@ -38,6 +38,9 @@ public sealed class SqliteGrainStorage : IGrainStorage
         """,
     ];
 
+    /// <summary>Every SQLite call of the process blocks on these threads, never on the thread pool's.</summary>
+    private static readonly BlockingIoScheduler Io = new("sqlite", threads: 4);
+
     private readonly string _connectionString;
 
     public SqliteGrainStorage(string path)
@@ -47,7 +50,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
         _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString();
     }
 
-    public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    public Task EnsureSchemaAsync(CancellationToken cancellationToken) => Io.RunAsync(async () =>
     {
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
@@ -73,9 +76,27 @@ public sealed class SqliteGrainStorage : IGrainStorage
             await ExecuteAsync(connection, "ROLLBACK;", CancellationToken.None);
             throw;
         }
-    }
 
-    public async Task<StoredState?> ReadAsync(string stateType, string key, CancellationToken cancellationToken)
+        return true;
+    }, cancellationToken);
+
+    public Task<StoredState?> ReadAsync(string stateType, string key, CancellationToken cancellationToken) =>
+        Io.RunAsync(() => ReadHereAsync(stateType, key, cancellationToken), cancellationToken);
+
+    public Task<long> WriteAsync(string stateType, string key, byte[] payload, long? expectedVersion, CancellationToken cancellationToken) =>
+        Io.RunAsync(() => WriteHereAsync(stateType, key, payload, expectedVersion, cancellationToken), cancellationToken);
+
+    public Task ClearAsync(string stateType, string key, long? expectedVersion, CancellationToken cancellationToken) =>
+        Io.RunAsync(async () =>
+        {
+            await ClearHereAsync(stateType, key, expectedVersion, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> on the SQLite threads (membership shares the file and the threads).</summary>
+    internal static Task<T> OnIoThreadsAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken) => Io.RunAsync(work, cancellationToken);
+
+    private async Task<StoredState?> ReadHereAsync(string stateType, string key, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -86,7 +107,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
         return await reader.ReadAsync(cancellationToken) ? new StoredState((byte[])reader[0], reader.GetInt64(1)) : null;
     }
 
-    public async Task<long> WriteAsync(string stateType, string key, byte[] payload, long? expectedVersion, CancellationToken cancellationToken)
+    private async Task<long> WriteHereAsync(string stateType, string key, byte[] payload, long? expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -103,10 +124,10 @@ public sealed class SqliteGrainStorage : IGrainStorage
             return (expectedVersion ?? 0) + 1;
         }
 
-        throw new StorageConflictException(stateType, key, (await ReadAsync(stateType, key, cancellationToken))?.Version, expectedVersion);
+        throw new StorageConflictException(stateType, key, (await ReadHereAsync(stateType, key, cancellationToken))?.Version, expectedVersion);
     }
 
-    public async Task ClearAsync(string stateType, string key, long? expectedVersion, CancellationToken cancellationToken)
+    private async Task ClearHereAsync(string stateType, string key, long? expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -115,7 +136,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$expected", (object?)expectedVersion ?? DBNull.Value);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
-        var stored = deleted == 1 ? null : (await ReadAsync(stateType, key, cancellationToken))?.Version;
+        var stored = deleted == 1 ? null : (await ReadHereAsync(stateType, key, cancellationToken))?.Version;
         if (deleted == 0 && stored != expectedVersion)
         {
             throw new StorageConflictException(stateType, key, stored, expectedVersion);
