@@ -52,14 +52,15 @@ public sealed partial class ReplicationSupervisor
         return new FollowerRun(follower, leader, epoch, stop, run);
     }
 
-    /// <summary>Logs when the follower first reaches the leader's tail: records applied since it started, and how long that took.</summary>
+    /// <summary>Logs when the follower first reaches the leader's tail: log entries applied since it started (by LSN), and how long that took.</summary>
     private async Task ReportCaughtUpAsync(Follower follower, int shard, string leader, long started, Task run)
     {
-        var appliedBefore = follower.AppliedTotal;
+        var store = _node.Store!;
+        var from = store.NextLsn(shard);
         if (await Task.WhenAny(follower.CaughtUp, run) == follower.CaughtUp)
         {
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            LogCaughtUp(_logger, _node.NodeId, shard, leader, follower.AppliedTotal - appliedBefore, seconds);
+            LogCaughtUp(_logger, _node.NodeId, shard, leader, store.NextLsn(shard) - from, seconds);
         }
     }
 

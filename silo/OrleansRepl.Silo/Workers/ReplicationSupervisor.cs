@@ -32,7 +32,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
     private readonly IGrainFactory _grains;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<ReplicationSupervisor> _logger;
-    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue); // Wake keeps it at one at most
     private readonly Dictionary<int, FollowerRun> _followers = [];
     private readonly Dictionary<string, AntiEntropyRun> _peers = [];
     private readonly Dictionary<int, DateTimeOffset> _failedAt = [];
@@ -56,7 +56,13 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
     public bool IsFollowing(int shard) => Volatile.Read(ref _following).Contains(shard);
 
     /// <summary>Reconciles now rather than at the next poll.</summary>
-    public void Wake() => _wake.Release();
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release(); // one pending wake is enough: a tick reconciles everything
+        }
+    }
 
     public bool SyncNow(string peer)
     {
@@ -101,6 +107,11 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
     {
         await base.StopAsync(cancellationToken);
         _node.SetWritable([], _node.Topology);
+        for (var shard = 0; shard < (_node.Store?.ShardCount ?? 0); shard++)
+        {
+            await _node.DrainWritesAsync(shard, cancellationToken); // writes already admitted finish before the store closes
+        }
+
         await StopWorkersAsync();
         await CloseStoreAsync();
         LogStopped(_logger, _node.NodeId);
