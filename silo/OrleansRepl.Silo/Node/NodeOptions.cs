@@ -22,8 +22,11 @@ public sealed class NodeOptions
     /// <summary>File holding the node-to-node secret (at least 32 bytes).</summary>
     public string SecretFile { get; set; } = "";
 
-    /// <summary>"always", "interval" or "never".</summary>
-    public string Fsync { get; set; } = "interval";
+    /// <summary>
+    /// "always" (the default: a write is acknowledged once it is on disk, group-committed), "interval" (fsync every
+    /// 100 ms: an acknowledged write can be lost to a power failure within that window) or "never".
+    /// </summary>
+    public string Fsync { get; set; } = "always";
 
     public long SegmentRollBytes { get; set; } = 64L << 20;
 
@@ -37,8 +40,8 @@ public sealed class NodeOptions
 
     public FsyncMode FsyncMode => Fsync switch
     {
-        "always" => FsyncMode.Always,
+        "interval" => FsyncMode.Interval,
         "never" => FsyncMode.Never,
-        _ => FsyncMode.Interval,
+        _ => FsyncMode.Always,
     };
 }
