@@ -164,25 +164,32 @@ public sealed class ClusterClient : IDisposable
 
             var shards = new List<ShardStatus>();
             var peers = new List<PeerStatus>();
-            BootstrapStatus? bootstrap = null;
-            if (gateway is not null)
+            if (status is not null)
             {
-                for (var shard = 0; shard < topology.ShardCount; shard++)
+                try
                 {
-                    shards.Add(await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(node, shard)).GetStatusAsync());
-                }
+                    for (var shard = 0; shard < topology.ShardCount; shard++)
+                    {
+                        shards.Add(await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(node, shard)).GetStatusAsync());
+                    }
 
-                foreach (var peer in topology.PeersOf(node))
+                    foreach (var peer in topology.PeersOf(node))
+                    {
+                        peers.Add(await _grains.GetGrain<IPeerGrain>($"{node}/{peer}").GetStatusAsync());
+                    }
+                }
+                catch (Exception e) when (e is GrainCallException or HttpRequestException or TaskCanceledException)
                 {
-                    peers.Add(await _grains.GetGrain<IPeerGrain>($"{node}/{peer}").GetStatusAsync());
+                    error = e.Message; // the node went away meanwhile: what was read is shown
                 }
             }
 
+            BootstrapStatus? bootstrap = null;
             try
             {
                 bootstrap = await _grains.GetGrain<IBootstrapGrain>(node).GetStatusAsync();
             }
-            catch (GrainCallException)
+            catch (Exception e) when (e is GrainCallException or HttpRequestException or TaskCanceledException)
             {
                 // its home silo is down; reported as unknown
             }
@@ -243,13 +250,12 @@ public sealed class ClusterClient : IDisposable
         var keyBytes = Encoding.UTF8.GetBytes(key);
         for (var attempt = 0; ; attempt++)
         {
-            var topology = attempt == 0 && Volatile.Read(ref _topology) is { } cached ? cached : await GetTopologyAsync(cancellationToken);
-            if (topology.ShardCount == 0)
+            if (attempt > 0 || Volatile.Read(ref _topology) is null)
             {
-                throw new InvalidOperationException($"replica set {ReplicaSet} has no nodes yet; add one first (orepl add-node)");
+                await GetTopologyAsync(cancellationToken);
             }
 
-            var leader = topology.Leaders[LogStore.ShardOf(keyBytes, topology.ShardCount)];
+            var leader = LeaderOf(keyBytes);
             HttpResponseMessage response;
             string method;
             try
