@@ -65,6 +65,8 @@ public sealed partial class ReplicationSupervisor
                 $"{result.Bytes} bytes from {result.Source} in {result.Elapsed.TotalSeconds:F2} s ({result.MegabytesPerSecond:F1} MB/s), resumed from {result.ResumedFrom}, root {result.StoreRoot}{(result.RestartReason is { } why ? $"; restarted from 0: {why}" : "")}{(aside is null ? "" : $"; the old store was set aside at {aside}")}");
             await cancel.CancelAsync(); // stop the progress reports before the final word
             await reporting;
+            OpenStore(); // serving before the grain says complete: whoever waits on it may use the node at once
+            _node.State = "serving";
             await grain.FinishAsync(null, summary);
             _failedAt.Clear(); // a new store: every shard may follow at once
             LogBootstrapDone(_logger, _node.NodeId, summary);

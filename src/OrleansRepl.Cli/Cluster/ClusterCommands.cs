@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Peers;
 using OrleansRepl.Grains.Topology;
 
 namespace OrleansRepl.Cli.Cluster;
@@ -23,6 +24,8 @@ internal static class ClusterCommands
         yield return Get();
         yield return Delete();
         yield return Load();
+        yield return Shard();
+        yield return Peer();
     }
 
     private static Command Status()
@@ -182,6 +185,60 @@ internal static class ClusterCommands
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"loaded {written} records in {seconds:F2} s: {written / seconds:F0} records/s"));
             return 0;
         });
+    }
+
+    private static Command Shard()
+    {
+        Command Toggle(string name, bool pause)
+        {
+            var node = NodeOption("The node whose follower to change.");
+            var shard = new Option<int?>("--shard") { Description = "One shard (default: every shard of the node)." };
+            return Build(name, pause ? "Stop following a shard (or all): its ShardGrain says paused, durably." : "Follow a paused shard (or all) again.", [node, shard], async (parse, cluster, output, cancellationToken) =>
+            {
+                var id = parse.GetValue(node)!;
+                var count = (await cluster.GetTopologyAsync(cancellationToken)).ShardCount;
+                var shards = parse.GetValue(shard) is { } one
+                    ? one >= 0 && one < count ? [one] : throw new ArgumentException($"--shard {one} is not a shard of {cluster.ReplicaSet} (0..{count - 1})")
+                    : Enumerable.Range(0, count).ToArray();
+                foreach (var s in shards)
+                {
+                    var grain = cluster.Grains.GetGrain<Grains.Shards.IShardGrain>(Grains.Shards.GrainCursorStore.KeyOf(id, s));
+                    await (pause ? grain.PauseAsync() : grain.ResumeAsync());
+                }
+
+                await output.WriteLineAsync($"{(pause ? "paused" : "resumed")} {id} shard{(shards.Length == 1 ? "" : "s")} {string.Join(',', shards)}");
+                return 0;
+            });
+        }
+
+        return new Command("shard", "Pause or resume a node's shard followers.") { Toggle("pause", pause: true), Toggle("resume", pause: false) };
+    }
+
+    private static Command Peer()
+    {
+        var syncNode = NodeOption("The node that pulls.");
+        var syncPeer = new Option<string>("--peer") { Description = "The peer it pulls from.", Required = true };
+        var sync = Build("sync", "Start an anti-entropy cycle now (orepl status shows the peer's cursor).", [syncNode, syncPeer], async (parse, cluster, output, cancellationToken) =>
+        {
+            var grain = cluster.Grains.GetGrain<IPeerGrain>($"{parse.GetValue(syncNode)}/{parse.GetValue(syncPeer)}");
+            await grain.SyncNowAsync();
+            await output.WriteLineAsync($"anti-entropy of {parse.GetValue(syncNode)} from {parse.GetValue(syncPeer)} started; orepl status shows its cursor");
+            return 0;
+        });
+        var node = NodeOption("The node that pulls.");
+        var peer = new Option<string>("--peer") { Description = "The peer it pulls from.", Required = true };
+        var address = new Option<string?>("--address") { Description = "The peer's replication host:port (default: the topology's)." };
+        var interval = new Option<double>("--interval") { Description = "Seconds between cycles.", DefaultValueFactory = _ => 30 };
+        var configure = Build("configure", "Set how often (and where) a node pulls anti-entropy from a peer.", [node, peer, address, interval], async (parse, cluster, output, cancellationToken) =>
+        {
+            var id = parse.GetValue(peer)!;
+            var where = parse.GetValue(address) ?? (await cluster.GetTopologyAsync(cancellationToken)).Node(id)?.ReplicationAddress
+                ?? throw new ArgumentException($"{id} is not a member of {cluster.ReplicaSet}; pass --address");
+            await cluster.Grains.GetGrain<IPeerGrain>($"{parse.GetValue(node)}/{id}").ConfigureAsync(where, parse.GetValue(interval));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{parse.GetValue(node)} pulls from {id} at {where} every {parse.GetValue(interval)} s"));
+            return 0;
+        });
+        return new Command("peer", "Anti-entropy between a node and a peer.") { sync, configure };
     }
 
     private static Option<string> NodeOption(string description) => new("--node") { Description = description, Required = true };

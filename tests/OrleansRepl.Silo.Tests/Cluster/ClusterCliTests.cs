@@ -40,6 +40,25 @@ public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<Po
         Assert.Contains("replica set cli: epoch 2, 4 shards, 2 nodes", table);
         Assert.Matches(@"cli2\s+serving\s+\S+\s+0,1,2,3", table);
         Assert.Contains("leads shards 0,1,2,3 of replica set cli; promote another node first", Orepl(1, ["remove-node", "--node", "cli2", .. connect]).StandardError);
+
+        // Shard followers and anti-entropy, by hand.
+        Assert.Contains("paused cli1 shards 0,1,2,3", Orepl(0, ["shard", "pause", "--node", "cli1", .. connect]).StandardOutput);
+        await TestCluster.WaitAsync("cli1's followers to stop", async () => (await cluster.StatusAsync(1)).Shards.All(s => !s.Following));
+        Assert.Contains("--shard 9 is not a shard of cli (0..3)", Orepl(1, ["shard", "resume", "--node", "cli1", "--shard", "9", .. connect]).StandardError);
+        Assert.Contains("resumed cli1 shard 2", Orepl(0, ["shard", "resume", "--node", "cli1", "--shard", "2", .. connect]).StandardOutput);
+        await TestCluster.WaitAsync("cli1 to follow shard 2 again", async () => (await cluster.StatusAsync(1)).Shards.Where(s => s.Following).Select(s => s.Shard).SequenceEqual([2]));
+        Orepl(0, ["shard", "resume", "--node", "cli1", .. connect]);
+        Assert.Contains("cli1 pulls from cli2 at 127.0.0.1:", Orepl(0, ["peer", "configure", "--node", "cli1", "--peer", "cli2", "--interval", "5", .. connect]).StandardOutput);
+        Assert.Equal(5, (await cluster.Client.Grains.GetGrain<Grains.Peers.IPeerGrain>("cli1/cli2").GetStatusAsync()).IntervalSeconds);
+        Assert.Contains("anti-entropy of cli1 from cli2 started", Orepl(0, ["peer", "sync", "--node", "cli1", "--peer", "cli2", .. connect]).StandardOutput);
+
+        // A third node, bootstrapped from the leader with progress on a pipe, then added.
+        await cluster.StartAsync(3);
+        var bootstrap = Orepl(0, ["bootstrap", "--node", "cli3", "--from", "cli2", .. connect]).StandardOutput;
+        Assert.Contains("bootstrap of cli3 from cli2 requested", bootstrap);
+        Assert.Matches(@"bootstrapped cli3: \d+ bytes from cli2", bootstrap);
+        Orepl(0, ["add-node", "--node", "cli3", .. connect]);
+        await cluster.ConvergedAsync(2, 1, 3);
     }
 
     /// <summary>Runs orepl with the given arguments and asserts its exit code.</summary>
