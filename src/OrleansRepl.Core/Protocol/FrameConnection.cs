@@ -18,6 +18,7 @@ public sealed class FrameConnection : IAsyncDisposable
     private readonly Task _writeLoop;
     private int _disposed;
     private long _bytesSent;
+    private long _bytesQueued;
     private long _bytesReceived;
 
     public FrameConnection(Stream stream, int maxFrameLength = FrameCodec.DefaultMaxFrameLength)
@@ -35,6 +36,12 @@ public sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>Bytes of whole frames written to the peer so far, framing included.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>
+    /// Bytes of whole frames handed to <see cref="SendAsync{T}"/> so far. Unlike <see cref="BytesSent"/>, which the
+    /// write loop advances in its own time, this is settled when a send returns: what to count a conversation by.
+    /// </summary>
+    public long BytesQueued => Interlocked.Read(ref _bytesQueued);
 
     /// <summary>Bytes of whole frames read from the peer so far, framing included.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
@@ -150,7 +157,9 @@ public sealed class FrameConnection : IAsyncDisposable
         try
         {
             FrameCodec.Write(frame, message, MaxFrameLength);
+            var length = frame.WrittenCount;
             await _outbound.Writer.WriteAsync(frame, cancellationToken);
+            Interlocked.Add(ref _bytesQueued, length);
         }
         catch
         {

@@ -30,6 +30,29 @@ public sealed class FrameConnectionTests
     }
 
     [Fact]
+    public async Task BytesQueued_IsSettledWhenASendReturns_AndBytesSentCatchesUpWithIt()
+    {
+        // Regression: anti-entropy counted its metadata from BytesSent, which the write loop advances in its own
+        // time; on a busy machine the handshake's Hello landed inside a cycle's count.
+        using var pair = await LoopbackPair.ConnectAsync();
+        await using var sender = FrameConnection.Over(pair.Client);
+        await using var receiver = FrameConnection.Over(pair.Server);
+        var expected = new ArrayBufferWriter<byte>();
+        FrameCodec.Write(expected, MessageType.Heartbeat, ProtocolMessage.Encode(new Heartbeat(7)));
+
+        await sender.SendAsync(new Heartbeat(7), CancellationToken.None);
+        Assert.Equal(expected.WrittenCount, sender.BytesQueued); // at once, whatever the write loop has done
+        Assert.Equal(7, (await receiver.ReadAsync<Heartbeat>(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token)).NextLsn);
+        Assert.Equal(expected.WrittenCount, receiver.BytesReceived);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (sender.BytesSent != expected.WrittenCount)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(5), $"BytesSent stayed at {sender.BytesSent}"); // the write loop counts after its flush
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
     public async Task APeerThatCloses_MidFrame_IsReportedAsSuch()
     {
         using var pair = await LoopbackPair.ConnectAsync();

@@ -10,13 +10,15 @@ namespace OrleansRepl.Core.Replication.AntiEntropy;
 /// </summary>
 internal sealed class PullSession(FrameConnection connection, TimeSpan requestTimeout)
 {
-    private readonly long _bytesBefore = connection.BytesSent + connection.BytesReceived;
+    // Sent bytes as queued, not as written: the write loop may count the handshake's Hello only after the
+    // session began, which charged a whole Hello to a cycle's metadata on a busy machine.
+    private readonly long _bytesBefore = connection.BytesQueued + connection.BytesReceived;
 
     public int RoundTrips { get; set; }
 
     public long SegmentBytes { get; private set; }
 
-    public long MetadataBytes => connection.BytesSent + connection.BytesReceived - _bytesBefore - SegmentBytes;
+    public long MetadataBytes => connection.BytesQueued + connection.BytesReceived - _bytesBefore - SegmentBytes;
 
     public ValueTask SendAsync<T>(T request, CancellationToken cancellationToken)
         where T : struct, IProtocolMessage<T> =>
