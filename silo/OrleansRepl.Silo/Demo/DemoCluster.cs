@@ -62,7 +62,7 @@ internal sealed class DemoCluster : IAsyncDisposable
             ["Replication:DataDirectory"] = Path.Combine(WorkDirectory, node),
             ["Replication:SecretFile"] = _secretFile,
             ["Replication:SegmentRollBytes"] = SegmentRollBytes.ToString(CultureInfo.InvariantCulture),
-            [ParentProcessWatchKey] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            [Node.ParentProcessWatch.Key] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in _settings)
         {
@@ -124,8 +124,6 @@ internal sealed class DemoCluster : IAsyncDisposable
             await silo.DisposeAsync();
         }
     }
-
-    private const string ParentProcessWatchKey = Node.ParentProcessWatch.Key;
 
     private GrainClient Client(Uri gateway) => new(Options(gateway));
 

@@ -18,14 +18,21 @@ public sealed partial class ParentProcessWatch(IConfiguration configuration, IHo
         }
 
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
+        try
         {
-            if (!IsAlive(parent))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                LogParentGone(logger, parent);
-                host.StopApplication();
-                return;
+                if (!IsAlive(parent))
+                {
+                    LogParentGone(logger, parent);
+                    host.StopApplication();
+                    return;
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // the silo is stopping anyway
         }
     }
 
