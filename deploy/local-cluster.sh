@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # N silos on this machine, their grain state in PostgreSQL.
 #
-#   deploy/local-cluster.sh start [N] [--throwaway-postgres]   start N silos (default 3) and form a replica set
+#   deploy/local-cluster.sh start [N] [--throwaway-postgres] [--no-build]
+#                                                               start N silos (default 3) and form a replica set
 #   deploy/local-cluster.sh stop                                stop what "start" started, and nothing else
 #   deploy/local-cluster.sh env                                 print the settings orepl needs (eval "$(... env)")
 #
-# PostgreSQL: --throwaway-postgres runs initdb in the state directory and starts a server on a free loopback
-# port (stopped and deleted by "stop"); otherwise OREPL_POSTGRES must hold a connection string.
+# PostgreSQL: --throwaway-postgres runs initdb in a new directory under /tmp and starts a server on a free
+# loopback port (stopped and deleted by "stop"); otherwise OREPL_POSTGRES must hold a connection string.
 # State (pids, ports, logs, stores, secrets) lives in $OREPL_CLUSTER_DIR (default .local-cluster).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+script=$(realpath "$0")
+cd "$(dirname "$script")/.."
 state=${OREPL_CLUSTER_DIR:-$PWD/.local-cluster}
 pg_bin=/usr/lib/postgresql/15/bin
 
@@ -18,10 +20,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 orepl() { dotnet "$PWD/src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll" "$@" --gateway "$(cat "$state/gateway")" --token-file "$state/gateway.token" --replica-set local; }
 
 start() {
-  local count=3 throwaway=0
+  local count=3 throwaway=0 build=1
   for argument in "$@"; do
     case $argument in
       --throwaway-postgres) throwaway=1 ;;
+      --no-build) build=0 ;;
       ''|*[!0-9]*) echo "local-cluster: unknown argument $argument" >&2; exit 2 ;;
       *) count=$argument ;;
     esac
@@ -32,22 +35,28 @@ start() {
   ((count >= 1 && count <= 16)) || { echo "local-cluster: N must be 1..16, got $count" >&2; exit 2; }
 
   mkdir -p "$state"
-  dotnet build silo/OrleansRepl.Silo -c Release -v quiet -nologo >/dev/null
-  dotnet build src/OrleansRepl.Cli -c Release -v quiet -nologo >/dev/null
+  if ((build)); then
+    dotnet build silo/OrleansRepl.Silo -c Release -v quiet -nologo >/dev/null
+    dotnet build src/OrleansRepl.Cli -c Release -v quiet -nologo >/dev/null
+  fi
+  for built in silo/OrleansRepl.Silo/bin/Release/net10.0/orepl-silo.dll src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll; do
+    [[ -e $built ]] || { echo "local-cluster: $built is missing; run without --no-build" >&2; exit 1; }
+  done
   umask 077
   [[ -e $state/cluster.secret ]] || head -c 48 /dev/urandom | base64 >"$state/cluster.secret"
   [[ -e $state/gateway.token ]] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/gateway.token"
 
   local connection
   if ((throwaway)); then
-    local port; port=$(free_port)
-    mkdir -p "$state/postgres"
-    [[ $(id -u) -eq 0 ]] && chown -R postgres:postgres "$state/postgres"
+    local port pg; port=$(free_port)
+    # Its own directory under /tmp: the postgres user must reach it, whatever the state directory's mode.
+    pg=$(mktemp -d /tmp/orepl-local-pg-XXXXXX)
+    echo "$pg" >"$state/postgres.dir"
+    [[ $(id -u) -eq 0 ]] && chown -R postgres:postgres "$pg"
     as_postgres() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-    as_postgres "$pg_bin/initdb" -D "$state/postgres/data" -U postgres -A trust -E UTF8 --no-sync >"$state/postgres/initdb.log"
-    as_postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -l "$state/postgres/server.log" -w -t 60 \
-      -o "-p $port -k $state/postgres -c listen_addresses=127.0.0.1" start >/dev/null
-    echo "$state/postgres/data" >"$state/postgres.data"
+    as_postgres "$pg_bin/initdb" -D "$pg/data" -U postgres -A trust -E UTF8 --no-sync >"$state/postgres-initdb.log"
+    as_postgres "$pg_bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 60 \
+      -o "-p $port -k $pg -c listen_addresses=127.0.0.1" start >/dev/null
     connection="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
   else
     connection=${OREPL_POSTGRES:?"set OREPL_POSTGRES to a connection string, or pass --throwaway-postgres"}
@@ -67,13 +76,15 @@ start() {
   done
 
   for ((i = 1; i <= count; i++)); do
+    local added=0 said=
     for _ in $(seq 1 120); do
-      orepl add-node --node "n$i" >/dev/null 2>&1 && break
+      if said=$(orepl add-node --node "n$i" 2>&1) || [[ $said == *"already a member"* ]]; then added=1; break; fi
       sleep 0.5
     done
+    ((added)) || { echo "local-cluster: n$i was not added within a minute: $said (log: $state/n$i.log); run stop to clean up" >&2; exit 1; }
   done
   orepl status
-  echo "eval \"\$($0 env)\" sets OREPL_GATEWAY and OREPL_TOKEN_FILE for orepl; $0 stop ends it"
+  echo "eval \"\$($script env)\" sets OREPL_GATEWAY and OREPL_TOKEN_FILE for orepl; $script stop ends it"
 }
 
 stop() {
@@ -90,11 +101,11 @@ stop() {
     for _ in $(seq 1 60); do [[ -e /proc/$pid ]] || break; sleep 0.5; done
   done <"$state/pids"
   rm -f "$state/pids"
-  if [[ -e $state/postgres.data ]]; then
-    local data; data=$(cat "$state/postgres.data")
-    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
-    else "$pg_bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
-    rm -rf "$state/postgres" "$state/postgres.data"
+  if [[ -e $state/postgres.dir ]]; then
+    local pg; pg=$(cat "$state/postgres.dir")
+    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null
+    else "$pg_bin/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null; fi
+    rm -rf "$pg" "$state/postgres.dir"
   fi
   echo "stopped; logs and stores remain in $state"
 }
@@ -103,5 +114,5 @@ case ${1:-} in
   start) shift; start "$@" ;;
   stop) stop ;;
   env) echo "export OREPL_GATEWAY=$(cat "$state/gateway") OREPL_TOKEN_FILE=$state/gateway.token OREPL_REPLICA_SET=local" ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$script" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,0 +1,75 @@
+using OrleansRepl.TestKit;
+
+namespace OrleansRepl.Silo.Tests.Deploy;
+
+/// <summary><c>deploy/local-cluster.sh</c> as an operator runs it: silos on a throwaway PostgreSQL, and a stop that leaves nothing.</summary>
+public sealed class LocalClusterScriptTests : IDisposable
+{
+    private readonly TempDirectory _state = new();
+
+    [Fact]
+    public void Start_FormsAReplicaSetOnAThrowawayPostgres_AndStop_EndsExactlyWhatItStarted()
+    {
+        var script = Path.Combine(RepositoryRoot(), "deploy", "local-cluster.sh");
+        var environment = new Dictionary<string, string> { ["OREPL_CLUSTER_DIR"] = _state.Path };
+
+        // The solution is built by the test run itself; the script must not build under it.
+        var start = Run(script, ["start", "2", "--throwaway-postgres", "--no-build"], environment);
+        Assert.True(start.ExitCode == 0, $"start exited {start.ExitCode}: {start.StandardError}{start.StandardOutput}");
+        Assert.Contains("replica set local: epoch 1, 4 shards, 2 nodes", start.StandardOutput);
+        Assert.Matches(@"n1\s+serving\s+\S+\s+0,1,2,3", start.StandardOutput);
+        Assert.Contains("n2 ", start.StandardOutput);
+        Assert.True(ExternalTool.RunProcess("pgrep", ["-f", _state.Path]).ExitCode == 0, "nothing of the cluster is running");
+
+        var again = Run(script, ["start", "2", "--throwaway-postgres", "--no-build"], environment);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("a cluster is running (run stop first)", again.StandardError);
+
+        var postgres = File.ReadAllText(Path.Combine(_state.Path, "postgres.dir")).Trim();
+        Assert.True(ExternalTool.RunProcess("pgrep", ["-f", postgres]).ExitCode == 0, "the throwaway PostgreSQL is not running");
+        var stop = Run(script, ["stop"], environment);
+        Assert.True(stop.ExitCode == 0, $"stop exited {stop.ExitCode}: {stop.StandardError}");
+        Assert.Contains("stopped", stop.StandardOutput);
+        var survivors = ExternalTool.RunProcess("pgrep", ["-fa", _state.Path]);
+        Assert.True(survivors.ExitCode == 1, $"left running: {survivors.StandardOutput}");
+        Assert.False(File.Exists(Path.Combine(_state.Path, "postgres.dir")), "the throwaway PostgreSQL was not removed");
+        Assert.False(Directory.Exists(postgres), $"{postgres} was left");
+        Assert.True(ExternalTool.RunProcess("pgrep", ["-f", postgres]).ExitCode == 1, "the throwaway PostgreSQL outlived stop");
+        Assert.Contains("nothing started", Run(script, ["stop"], environment).StandardOutput);
+    }
+
+    public void Dispose() => _state.Dispose();
+
+    private static ProcessResult Run(string script, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the script ran for more than 3 minutes");
+        return new ProcessResult(process.ExitCode, output.Result, error.Result);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "deploy", "local-cluster.sh")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no repository root above {AppContext.BaseDirectory}");
+    }
+}
