@@ -20,6 +20,14 @@ public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<Po
         Assert.Contains("it follows cli1", Orepl(0, ["add-node", "--node", "cli2", .. connect]).StandardOutput);
         Assert.Contains("node cli2 is already a member", Orepl(1, ["add-node", "--node", "cli2", .. connect]).StandardError);
 
+        using (var anonymous = new HttpClient())
+        {
+            // The key-value API is behind the gateway token, as the grain calls are; nothing unauthenticated is written.
+            using var refused = await anonymous.PutAsync(new Uri(cluster.Gateway(1), "kv/colour"), new ByteArrayContent("red"u8.ToArray()));
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Null(await cluster.Client.GetAsync("colour"));
+        }
+
         Orepl(0, ["put", "colour", "blue", .. connect]);
         Assert.Equal("blue", Orepl(0, ["get", "colour", .. connect]).StandardOutput.Trim());
         Assert.Matches(@"loaded 1000 records in [\d.]+ s", Orepl(0, ["load", "--count", "1000", .. connect]).StandardOutput);
