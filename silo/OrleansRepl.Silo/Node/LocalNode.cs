@@ -37,8 +37,6 @@ public sealed class LocalNode(string nodeId, NodeCredentials credentials, StoreO
 
     public bool IsWritable(int shard) => Volatile.Read(ref _writable).Contains(shard);
 
-    public IReadOnlySet<int> WritableShards => Volatile.Read(ref _writable);
-
     internal void SetStore(LogStore? store) => _store = store;
 
     /// <summary>

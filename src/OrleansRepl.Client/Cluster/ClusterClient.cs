@@ -53,7 +53,7 @@ public sealed class ClusterClient : IDisposable
         }
 
         var members = await _grains.GetMembersAsync(cancellationToken);
-        var map = members.Where(m => m.IsLive).GroupBy(m => m.NodeId).ToDictionary(g => g.Key, g => g.OrderByDescending(m => m.Generation).First().Gateway);
+        var map = members.Where(m => m.IsLive).Select(m => m.NodeId).Distinct().ToDictionary(n => n, n => LiveSilo(members, n)!.Gateway);
         Volatile.Write(ref _gateways, map);
         return map.TryGetValue(node, out var gateway) ? gateway : throw new HttpRequestException($"node {node} has no live silo in the membership");
     }
@@ -61,7 +61,7 @@ public sealed class ClusterClient : IDisposable
     /// <summary>The replication address (host:port) <paramref name="node"/>'s live silo registered.</summary>
     public async Task<string> ReplicationAddressOfAsync(string node, CancellationToken cancellationToken = default)
     {
-        var member = (await _grains.GetMembersAsync(cancellationToken)).Where(m => m.IsLive && m.NodeId == node).MaxBy(m => m.Generation)
+        var member = LiveSilo(await _grains.GetMembersAsync(cancellationToken), node)
             ?? throw new InvalidOperationException($"node {node} has no live silo in the membership; start it first");
         return string.Create(CultureInfo.InvariantCulture, $"{member.Host}:{member.ReplicationPort}");
     }
@@ -147,7 +147,7 @@ public sealed class ClusterClient : IDisposable
         var nodes = new List<NodeView>();
         foreach (var node in topology.Nodes.Select(n => n.NodeId).Concat(members.Where(m => m.IsLive).Select(m => m.NodeId)).Distinct())
         {
-            var gateway = members.Where(m => m.IsLive && m.NodeId == node).MaxBy(m => m.Generation)?.Gateway;
+            var gateway = LiveSilo(members, node)?.Gateway;
             NodeStatus? status = null;
             string? error = gateway is null ? "no live silo" : null;
             if (gateway is not null)
@@ -201,6 +201,10 @@ public sealed class ClusterClient : IDisposable
     }
 
     public void Dispose() => _grains.Dispose();
+
+    /// <summary>The silo serving <paramref name="node"/>: its newest live generation, if any.</summary>
+    private static SiloMember? LiveSilo(IEnumerable<SiloMember> members, string node) =>
+        members.Where(m => m.IsLive && m.NodeId == node).MaxBy(m => m.Generation);
 
     private string LeaderOf(byte[] key)
     {

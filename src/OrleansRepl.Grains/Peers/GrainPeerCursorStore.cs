@@ -1,4 +1,3 @@
-using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Replication.AntiEntropy;
 
 namespace OrleansRepl.Grains.Peers;
@@ -7,15 +6,10 @@ namespace OrleansRepl.Grains.Peers;
 public sealed class GrainPeerCursorStore(IGrainFactory grains, string node) : IPeerCursorStore
 {
     public async ValueTask<PeerCursor?> LoadAsync(string peer, CancellationToken cancellationToken) =>
-        await Grain(peer).LoadCursorAsync() is { } stored
-            ? new PeerCursor(stored.LastKnownPeerRoot is { } root ? Blake3Hash.Parse(root) : null, stored.SegmentsPending.Select(Blake3Hash.Parse).ToList(), stored.LastAttempt, stored.SegmentsAppliedTotal)
-            : null;
+        (await Grain(peer).LoadCursorAsync())?.ToCursor();
 
-    public async ValueTask SaveAsync(string peer, PeerCursor cursor, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(cursor);
-        await Grain(peer).SaveCursorAsync(new PeerCursorRecord(cursor.LastKnownPeerRoot?.ToString(), cursor.SegmentsPending.Select(h => h.ToString()).ToList(), cursor.LastAttempt, cursor.SegmentsAppliedTotal));
-    }
+    public async ValueTask SaveAsync(string peer, PeerCursor cursor, CancellationToken cancellationToken) =>
+        await Grain(peer).SaveCursorAsync(PeerCursorRecord.From(cursor));
 
     private IPeerGrain Grain(string peer) => grains.GetGrain<IPeerGrain>($"{node}/{Core.Storage.Files.SafeName.Check(peer, "peer node id")}");
 }

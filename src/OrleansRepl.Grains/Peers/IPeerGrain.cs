@@ -1,3 +1,5 @@
+using OrleansRepl.Core.Replication.AntiEntropy;
+
 namespace OrleansRepl.Grains.Peers;
 
 /// <summary>One node's anti-entropy with one peer (key <c>{node}/{peer}</c>): where the peer is, how often to pull, and the durable cursor.</summary>
@@ -17,8 +19,5 @@ public interface IPeerGrain : IGrainWithStringKey
     /// <summary>The loop reports the end of a cycle: null when it succeeded, else what went wrong.</summary>
     Task ReportErrorAsync(string? error);
 }
-
-/// <summary>A peer cursor in a form that crosses any wire: hashes as hex.</summary>
-public sealed record PeerCursorRecord(string? LastKnownPeerRoot, IReadOnlyList<string> SegmentsPending, DateTimeOffset? LastAttempt, long SegmentsAppliedTotal);
 
 public sealed record PeerStatus(string Key, string? Address, double IntervalSeconds, string? LastKnownPeerRoot, int SegmentsPending, DateTimeOffset? LastAttempt, long SegmentsAppliedTotal, string? LastError);

@@ -1,3 +1,5 @@
+using OrleansRepl.Core.Replication.AntiEntropy;
+
 namespace OrleansRepl.Grains.Peers;
 
 /// <summary>Durable state of a <see cref="PeerGrain"/>.</summary>

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Files;
 
 namespace OrleansRepl.Core.Replication.AntiEntropy;
@@ -22,22 +20,12 @@ public sealed class FilePeerCursorStore : IPeerCursorStore
     public async ValueTask<PeerCursor?> LoadAsync(string peer, CancellationToken cancellationToken)
     {
         var path = PathOf(peer);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
+        var stored = await JsonFile.ReadIfPresentAsync(path, PeerCursorJsonContext.Default.PeerCursorRecord, "peer cursor", cancellationToken);
         try
         {
-            var stored = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), PeerCursorJsonContext.Default.StoredPeerCursor)
-                ?? throw new InvalidDataException($"peer cursor {path} is empty");
-            return new PeerCursor(
-                stored.LastKnownPeerRoot is { } root ? Blake3Hash.Parse(root) : null,
-                stored.SegmentsPending.Select(Blake3Hash.Parse).ToList(),
-                stored.LastAttempt,
-                stored.SegmentsAppliedTotal);
+            return stored?.ToCursor();
         }
-        catch (Exception e) when (e is JsonException or FormatException)
+        catch (FormatException e)
         {
             throw new InvalidDataException($"peer cursor {path} is damaged: {e.Message}", e);
         }
@@ -45,17 +33,12 @@ public sealed class FilePeerCursorStore : IPeerCursorStore
 
     public ValueTask SaveAsync(string peer, PeerCursor cursor, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(cursor);
-        var stored = new StoredPeerCursor(cursor.LastKnownPeerRoot?.ToString(), cursor.SegmentsPending.Select(h => h.ToString()).ToList(), cursor.LastAttempt, cursor.SegmentsAppliedTotal);
-        DurableFile.Replace(PathOf(peer), JsonSerializer.SerializeToUtf8Bytes(stored, PeerCursorJsonContext.Default.StoredPeerCursor));
+        JsonFile.Replace(PathOf(peer), PeerCursorRecord.From(cursor), PeerCursorJsonContext.Default.PeerCursorRecord);
         return ValueTask.CompletedTask;
     }
 
     private string PathOf(string peer) => Path.Combine(_directory, $"peer-{SafeName.Check(peer, "peer node id")}.json");
 }
 
-/// <summary>The file form of a <see cref="PeerCursor"/>: hashes as hex.</summary>
-internal sealed record StoredPeerCursor(string? LastKnownPeerRoot, List<string> SegmentsPending, DateTimeOffset? LastAttempt, long SegmentsAppliedTotal);
-
-[JsonSerializable(typeof(StoredPeerCursor))]
+[JsonSerializable(typeof(PeerCursorRecord))]
 internal sealed partial class PeerCursorJsonContext : JsonSerializerContext;

@@ -12,6 +12,20 @@ public sealed record PeerCursor(Blake3Hash? LastKnownPeerRoot, IReadOnlyList<Bla
     public static PeerCursor Empty { get; } = new(null, [], null, 0);
 }
 
+/// <summary>A <see cref="PeerCursor"/> in a form any serializer carries (files, grain state, calls): hashes as hex.</summary>
+public sealed record PeerCursorRecord(string? LastKnownPeerRoot, IReadOnlyList<string> SegmentsPending, DateTimeOffset? LastAttempt, long SegmentsAppliedTotal)
+{
+    public static PeerCursorRecord From(PeerCursor cursor)
+    {
+        ArgumentNullException.ThrowIfNull(cursor);
+        return new(cursor.LastKnownPeerRoot?.ToString(), [.. cursor.SegmentsPending.Select(h => h.ToString())], cursor.LastAttempt, cursor.SegmentsAppliedTotal);
+    }
+
+    /// <summary>The cursor; a hash that is not 64 hex digits throws <see cref="FormatException"/>.</summary>
+    public PeerCursor ToCursor() =>
+        new(LastKnownPeerRoot is { } root ? Blake3Hash.Parse(root) : null, [.. SegmentsPending.Select(Blake3Hash.Parse)], LastAttempt, SegmentsAppliedTotal);
+}
+
 /// <summary>Where pullers keep their <see cref="PeerCursor"/>s: files now, the PeerGrain once the control plane exists.</summary>
 public interface IPeerCursorStore
 {

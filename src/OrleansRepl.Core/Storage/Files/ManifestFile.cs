@@ -20,6 +20,5 @@ internal static class ManifestFile
         }
     }
 
-    public static void Save<T>(string path, T value, JsonTypeInfo<T> type) =>
-        DurableFile.Replace(path, JsonSerializer.SerializeToUtf8Bytes(value, type));
+    public static void Save<T>(string path, T value, JsonTypeInfo<T> type) => JsonFile.Replace(path, value, type);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansRepl.Core.Storage.Files;
 
@@ -15,27 +14,12 @@ public sealed class FileCursorStore : ICursorStore
         Directory.CreateDirectory(_directory);
     }
 
-    public async ValueTask<FollowerCursor?> LoadAsync(int shard, CancellationToken cancellationToken)
-    {
-        var path = PathOf(shard);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), CursorJsonContext.Default.FollowerCursor);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"follower cursor {path} is damaged: {e.Message}", e);
-        }
-    }
+    public ValueTask<FollowerCursor?> LoadAsync(int shard, CancellationToken cancellationToken) =>
+        JsonFile.ReadIfPresentAsync(PathOf(shard), CursorJsonContext.Default.FollowerCursor, "follower cursor", cancellationToken);
 
     public ValueTask SaveAsync(int shard, FollowerCursor cursor, CancellationToken cancellationToken)
     {
-        DurableFile.Replace(PathOf(shard), JsonSerializer.SerializeToUtf8Bytes(cursor, CursorJsonContext.Default.FollowerCursor));
+        JsonFile.Replace(PathOf(shard), cursor, CursorJsonContext.Default.FollowerCursor);
         return ValueTask.CompletedTask;
     }
 
