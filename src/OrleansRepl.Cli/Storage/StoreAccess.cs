@@ -19,6 +19,9 @@ internal static class StoreAccess
             ? LogStore.Open(directory, new StoreOptions { ShardCount = shards })
             : throw new StoreArgumentException($"{directory} holds no store (no STORE file)");
 
+    /// <summary>The limits a store opened by this tool would use, for reading one without opening it.</summary>
+    public static StoreOptions InspectionOptions { get; } = new();
+
     public static async Task<int> RunAsync(string command, TextWriter error, Func<Task<int>> body)
     {
         try

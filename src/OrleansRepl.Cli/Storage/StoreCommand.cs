@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using OrleansRepl.Core.Storage.Recovery;
 
 namespace OrleansRepl.Cli.Storage;
 
@@ -13,6 +14,7 @@ internal static class StoreCommand
         store.Subcommands.Add(LoadCommand.Create(directory));
         store.Subcommands.Add(Verify(directory));
         store.Subcommands.Add(Root(directory));
+        store.Subcommands.Add(Salvage(directory));
         store.Subcommands.Add(Seal(directory));
         store.Subcommands.Add(Put(directory));
         store.Subcommands.Add(Get(directory));
@@ -21,32 +23,70 @@ internal static class StoreCommand
 
     private static Command Verify(Option<string> directory)
     {
-        var command = new Command("verify", "Check every record and segment hash; print counts and the store root.") { directory };
+        var command = new Command("verify", "Read every record and segment hash without changing anything; report torn tails and damage. Exit 1 on damage.") { directory };
         command.SetAction((parse, ct) => StoreAccess.RunAsync("verify", parse.InvocationConfiguration.Error, async () =>
         {
-            await using var opened = StoreAccess.OpenExisting(parse.GetValue(directory)!);
-            var report = await opened.VerifyAsync(ct);
+            var inspection = await StoreInspector.InspectAsync(parse.GetValue(directory)!, StoreAccess.InspectionOptions, ct);
             var output = parse.InvocationConfiguration.Output;
-            if (opened.OpenReport.DroppedBytes > 0)
+            foreach (var shard in inspection.Shards)
             {
-                await output.WriteLineAsync($"torn tail cut at open: {opened.OpenReport.DroppedBytes} bytes");
+                if (shard.TornTail is { } torn)
+                {
+                    await output.WriteLineAsync($"shard {shard.Shard}: torn tail of {torn.Bytes} bytes at byte {torn.Offset} of {torn.File} (an unfinished write, never acknowledged; the next open cuts it)");
+                }
+
+                if (shard.Damage is { } damage)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"shard {shard.Shard}: DAMAGED: {damage}");
+                }
             }
 
-            await output.WriteLineAsync($"records {report.Records}");
-            await output.WriteLineAsync($"segments {report.Segments}");
-            await output.WriteLineAsync($"root {report.StoreRoot}");
-            return 0;
+            await output.WriteLineAsync($"records {inspection.Records}");
+            await output.WriteLineAsync($"segments {inspection.Segments}");
+            if (inspection.StoreRoot is { } root)
+            {
+                await output.WriteLineAsync($"root {root}");
+                return 0;
+            }
+
+            await parse.InvocationConfiguration.Error.WriteLineAsync(
+                "orepl store verify: damage found; nothing was changed. Restore the store from a replica, or cut a damaged active log with `orepl store salvage --dir D --shard S`");
+            return 1;
         }));
         return command;
     }
 
     private static Command Root(Option<string> directory)
     {
-        var command = new Command("root", "Print the store root: 64 hex digits.") { directory };
+        var command = new Command("root", "Print the store root: 64 hex digits. Reads the files only; works beside a running store.") { directory };
         command.SetAction((parse, ct) => StoreAccess.RunAsync("root", parse.InvocationConfiguration.Error, async () =>
         {
-            await using var opened = StoreAccess.OpenExisting(parse.GetValue(directory)!);
-            await parse.InvocationConfiguration.Output.WriteLineAsync((await opened.StoreRootAsync(ct)).ToString());
+            var inspection = await StoreInspector.InspectAsync(parse.GetValue(directory)!, StoreAccess.InspectionOptions, ct);
+            if (inspection.StoreRoot is not { } root)
+            {
+                var damaged = inspection.Shards.First(s => s.Damage is not null);
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"orepl store root: shard {damaged.Shard} is damaged: {damaged.Damage}");
+                return 1;
+            }
+
+            await parse.InvocationConfiguration.Output.WriteLineAsync(root.ToString());
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Salvage(Option<string> directory)
+    {
+        var shard = new Option<int>("--shard") { Description = "The damaged shard.", Required = true };
+        var command = new Command("salvage", "Cut a shard's damaged active log at the damage, keeping the good prefix; the damaged file is moved aside, never deleted.") { directory, shard };
+        command.SetAction((parse, ct) => StoreAccess.RunAsync("salvage", parse.InvocationConfiguration.Error, async () =>
+        {
+            var report = await StoreSalvage.SalvageShardAsync(parse.GetValue(directory)!, parse.GetValue(shard), StoreAccess.InspectionOptions, TimeProvider.System, ct);
+            foreach (var line in report.Describe())
+            {
+                await parse.InvocationConfiguration.Output.WriteLineAsync(line);
+            }
+
             return 0;
         }));
         return command;

@@ -216,7 +216,7 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
         return ComputeStoreRoot(MerkleRoot(), active);
     }
 
-    private static Blake3Hash ComputeStoreRoot(Blake3Hash segmentSetRoot, IReadOnlyList<Blake3Hash> activeHashes)
+    internal static Blake3Hash ComputeStoreRoot(Blake3Hash segmentSetRoot, IReadOnlyList<Blake3Hash> activeHashes)
     {
         var material = new byte[Blake3Hash.Size * (1 + activeHashes.Count)];
         segmentSetRoot.CopyTo(material);

@@ -83,19 +83,21 @@ public static class RecordCodec
             return DecodeStatus.Incomplete;
         }
 
+        // The cheap structural checks run before the checksum: recovery probes every byte offset of a damaged
+        // region for the next record, and garbage must fail there without a CRC over megabytes.
         var body = source.Slice(LengthPrefixSize, (int)bodyLength);
-        var stored = BinaryPrimitives.ReadUInt32LittleEndian(source[(LengthPrefixSize + (int)bodyLength)..]);
-        if (Crc32C.Compute(body) != stored)
-        {
-            return DecodeStatus.Corrupt;
-        }
-
         var kind = (RecordKind)body[0];
         var keyLength = BinaryPrimitives.ReadUInt32LittleEndian(body[26..]);
         var valueLength = BinaryPrimitives.ReadUInt32LittleEndian(body[30..]);
         if (kind is not (RecordKind.Put or RecordKind.Delete or RecordKind.Seal)
             || (body[1] & ~SyncPointFlag) != 0
             || (ulong)FixedBodySize + keyLength + valueLength != bodyLength)
+        {
+            return DecodeStatus.Corrupt;
+        }
+
+        var stored = BinaryPrimitives.ReadUInt32LittleEndian(source[(LengthPrefixSize + (int)bodyLength)..]);
+        if (Crc32C.Compute(body) != stored)
         {
             return DecodeStatus.Corrupt;
         }

@@ -1,11 +1,14 @@
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Files;
 using OrleansRepl.Core.Storage.Index;
-using OrleansRepl.Core.Storage.Segments;
+using OrleansRepl.Core.Storage.Recovery;
 
 namespace OrleansRepl.Core.Storage;
 
-/// <summary>Opening a shard: finishing an interrupted seal, loading sealed segments, and cutting a torn tail.</summary>
+/// <summary>
+/// Opening a shard: finishing an interrupted seal, loading sealed segments, and cutting a torn tail. Damage is
+/// refused, never cut: see <see cref="LogAudit"/> for the rule.
+/// </summary>
 internal sealed partial class Shard
 {
     /// <summary>Opens (or creates) the shard in <paramref name="directory"/>; <paramref name="droppedBytes"/> is how much torn tail was cut.</summary>
@@ -17,6 +20,12 @@ internal sealed partial class Shard
             Directory.CreateDirectory(shard._segmentsDirectory);
             droppedBytes = shard.Recover();
             return shard;
+        }
+        catch (SegmentCorruptException e)
+        {
+            // A manifest that does not parse, or names what cannot be a segment: damage like any other.
+            shard.Dispose();
+            throw new ShardDamagedException(id, e.Segment, e.Offset, 0, 0, 0, e.Message);
         }
         catch
         {
@@ -70,7 +79,8 @@ internal sealed partial class Shard
 
         if (activeHash != last.Hash)
         {
-            throw new SegmentCorruptException(last.Hash, 0, $"listed in {SegmentManifest.FileName} of shard {Id} but the file is missing, and {ActiveFileName} hashes to {activeHash}");
+            throw new ShardDamagedException(Id, SegmentPath(last.Hash), 0, last.FirstLsn - 1, 0, 0,
+                $"the segment is listed in {SegmentManifest.FileName} but the file is missing, and {ActiveFileName} hashes to {activeHash}");
         }
 
         DurableFile.Rename(ActivePath, SegmentPath(last.Hash));
@@ -81,30 +91,32 @@ internal sealed partial class Shard
         var path = SegmentPath(entry.Hash);
         if (!File.Exists(path))
         {
-            throw new SegmentCorruptException(entry.Hash, 0, $"listed in {SegmentManifest.FileName} of shard {Id} but the file {path} is missing");
+            throw new ShardDamagedException(Id, path, 0, entry.FirstLsn - 1, 0, 0, $"the segment is listed in {SegmentManifest.FileName} but the file is missing");
         }
 
         var image = File.ReadAllBytes(path);
         var slot = AddSlot(path);
-        var firstLsn = 0L;
         var ordinal = 0L;
-        var scan = SegmentScanner.Scan(image, _options.MaxBodyBytes, (in LogRecord record, long offset, int length) =>
+        var audit = LogAudit.Examine(image, _options.MaxBodyBytes, _options.GroupCommitMaxBytes, unsyncedZerosAreTorn: false, (in LogRecord record, long offset, int length) =>
+            IndexRecovered(record, slot, offset, length, ordinal++));
+
+        // A sealed segment was whole and fsynced before it was named: any fault in it, even at its end, is damage.
+        if (audit.Fault != TailFault.None)
         {
-            firstLsn = firstLsn == 0 ? record.Lsn : firstLsn;
-            IndexRecovered(record, slot, offset, length, ordinal++);
-        });
-        if (scan.Stop != DecodeStatus.Ok)
-        {
-            throw new SegmentCorruptException(entry.Hash, scan.GoodBytes, scan.StopReason);
+            throw Damaged(path, audit, audit.LastGoodLsn > 0 ? audit.LastGoodLsn : entry.FirstLsn - 1);
         }
 
-        if (!entry.Imported && (firstLsn != entry.FirstLsn || scan.LastLsn != entry.LastLsn))
+        if (!entry.Imported && (audit.FirstLsn != entry.FirstLsn || audit.LastGoodLsn != entry.LastLsn))
         {
-            throw new SegmentCorruptException(entry.Hash, 0, $"holds LSNs {firstLsn}..{scan.LastLsn}; the manifest says {entry.FirstLsn}..{entry.LastLsn}");
+            throw new ShardDamagedException(Id, path, 0, entry.FirstLsn - 1, image.Length, audit.Records,
+                $"it holds LSNs {audit.FirstLsn}..{audit.LastGoodLsn}; the manifest says {entry.FirstLsn}..{entry.LastLsn}");
         }
     }
 
-    /// <summary>Loads the active segment, truncating it after its last whole, checksummed record; returns the bytes cut.</summary>
+    /// <summary>
+    /// Loads the active segment. A torn tail (see <see cref="LogAudit"/>) is cut, fsynced and reported; damage
+    /// refuses the open with <see cref="ShardDamagedException"/> and leaves the file as it is. Returns the bytes cut.
+    /// </summary>
     private long LoadActive()
     {
         var continuesAt = _manifest.NextLsn;
@@ -118,21 +130,25 @@ internal sealed partial class Shard
 
         var image = File.ReadAllBytes(ActivePath);
         var slot = AddSlot(ActivePath);
-        var firstLsn = 0L;
         var lastKind = RecordKind.Put;
         var ordinal = 0L;
-        var scan = SegmentScanner.Scan(image, _options.MaxBodyBytes, (in LogRecord record, long offset, int length) =>
+        var audit = LogAudit.Examine(image, _options.MaxBodyBytes, _options.GroupCommitMaxBytes, _options.Fsync != FsyncMode.Always, (in LogRecord record, long offset, int length) =>
         {
-            firstLsn = firstLsn == 0 ? record.Lsn : firstLsn;
             lastKind = record.Kind;
             IndexRecovered(record, slot, offset, length, ordinal++);
         });
-        if (scan.Records > 0 && firstLsn != continuesAt)
+        if (audit.Fault == TailFault.Damage)
         {
-            throw new SegmentCorruptException($"{ActiveFileName} of shard {Id}", 0, $"starts at LSN {firstLsn}; the manifest continues the log at {continuesAt}");
+            throw Damaged(ActivePath, audit, audit.Records > 0 ? audit.LastGoodLsn : continuesAt - 1);
         }
 
-        var good = scan.GoodBytes;
+        if (audit.Records > 0 && audit.FirstLsn != continuesAt)
+        {
+            throw new ShardDamagedException(Id, ActivePath, 0, continuesAt - 1, image.Length, audit.Records,
+                $"it starts at LSN {audit.FirstLsn}; the manifest continues the log at {continuesAt}");
+        }
+
+        var good = audit.GoodBytes;
         var dropped = image.Length - good;
         _activeHandle = File.OpenHandle(ActivePath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
         if (dropped > 0)
@@ -143,19 +159,22 @@ internal sealed partial class Shard
 
         var hasher = new Blake3Hasher();
         hasher.Update(image.AsSpan(0, (int)good));
-        AdoptActive(slot, continuesAt, good, scan.Records, hasher);
-        _nextLsn = scan.Records > 0 ? scan.LastLsn + 1 : continuesAt;
+        AdoptActive(slot, continuesAt, good, audit.Records, hasher);
+        _nextLsn = audit.Records > 0 ? audit.LastGoodLsn + 1 : continuesAt;
         _bytesTowardRoll = good;
-        if (scan.Records > 0 && lastKind == RecordKind.Seal)
+        if (audit.Records > 0 && lastKind == RecordKind.Seal)
         {
             // A crash between writing a seal record and step 2 of the seal: finish it.
-            SealActive(scan.LastLsn);
+            SealActive(audit.LastGoodLsn);
             _bytesTowardRoll = 0;
         }
 
         PublishTail(_nextLsn);
         return dropped;
     }
+
+    private ShardDamagedException Damaged(string path, in LogAudit audit, long lastGoodLsn) =>
+        new(Id, path, audit.GoodBytes, lastGoodLsn, audit.BytesAfter, audit.RecordsAfter, audit.Reason);
 
     private void IndexRecovered(in LogRecord record, int slot, long offset, int length, long ordinal)
     {

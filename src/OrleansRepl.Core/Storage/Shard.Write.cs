@@ -173,6 +173,15 @@ internal sealed partial class Shard
         var placed = new List<(PendingRecord Record, int Slot, long Offset, long Ordinal)>(batch.Records.Count);
         foreach (var record in batch.Records)
         {
+            if (record.Offset > written && record.Offset + record.Length - written > _options.GroupCommitMaxBytes)
+            {
+                // One write, then its fsync, never carries more than the bound recovery assumes for a torn tail.
+                WriteActive(bytes[written..record.Offset], placed.Count - chunkStart);
+                SyncUnderAlwaysPolicy();
+                chunkStart = placed.Count;
+                written = record.Offset;
+            }
+
             placed.Add((record, _activeSlot, _activeLength + (record.Offset - written), ordinal++));
             if (record.Kind == RecordKind.Seal)
             {
@@ -186,11 +195,7 @@ internal sealed partial class Shard
         }
 
         WriteActive(bytes[written..], placed.Count - chunkStart);
-        if (_options.Fsync == FsyncMode.Always && _unsynced)
-        {
-            RandomAccess.FlushToDisk(_activeHandle);
-            _unsynced = false;
-        }
+        SyncUnderAlwaysPolicy();
 
         foreach (var (record, slot, offset, recordOrdinal) in placed)
         {
@@ -220,6 +225,16 @@ internal sealed partial class Shard
         }
 
         batch.Reset();
+    }
+
+    private void SyncUnderAlwaysPolicy()
+    {
+        if (_options.Fsync == FsyncMode.Always && _unsynced)
+        {
+            _options.FaultInjector?.Invoke("flush.fsync");
+            RandomAccess.FlushToDisk(_activeHandle);
+            _unsynced = false;
+        }
     }
 
     /// <summary>Publishes the committed end of the log and wakes readers waiting for it. Caller holds the flush gate.</summary>

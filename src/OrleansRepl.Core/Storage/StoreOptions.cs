@@ -16,6 +16,14 @@ public sealed record StoreOptions
     /// <summary>This node's id: the tie-break of versions it issues.</summary>
     public ulong NodeOrigin { get; init; } = 1;
 
+    /// <summary>
+    /// The most one write to a shard's log carries before it is fsynced (under <see cref="FsyncMode.Always"/>); a
+    /// larger group commit is written in pieces of at most this size, each fsynced. This bounds what a crash
+    /// can leave unfinished, which is how recovery tells a torn tail (at most this much, or one longer record)
+    /// from damage.
+    /// </summary>
+    public int GroupCommitMaxBytes { get; init; } = 4 << 20;
+
     public int MaxKeyBytes { get; init; } = 64 << 10;
 
     public int MaxValueBytes { get; init; } = 16 << 20;
@@ -46,6 +54,11 @@ public sealed record StoreOptions
         if (Fsync == FsyncMode.Interval && FsyncInterval <= TimeSpan.Zero)
         {
             problems.Add($"FsyncInterval must be positive with Fsync=Interval, got {FsyncInterval}");
+        }
+
+        if (GroupCommitMaxBytes is < (64 << 10) or > (256 << 20))
+        {
+            problems.Add($"GroupCommitMaxBytes must be between 65536 and 268435456, got {GroupCommitMaxBytes}");
         }
 
         if (MaxKeyBytes is < 1 or > (1 << 20))

@@ -1,6 +1,7 @@
 using System.Text;
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage;
+using OrleansRepl.Core.Storage.Recovery;
 using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Core.Tests.Storage;
@@ -43,32 +44,114 @@ public sealed class StoreDamageTests : IDisposable
     }
 
     [Fact]
-    public async Task FlippedByteInActiveSegment_CutsFromTheDamagedRecord_AndWritesContinue()
+    public async Task LastRecordCutAtEveryByte_IsATornTail_AndEveryEarlierRecordOpens()
     {
+        await WriteOriginalAsync();
+        var layout = Layout(ActivePath(_original, 0));
+        var last = layout[^1];
+        for (var cut = last.Start; cut < last.End; cut++)
+        {
+            var copy = CopyOriginal($"last-{cut}");
+            using (var file = new FileStream(ActivePath(copy, 0), FileMode.Open))
+            {
+                file.SetLength(cut);
+            }
+
+            var inspection = await StoreInspector.InspectAsync(copy, Options);
+            Assert.False(inspection.IsDamaged);
+            Assert.Equal(cut == last.Start ? null : cut - last.Start, inspection.Shards[0].TornTail?.Bytes);
+            await using var store = LogStore.Open(copy, Options);
+            Assert.Equal(cut - last.Start, store.OpenReport.DroppedBytesPerShard[0]);
+            AssertSurvivors(store, layout, last.Start);
+            Assert.Equal(inspection.StoreRoot, await store.StoreRootAsync());
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task FlippedByteAtRandomOffsets_IsRefusedNamingTheOffset_UnlessItIsInTheLastWrite()
+    {
+        // Every put was its own fsynced write, so only the last record was a write a crash could have left unfinished.
         await WriteOriginalAsync();
         var layout = Layout(ActivePath(_original, 0));
         var length = new FileInfo(ActivePath(_original, 0)).Length;
         var random = new Random(2);
-        for (var trial = 0; trial < 25; trial++)
+        var offsets = Enumerable.Range(0, 60).Select(_ => random.Next(0, (int)length))
+            .Concat(Enumerable.Range(0, 6).Select(_ => random.Next((int)layout[^1].Start, (int)length)));
+        var refused = 0;
+        foreach (var at in offsets)
         {
-            var at = random.Next(0, (int)length);
-            var copy = CopyOriginal($"flip-{trial}");
+            var copy = CopyOriginal($"flip-{at}");
             var bytes = File.ReadAllBytes(ActivePath(copy, 0));
             bytes[at] ^= (byte)random.Next(1, 256);
             File.WriteAllBytes(ActivePath(copy, 0), bytes);
+            var before = DirectoryFingerprint.Of(copy);
+            var damaged = layout.Single(r => r.Start <= at && at < r.End);
 
-            var damagedStart = layout.First(r => r.End > at).Start;
-            await using (var store = LogStore.Open(copy, Options))
+            var inspection = await StoreInspector.InspectAsync(copy, Options);
+            Assert.Equal(before, DirectoryFingerprint.Of(copy));
+            if (damaged == layout[^1])
             {
-                Assert.Equal(length - damagedStart, store.OpenReport.DroppedBytesPerShard[0]);
-                AssertSurvivors(store, layout, damagedStart);
-                await store.PutAsync(Key(100_000), Value(100_000));
+                Assert.Equal(damaged.Start, inspection.Shards[0].TornTail!.Offset);
+                await using var store = LogStore.Open(copy, Options);
+                Assert.Equal(length - damaged.Start, store.OpenReport.DroppedBytesPerShard[0]);
+                AssertSurvivors(store, layout, damaged.Start);
+            }
+            else
+            {
+                refused++;
+                var error = Assert.Throws<ShardDamagedException>(() => LogStore.Open(copy, Options));
+                Assert.Equal(0, error.Shard);
+                Assert.Equal(ActivePath(copy, 0), error.File);
+                Assert.Equal(damaged.Start, error.Offset);
+                Assert.Equal(damaged.Index == layout[0].Index ? 0 : layout[layout.IndexOf(damaged) - 1].Lsn, error.LastGoodLsn);
+                Assert.Equal(length - damaged.Start, error.BytesAfter);
+                Assert.Equal(layout.Count - layout.IndexOf(damaged) - 1, error.RecordsAfter);
+                Assert.Contains($"at byte {damaged.Start}", error.Message);
+                Assert.Equal(before, DirectoryFingerprint.Of(copy));
+                var damage = inspection.Shards[0].Damage!;
+                Assert.Equal((error.File, error.Offset, error.RecordsAfter), (damage.File, damage.Offset, damage.RecordsAfter));
+                Assert.Null(inspection.StoreRoot);
             }
 
-            await using var reopened = LogStore.Open(copy, Options);
-            Assert.Equal(0, reopened.OpenReport.DroppedBytes);
-            Assert.Equal(Value(100_000), reopened.Get(Key(100_000)));
+            Directory.Delete(copy, recursive: true);
         }
+
+        Assert.InRange(refused, 40, 66);
+    }
+
+    [Fact]
+    public async Task UnreadableBytesLongerThanOneWrite_AreDamage_ButUnsyncedZerosAreTornWhenFsyncIsNotPerWrite()
+    {
+        var options = Options with { GroupCommitMaxBytes = 64 << 10 };
+        await using (var store = LogStore.Open(_original, options))
+        {
+            await store.PutAsync(Key(1), Value(1));
+        }
+
+        var garbage = CopyOriginal("garbage");
+        AppendToActive(garbage, Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7 + 1)).ToArray());
+        var error = Assert.Throws<ShardDamagedException>(() => LogStore.Open(garbage, options));
+        Assert.Contains("more than the 65536 one unfinished write can leave", error.Message);
+
+        var zeros = CopyOriginal("zeros");
+        AppendToActive(zeros, new byte[100_000]);
+        Assert.Throws<ShardDamagedException>(() => LogStore.Open(zeros, options));
+        await using var interval = LogStore.Open(zeros, options with { Fsync = FsyncMode.Interval });
+        Assert.Equal(100_000, interval.OpenReport.DroppedBytes);
+        Assert.Equal(Value(1), interval.Get(Key(1)));
+    }
+
+    [Fact]
+    public async Task GroupCommitLargerThanItsBound_IsWrittenAndFsyncedInPieces()
+    {
+        var fsyncs = 0;
+        var options = Options with { GroupCommitMaxBytes = 64 << 10, FaultInjector = point => fsyncs += point == "flush.fsync" ? 1 : 0 };
+        await using var store = LogStore.Open(_original, options);
+        var batch = Enumerable.Range(0, 100).Select(i => WriteOperation.Put(Key(i), new byte[4096])).ToList();
+        await store.WriteAsync(batch);
+        Assert.True(fsyncs >= 6, $"{fsyncs} fsyncs for a 400 KiB batch over two shards under a 64 KiB bound; one piece per shard would be 2");
+        Assert.All(batch, operation => Assert.Equal(4096, store.Get(operation.Key.Span)!.Length));
     }
 
     [Fact]
@@ -79,11 +162,15 @@ public sealed class StoreDamageTests : IDisposable
         var bytes = File.ReadAllBytes(segment);
         bytes[bytes.Length / 2] ^= 0x40;
         File.WriteAllBytes(segment, bytes);
+        var before = DirectoryFingerprint.Of(_original);
 
-        var error = Assert.Throws<SegmentCorruptException>(() => LogStore.Open(_original, Options));
-        Assert.Equal(Path.GetFileNameWithoutExtension(segment), error.Segment);
-        Assert.Contains(Path.GetFileNameWithoutExtension(segment), error.Message);
+        var error = Assert.Throws<ShardDamagedException>(() => LogStore.Open(_original, Options));
+        Assert.Equal(1, error.Shard);
+        Assert.Equal(segment, error.File);
         Assert.InRange(error.Offset, 0, bytes.Length / 2);
+        Assert.True(error.RecordsAfter > 0);
+        Assert.Equal(before, DirectoryFingerprint.Of(_original));
+        Assert.Equal(segment, (await StoreInspector.InspectAsync(_original, Options)).Shards[1].Damage!.File);
     }
 
     [Fact]
@@ -92,7 +179,7 @@ public sealed class StoreDamageTests : IDisposable
         await WriteOriginalAsync(seal: true);
         var segment = Directory.GetFiles(Path.Combine(_original, "shard-000", "segments")).First();
         File.Delete(segment);
-        var error = Assert.Throws<SegmentCorruptException>(() => LogStore.Open(_original, Options));
+        var error = Assert.Throws<ShardDamagedException>(() => LogStore.Open(_original, Options));
         Assert.Contains(Path.GetFileNameWithoutExtension(segment), error.Message);
         Assert.Contains("missing", error.Message);
     }
@@ -106,7 +193,7 @@ public sealed class StoreDamageTests : IDisposable
         var hash = Path.GetFileNameWithoutExtension(Directory.GetFiles(Path.Combine(_original, "shard-000", "segments")).Single());
         File.WriteAllText(manifest, text.Replace(hash, "../../../../etc/passwd"));
 
-        var error = Assert.Throws<SegmentCorruptException>(() => LogStore.Open(_original, Options));
+        var error = Assert.Throws<ShardDamagedException>(() => LogStore.Open(_original, Options));
         Assert.Contains("is not 64 lowercase hex digits", error.Message);
     }
 
@@ -186,6 +273,12 @@ public sealed class StoreDamageTests : IDisposable
         {
             await store.SealAllAsync();
         }
+    }
+
+    private static void AppendToActive(string store, byte[] bytes)
+    {
+        using var file = new FileStream(ActivePath(store, 0), FileMode.Append);
+        file.Write(bytes);
     }
 
     private string CopyOriginal(string name)

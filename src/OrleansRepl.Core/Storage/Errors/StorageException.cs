@@ -25,6 +25,30 @@ public sealed class SegmentCorruptException(string segment, long offset, string 
     public long Offset { get; } = offset;
 }
 
+/// <summary>
+/// A shard whose files hold damage, not a torn tail: a record that fails its checksum with whole records after
+/// it, more unreadable bytes than one unfinished write, a sealed segment that does not hash to its name, or a
+/// file the manifest names that is missing. The shard is not opened and nothing is truncated or rewritten.
+/// </summary>
+public sealed class ShardDamagedException(int shard, string file, long offset, long lastGoodLsn, long bytesAfter, long recordsAfter, string reason)
+    : StorageException($"shard {shard} is damaged: {file} at byte {offset}: {reason}. The last good LSN before it is {lastGoodLsn}; {bytesAfter} bytes holding {recordsAfter} whole records follow it. "
+        + "Nothing was changed: restore the shard from a replica, or cut the log at the damage with `orepl store salvage`, which keeps the damaged file aside")
+{
+    public int Shard { get; } = shard;
+
+    public string File { get; } = file;
+
+    public long Offset { get; } = offset;
+
+    public long LastGoodLsn { get; } = lastGoodLsn;
+
+    public long BytesAfter { get; } = bytesAfter;
+
+    public long RecordsAfter { get; } = recordsAfter;
+
+    public string Reason { get; } = reason;
+}
+
 /// <summary>Options or input that the store refuses before changing anything.</summary>
 public sealed class StoreArgumentException(string message) : StorageException(message);
 
