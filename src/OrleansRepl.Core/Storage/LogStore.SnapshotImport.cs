@@ -139,6 +139,10 @@ public sealed partial class LogStore
                 CheckRecords(await File.ReadAllBytesAsync(path, cancellationToken), options, at, $"segment {entry.Hash} of shard {i}");
             }
 
+            // Each segment file was fsynced, but its name lives in the directory: without this a power cut after
+            // the install could leave a MANIFEST naming segments that are not there.
+            DurableFile.SyncDirectory(segmentsDirectory);
+
             var activeAt = reader.Offset;
             var activePath = Path.Combine(shardDirectory, Shard.ActiveFileName);
             activeHashes.Add(await reader.CopyToFileAsync(activePath, activeLength, cancellationToken));

@@ -45,6 +45,34 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_FsyncsEachSegmentsDirectory_SoTheManifestNeverNamesFilesAPowerCutCanUnmake()
+    {
+        await using var source = await FilledStoreAsync("durable-source", 500);
+        Assert.All(Enumerable.Range(0, 3), shard => Assert.Contains(source.ListSegments(), s => s.Shard == shard));
+        var stream = new MemoryStream();
+        await source.ExportSnapshotAsync(stream);
+        stream.Position = 0;
+        var target = Path.Combine(_directory.Path, "durable-replica");
+        var synced = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Record(string directory) => synced.Enqueue(directory);
+        OrleansRepl.Core.Storage.Files.DurableFile.DirectorySynced += Record;
+        try
+        {
+            await LogStore.ImportSnapshotAsync(target, stream, Options);
+        }
+        finally
+        {
+            OrleansRepl.Core.Storage.Files.DurableFile.DirectorySynced -= Record;
+        }
+
+        for (var shard = 0; shard < 3; shard++)
+        {
+            // The files were created under the staging directory, which is renamed into place whole.
+            Assert.Contains(Path.Combine(target + ".import", $"shard-{shard:D3}", "segments"), synced);
+        }
+    }
+
+    [Fact]
     public async Task ASnapshotTakenDuringWrites_HoldsAPrefixOfEachShardsLog()
     {
         await using var source = await FilledStoreAsync("source", 100);

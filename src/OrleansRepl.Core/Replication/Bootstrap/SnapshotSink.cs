@@ -58,6 +58,7 @@ public sealed class SnapshotSink : IDisposable
         {
             Abort();
             _transfer = new Transfer(envelope.Token, partial, File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite), 0, 0) { Header = envelope };
+            DurableFile.SyncDirectory(_directory); // a checkpoint must never name a partial file a power cut can unmake
         }
         else if (_transfer is null)
         {

@@ -34,12 +34,16 @@ internal static partial class DurableFile
         }
     }
 
+    /// <summary>Raised with each directory about to be fsynced, so tests can check that a creation was made durable.</summary>
+    internal static event Action<string>? DirectorySynced;
+
     /// <summary>
     /// Makes the directory's entries (creations, renames, removals) durable. On Linux a file's own fsync
     /// does not cover its name; Windows has no equivalent call and journals metadata itself.
     /// </summary>
     public static void SyncDirectory(string directory)
     {
+        DirectorySynced?.Invoke(Path.GetFullPath(directory));
         if (OperatingSystem.IsWindows())
         {
             return;
