@@ -61,6 +61,8 @@ public static class ReplicationNodeExtensions
             Fsync = options.FsyncMode,
             SegmentRollBytes = options.SegmentRollBytes,
             NodeOrigin = OriginOf(silo.NodeId),
+            MaxClockSkew = TimeSpan.FromSeconds(options.MaxClockSkewSeconds),
+            ShardReopenDelay = TimeSpan.FromSeconds(options.ShardReopenSeconds),
         };
         var credentials = new NodeCredentials(options.Cluster, silo.NodeId, ClusterSecret.Load(options.SecretFile));
         builder.Services.AddSingleton(Options.Create(options));

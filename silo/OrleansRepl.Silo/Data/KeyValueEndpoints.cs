@@ -98,6 +98,12 @@ public static class KeyValueEndpoints
             // A key or value the store's limits refuse: checked before anything of the batch is written.
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadRecord", detail: e.Message);
         }
+        catch (ShardFailedException e)
+        {
+            // The disk refused the write (full, or an I/O error): not acknowledged, and retryable once the shard reopens.
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "ShardFailed", detail: $"node {node.NodeId}: {e.Message}",
+                extensions: new Dictionary<string, object?> { ["shard"] = e.Shard });
+        }
         finally
         {
             foreach (var shard in admitted)

@@ -30,6 +30,16 @@ public sealed class NodeOptions
 
     public long SegmentRollBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// How far past this node's clock a replicated or anti-entropy record's timestamp may be; a record beyond it is
+    /// refused (naming the peer, the key and the timestamp) so a peer with a wrong clock cannot win every write.
+    /// Nodes' clocks are expected to agree far better than this (NTP).
+    /// </summary>
+    public double MaxClockSkewSeconds { get; set; } = 60;
+
+    /// <summary>A shard whose log could not be written (a full disk, an I/O error) is reopened after this long, doubling up to 30 s.</summary>
+    public double ShardReopenSeconds { get; set; } = 1;
+
     /// <summary>How often the topology is read when no change is announced.</summary>
     public double TopologyPollSeconds { get; set; } = 1;
 

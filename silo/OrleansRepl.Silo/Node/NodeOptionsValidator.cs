@@ -37,6 +37,8 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
 
         Check(options.Fsync is "always" or "interval" or "never", nameof(options.Fsync), $"must be \"always\", \"interval\" or \"never\", got \"{options.Fsync}\"");
         Check(options.SegmentRollBytes >= 4096, nameof(options.SegmentRollBytes), $"must be at least 4096, got {options.SegmentRollBytes}");
+        Check(options.MaxClockSkewSeconds is >= 1 and <= 86_400, nameof(options.MaxClockSkewSeconds), $"must be between 1 and 86400, got {options.MaxClockSkewSeconds}");
+        Check(options.ShardReopenSeconds is > 0 and <= 30, nameof(options.ShardReopenSeconds), $"must be above 0 and at most 30, got {options.ShardReopenSeconds}");
         Check(options.TopologyPollSeconds > 0, nameof(options.TopologyPollSeconds), $"must be positive, got {options.TopologyPollSeconds}");
         Check(options.FailedRetrySeconds > 0, nameof(options.FailedRetrySeconds), $"must be positive, got {options.FailedRetrySeconds}");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -53,7 +53,8 @@ public sealed partial class ReplicationSupervisor
         {
             var puller = new SnapshotPuller(NodeEndPoint.Parse(source.ReplicationAddress, $"replication address of {source.NodeId}"), _node.Credentials,
                 new BootstrapOptions(), new GrainBootstrapIntentLog(_grains, _node.NodeId), _loggers.CreateLogger<SnapshotPuller>());
-            var (result, aside) = await ReplicaRestore.RestoreAsync(_node.StoreDirectory, _node.StoreOptions, puller, progress.Report, cancel.Token, progress.Started);
+            var (result, aside) = await ReplicaRestore.RestoreAsync(_node.StoreDirectory, _node.StoreOptions, puller, progress.Report, cancel.Token, progress.Started,
+                asideLabel: _damage is not null || request.Reason?.Contains(" is damaged", StringComparison.Ordinal) == true ? "damaged" : "diverged");
             for (var shard = 0; shard < result.ShardLsns.Count; shard++)
             {
                 // The old cursors described the replaced store; a cursor must never run ahead of its store.
@@ -66,6 +67,7 @@ public sealed partial class ReplicationSupervisor
             await cancel.CancelAsync(); // stop the progress reports before the final word
             await reporting;
             OpenStore(); // serving before the grain says complete: whoever waits on it may use the node at once
+            _damage = null;
             _node.State = "serving";
             await grain.FinishAsync(null, summary);
             _failedAt.Clear(); // a new store: every shard may follow at once

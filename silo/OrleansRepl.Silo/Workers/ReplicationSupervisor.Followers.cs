@@ -100,7 +100,10 @@ public sealed partial class ReplicationSupervisor
         for (var shard = 0; shard < shardCount; shard++)
         {
             var leader = topology is not null && shard < topology.Leaders.Count ? topology.Leaders[shard] : null;
-            var report = _followers.TryGetValue(shard, out var run)
+            var health = _node.Store?.Health(shard);
+            var report = health is { Failed: true }
+                ? new ShardReport("Failed", leader, 0, 0, 0, $"{health.Cause}; writes are refused while the shard reopens from disk (attempt {health.ReopenAttempts + 1}{(health.LastReopenError is { } last ? $", last: {last}" : "")})")
+                : _followers.TryGetValue(shard, out var run)
                 ? new ShardReport(run.Follower.State.ToString(), leader, run.Follower.LagRecords, run.Follower.LagMilliseconds, run.SampleRate(), run.Follower.LastError)
                 : new ShardReport(leader == _node.NodeId ? "Leading" : _paused.Contains(shard) ? "Paused" : "Idle", leader, 0, 0, 0, null);
             var paused = await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).ReportAsync(report);

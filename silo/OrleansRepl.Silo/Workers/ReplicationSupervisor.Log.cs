@@ -42,6 +42,15 @@ public sealed partial class ReplicationSupervisor
     [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "node {Node} stopped its replication workers; every cursor is saved")]
     private static partial void LogStopped(ILogger logger, string node);
 
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Error, Message = "node {Node}: its store refuses to open: {Reason}")]
+    private static partial void LogStoreDamaged(ILogger logger, string node, string reason);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "node {Node} leads damaged shard {Shard}; it steps down: {Replica} holds the most of that shard (next LSN {NextLsn}) and is promoted, then this node restores from it")]
+    private static partial void LogSteppingDown(ILogger logger, string node, int shard, string replica, long nextLsn);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Error, Message = "node {Node}: shard {Shard} is damaged and no live member holds a replica of it; it stays closed until an operator restores or salvages it (orepl store salvage)")]
+    private static partial void LogNoReplica(ILogger logger, string node, int shard);
+
     [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "node {Node} shard {Shard} caught up with {Leader}: {Applied} records applied in {Seconds:F3} s")]
     private static partial void LogCaughtUp(ILogger logger, string node, int shard, string leader, long applied, double seconds);
 }

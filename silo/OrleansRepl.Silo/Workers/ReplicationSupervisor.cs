@@ -127,7 +127,12 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
             return;
         }
 
-        OpenStore();
+        if (!TryOpenStore())
+        {
+            await RepairDamageAsync();
+            return;
+        }
+
         await ReconcileFollowersAsync(cancellationToken);
         await ReconcileAntiEntropyAsync();
         _node.State = "serving";

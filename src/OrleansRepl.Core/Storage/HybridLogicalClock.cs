@@ -5,23 +5,35 @@ namespace OrleansRepl.Core.Storage;
 /// 48 bits are milliseconds since the Unix epoch, the lower 16 a counter within one millisecond. Observing
 /// a timestamp from elsewhere moves the clock past it, so a local write after an import wins.
 /// </summary>
-public sealed class HybridLogicalClock(TimeProvider time)
+/// <remarks>
+/// A timestamp is accepted from elsewhere only up to <see cref="MaxSkew"/> past this node's wall clock
+/// (<see cref="Accepts"/>). Without that bound one record stamped far in the future (a peer with a wrong clock,
+/// or a hostile one sending <see cref="ulong.MaxValue"/>) would drag this clock along for good: every later local
+/// write would lose last-writer-wins, and the counter would wrap to zero.
+/// </remarks>
+public sealed class HybridLogicalClock(TimeProvider time, TimeSpan maxSkew)
 {
     private const int CounterBits = 16;
     private ulong _last;
 
     public HybridLogicalClock()
-        : this(TimeProvider.System)
+        : this(TimeProvider.System, TimeSpan.FromMinutes(1))
     {
     }
 
+    /// <summary>How far past this node's wall clock an observed timestamp may be.</summary>
+    public TimeSpan MaxSkew { get; } = maxSkew;
+
+    /// <summary>The latest timestamp accepted from elsewhere right now: wall clock plus <see cref="MaxSkew"/>.</summary>
+    public ulong Limit => Stamp(time.GetUtcNow() + MaxSkew);
+
     public ulong Next()
     {
-        var physical = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds() << CounterBits;
+        var physical = Stamp(time.GetUtcNow());
         while (true)
         {
             var last = Volatile.Read(ref _last);
-            var next = Math.Max(physical, last + 1);
+            var next = Math.Max(physical, last == ulong.MaxValue ? throw new InvalidOperationException("the hybrid logical clock is exhausted") : last + 1);
             if (Interlocked.CompareExchange(ref _last, next, last) == last)
             {
                 return next;
@@ -29,8 +41,17 @@ public sealed class HybridLogicalClock(TimeProvider time)
         }
     }
 
+    /// <summary>Whether <paramref name="timestamp"/> is within <see cref="MaxSkew"/> of this node's clock.</summary>
+    public bool Accepts(ulong timestamp) => timestamp <= Limit;
+
+    /// <summary>
+    /// Moves the clock past <paramref name="timestamp"/>, but never past <see cref="Limit"/>: callers refuse records
+    /// beyond it before they get here, and a record already in the local log that lies beyond it (written under a
+    /// clock that was wrong) must not carry the clock there either.
+    /// </summary>
     public void Observe(ulong timestamp)
     {
+        timestamp = Math.Min(timestamp, Limit);
         while (true)
         {
             var last = Volatile.Read(ref _last);
@@ -40,4 +61,6 @@ public sealed class HybridLogicalClock(TimeProvider time)
             }
         }
     }
+
+    private static ulong Stamp(DateTimeOffset at) => (ulong)Math.Max(0, at.ToUnixTimeMilliseconds()) << CounterBits;
 }

@@ -20,7 +20,8 @@ public sealed partial class LogStore
     /// <summary>
     /// Applies a leader's chunk to <paramref name="shard"/> verbatim and returns when it is committed. Every
     /// record is checked first (checksum, lengths against this store's limits, LSN order, the key's shard);
-    /// one bad record rejects the whole chunk with <see cref="StoreArgumentException"/> and nothing is applied.
+    /// one bad record rejects the whole chunk with <see cref="StoreArgumentException"/> (or <see cref="ClockSkewException"/>
+    /// for a timestamp too far ahead) and nothing is applied.
     /// Already-applied LSNs are skipped; a chunk that starts past the next LSN throws
     /// <see cref="ReplicationGapException"/> naming the expected and the actual LSN, and applies nothing.
     /// </summary>
@@ -59,6 +60,7 @@ public sealed partial class LogStore
         var offset = 0;
         var maxVersion = default(RecordVersion);
         var keyValueBytes = 0L;
+        var newest = _clock.Limit;
         for (var i = 0; i < chunk.Count; i++)
         {
             var lsn = chunk.FirstLsn + i;
@@ -84,6 +86,11 @@ public sealed partial class LogStore
                 {
                     throw new StoreArgumentException($"replicated record at LSN {lsn} belongs to shard {owner}, not {shard}");
                 }
+            }
+
+            if (record.Version.Timestamp > newest)
+            {
+                throw new ClockSkewException(null, shard, lsn, KeyDisplay.Of(record.Key.Span), record.Version.Timestamp, newest, Options.MaxClockSkew);
             }
 
             located[i] = new PendingRecord(offset, consumed, lsn, record.Kind, record.Version, record.Key.Length);

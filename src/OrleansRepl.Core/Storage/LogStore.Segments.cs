@@ -56,6 +56,15 @@ public sealed partial class LogStore
             return new SegmentImportResult.Rejected($"record at byte {scan.GoodBytes} is {(scan.Stop == DecodeStatus.Incomplete ? "cut short" : "corrupt")}");
         }
 
+        var newest = _clock.Limit;
+        var ahead = records.FindIndex(r => r.Record.Version.Timestamp > newest);
+        if (ahead >= 0)
+        {
+            var early = records[ahead].Record;
+            var owner = early.Kind == RecordKind.Seal ? shards.FirstOrDefault() : ShardOf(early.Key.Span);
+            return new SegmentImportResult.Rejected(new ClockSkewException(null, owner, early.Lsn, KeyDisplay.Of(early.Key.Span), early.Version.Timestamp, newest, Options.MaxClockSkew).Message);
+        }
+
         if (shards.Count != 1)
         {
             return new SegmentImportResult.Rejected(shards.Count == 0

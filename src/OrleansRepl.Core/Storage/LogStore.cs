@@ -18,7 +18,7 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
     private static readonly byte[] StoreRootKey = SegmentSetTree.DeriveKey("OrleansRepl 2026-11-22 store root");
 
     private readonly DirectoryLock _lock;
-    private readonly Shard[] _shards;
+    private readonly Shard[] _shards; // an element is replaced when a failed shard is reopened
     private readonly HybridLogicalClock _clock;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _intervalSync;
@@ -31,6 +31,7 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
         _shards = shards;
         _clock = clock;
         OpenReport = report;
+        WatchFailures();
         _intervalSync = options.Fsync == FsyncMode.Interval ? SyncPeriodicallyAsync(_stopping.Token) : Task.CompletedTask;
     }
 
@@ -43,9 +44,15 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
     public StoreOpenReport OpenReport { get; }
 
     /// <summary>
-    /// Opens the store in <paramref name="directory"/>, creating it if absent. Cuts any torn tail and
-    /// reports it; refuses to open on a sealed-segment corruption, a shard-count mismatch or another owner.
+    /// Opens the store in <paramref name="directory"/>, creating it if absent. Cuts a torn tail (an unfinished
+    /// last write, never acknowledged) and reports it; refuses to open with <see cref="ShardDamagedException"/> on
+    /// damage, changing nothing, and on a shard-count mismatch or another owner.
     /// </summary>
+    /// <remarks>
+    /// The promise: an acknowledged write is never removed by recovery. Only an operator's salvage
+    /// (<see cref="Recovery.StoreSalvage"/>) or a restore from a replica replaces a damaged file, and both keep the
+    /// original aside. <see cref="Recovery.LogAudit"/> holds the rule that tells a torn tail from damage.
+    /// </remarks>
     public static LogStore Open(string directory, StoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -74,13 +81,13 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
                 throw new ShardCountMismatchException(directory, manifest.ShardCount, options.ShardCount);
             }
 
-            var clock = new HybridLogicalClock();
+            var clock = new HybridLogicalClock(options.Time, options.MaxClockSkew);
             var dropped = new long[manifest.ShardCount];
             var opened = new Shard?[manifest.ShardCount];
             try
             {
                 // Shards recover independently (the clock is thread-safe), so their scans run in parallel.
-                Parallel.For(0, manifest.ShardCount, i => opened[i] = Shard.Open(i, Path.Combine(directory, $"shard-{i:D3}"), options, clock, out dropped[i]));
+                Parallel.For(0, manifest.ShardCount, i => opened[i] = Shard.Open(i, ShardDirectory(directory, i), options, clock, out dropped[i]));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count > 0)
             {
@@ -261,6 +268,8 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+
+        await StopReopeningAsync();
 
         foreach (var shard in _shards)
         {

@@ -88,9 +88,7 @@ internal sealed partial class Shard
             {
                 // The batch is out of the pending buffer and not in the file: this shard's state is no
                 // longer trustworthy. Fail it, loudly, for this writer and every other one.
-                Volatile.Write(ref _failure, new ShardFailedException(Id, e));
-                Interlocked.Exchange(ref _committed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-                throw _failure;
+                throw Fail(e);
             }
             finally
             {
@@ -110,6 +108,28 @@ internal sealed partial class Shard
 
         return CommitAsync(ticket, cancellationToken);
     }
+
+    /// <summary>
+    /// Marks the shard failed by <paramref name="cause"/>: every later write is refused with the returned exception,
+    /// waiters on the log are woken, and <see cref="Failed"/> hears it once. What was committed before stays on disk.
+    /// </summary>
+    public ShardFailedException Fail(Exception cause)
+    {
+        var failure = new ShardFailedException(Id, cause);
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is { } earlier)
+        {
+            return earlier;
+        }
+
+        Interlocked.Exchange(ref _committed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Failed?.Invoke(this, failure);
+        return failure;
+    }
+
+    /// <summary>Raised once, when the shard fails; the store reopens it from disk.</summary>
+    public event Action<Shard, ShardFailedException>? Failed;
+
+    public ShardFailedException? Failure => Volatile.Read(ref _failure);
 
     private void ThrowIfFailed()
     {
@@ -151,6 +171,12 @@ internal sealed partial class Shard
         catch (ObjectDisposedException)
         {
             // Sealed and closed meanwhile; sealing fsynced it.
+        }
+        catch (IOException e)
+        {
+            // Pages that failed to reach the disk may be dropped by the kernel: nothing written since the last good
+            // fsync can be trusted, so the shard fails and is reopened from what the disk holds.
+            Fail(e);
         }
     }
 

@@ -130,6 +130,23 @@ internal sealed partial class Shard : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes a failed shard out of service before it is reopened: once no flush runs, its write handle is closed, so
+    /// nothing more reaches its files through this object. Readers' handles stay valid until <see cref="Dispose"/>.
+    /// </summary>
+    public async ValueTask RetireAsync()
+    {
+        await _flushGate.WaitAsync();
+        try
+        {
+            _activeHandle?.Dispose();
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
+    }
+
     public void Dispose()
     {
         _activeHandle?.Dispose();

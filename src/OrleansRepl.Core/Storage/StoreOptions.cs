@@ -24,6 +24,19 @@ public sealed record StoreOptions
     /// </summary>
     public int GroupCommitMaxBytes { get; init; } = 4 << 20;
 
+    /// <summary>
+    /// How far past this node's clock a replicated or imported record's timestamp may be. A record beyond it is
+    /// refused, naming the key and the timestamp, so a peer with a wrong clock cannot make every later local write
+    /// lose last-writer-wins.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A shard that failed to write is reopened from its files after this long, doubling up to 30 s while it keeps failing.</summary>
+    public TimeSpan ShardReopenDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The wall clock the store's versions follow; tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     public int MaxKeyBytes { get; init; } = 64 << 10;
 
     public int MaxValueBytes { get; init; } = 16 << 20;
@@ -59,6 +72,16 @@ public sealed record StoreOptions
         if (GroupCommitMaxBytes is < (64 << 10) or > (256 << 20))
         {
             problems.Add($"GroupCommitMaxBytes must be between 65536 and 268435456, got {GroupCommitMaxBytes}");
+        }
+
+        if (ShardReopenDelay <= TimeSpan.Zero || ShardReopenDelay > TimeSpan.FromSeconds(30))
+        {
+            problems.Add($"ShardReopenDelay must be above 0 and at most 30 s, got {ShardReopenDelay}");
+        }
+
+        if (MaxClockSkew < TimeSpan.FromSeconds(1) || MaxClockSkew > TimeSpan.FromDays(1))
+        {
+            problems.Add($"MaxClockSkew must be between 1 second and 1 day, got {MaxClockSkew}");
         }
 
         if (MaxKeyBytes is < 1 or > (1 << 20))

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.Grains.Peers;
+using static OrleansRepl.Silo.Tests.Cluster.TestRecords;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
 
@@ -178,10 +179,4 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
         var aside = Assert.Single(Directory.GetDirectories(cluster.DataDirectory(1), "store.diverged-*")); // set aside, never deleted
         Assert.True(Directory.EnumerateFiles(aside, "*", SearchOption.AllDirectories).Any());
     }
-
-    private static IEnumerable<KeyValuePair<string, byte[]>> Records(string prefix, int count, int valueBytes = 0) =>
-        Enumerable.Range(0, count).Select(i => KeyValuePair.Create(string.Create(CultureInfo.InvariantCulture, $"{prefix}{i}"),
-            Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{prefix}{i} value").PadRight(valueBytes, '.'))));
-
-    private static string? Text(byte[]? value) => value is null ? null : Encoding.UTF8.GetString(value).TrimEnd('.');
 }

@@ -166,7 +166,7 @@ public sealed partial class AntiEntropyLoop
                 LogMismatch(_logger, hash, mismatch.Actual);
                 break;
             case SegmentImportResult.Rejected rejected:
-                LogRejected(_logger, hash, rejected.Reason);
+                LogRejected(_logger, hash, _peer, rejected.Reason);
                 break;
         }
 

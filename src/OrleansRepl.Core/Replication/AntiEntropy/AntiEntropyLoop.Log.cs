@@ -19,8 +19,8 @@ public sealed partial class AntiEntropyLoop
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "segment {Hash} arrived with BLAKE3 {Actual}; it stays pending for the next cycle")]
     private static partial void LogMismatch(ILogger logger, Blake3Hash hash, string actual);
 
-    [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "segment {Hash} cannot be imported here: {Reason}; it stays pending")]
-    private static partial void LogRejected(ILogger logger, Blake3Hash hash, string reason);
+    [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "segment {Hash} from peer {Peer} cannot be imported here: {Reason}; it stays pending")]
+    private static partial void LogRejected(ILogger logger, Blake3Hash hash, System.Net.EndPoint peer, string reason);
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "the peer no longer holds segment {Hash}; dropped from pending")]
     private static partial void LogSegmentGone(ILogger logger, Blake3Hash hash);

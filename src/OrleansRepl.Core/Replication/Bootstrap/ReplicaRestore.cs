@@ -12,15 +12,18 @@ namespace OrleansRepl.Core.Replication.Bootstrap;
 /// </summary>
 public static class ReplicaRestore
 {
-    /// <summary>Sets <paramref name="storeDirectory"/> aside (if it holds a store) and bootstraps it from <paramref name="puller"/>'s source; <paramref name="started"/> hears whether it resumes.</summary>
-    public static async Task<(BootstrapResult Result, string? SetAside)> RestoreAsync(string storeDirectory, StoreOptions options, SnapshotPuller puller, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null)
+    /// <summary>
+    /// Sets <paramref name="storeDirectory"/> aside (if it holds a store) as <c>D.{asideLabel}-TIME</c> and bootstraps it
+    /// from <paramref name="puller"/>'s source; <paramref name="started"/> hears whether it resumes.
+    /// </summary>
+    public static async Task<(BootstrapResult Result, string? SetAside)> RestoreAsync(string storeDirectory, StoreOptions options, SnapshotPuller puller, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null, string asideLabel = "diverged")
     {
         ArgumentNullException.ThrowIfNull(puller);
         var full = Path.GetFullPath(storeDirectory).TrimEnd(Path.DirectorySeparatorChar);
         string? aside = null;
         if (Directory.Exists(full))
         {
-            aside = string.Create(CultureInfo.InvariantCulture, $"{full}.diverged-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}");
+            aside = string.Create(CultureInfo.InvariantCulture, $"{full}.{SafeName.Check(asideLabel, "aside label")}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}");
             Directory.Move(full, aside);
             DurableFile.SyncDirectory(Path.GetDirectoryName(full)!);
         }

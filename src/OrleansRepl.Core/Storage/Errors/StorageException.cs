@@ -49,6 +49,30 @@ public sealed class ShardDamagedException(int shard, string file, long offset, l
     public string Reason { get; } = reason;
 }
 
+/// <summary>
+/// A replicated or imported record stamped further past this node's clock than <see cref="StoreOptions.MaxClockSkew"/>
+/// allows. Nothing from its chunk or segment was applied.
+/// </summary>
+public sealed class ClockSkewException(string? peer, int shard, long lsn, string key, ulong timestamp, ulong limit, TimeSpan maxSkew)
+    : StorageException($"record at LSN {lsn} of shard {shard}{(peer is null ? "" : $" from {peer}")}, key {key}, has timestamp {timestamp} "
+        + $"({Describe(timestamp)}), beyond this node's clock plus MaxClockSkew={maxSkew} (limit {limit}, {Describe(limit)}); nothing from it was applied. Check the clocks of both nodes")
+{
+    public string? Peer => peer;
+
+    public ulong Timestamp => timestamp;
+
+    /// <summary>The same refusal, naming the peer it came from.</summary>
+    public ClockSkewException From(string source) => new(source, shard, lsn, key, timestamp, limit, maxSkew);
+
+    private static string Describe(ulong timestamp)
+    {
+        var milliseconds = timestamp >> 16;
+        return milliseconds <= (ulong)DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)milliseconds).ToString("O", System.Globalization.CultureInfo.InvariantCulture)
+            : "beyond the year 9999";
+    }
+}
+
 /// <summary>Options or input that the store refuses before changing anything.</summary>
 public sealed class StoreArgumentException(string message) : StorageException(message);
 
@@ -80,10 +104,14 @@ public sealed class SnapshotCorruptException(long offset, string reason)
 
 /// <summary>
 /// A shard could not write its log (a full disk, an I/O error). It accepts nothing more, because what it
-/// holds in memory may no longer match its files; reopen the store to recover from what is on disk.
+/// holds in memory may no longer match its files; the store reopens it from what is on disk, retrying with
+/// backoff. Writes acknowledged before the failure are on disk and stay readable.
 /// </summary>
 public sealed class ShardFailedException(int shard, Exception cause)
-    : StorageException($"shard {shard} failed to write its log and accepts no more writes until the store is reopened: {cause.Message}", cause);
+    : StorageException($"shard {shard} failed to write its log ({cause.Message}); it takes no writes until it is reopened from disk, which the store retries with backoff. Acknowledged writes are intact", cause)
+{
+    public int Shard { get; } = shard;
+}
 
 /// <summary>A peer-supplied identifier that cannot be used as a file name.</summary>
 public sealed class UnsafeNameException(string what, string value, string reason)

@@ -26,7 +26,16 @@ public sealed partial class Follower
         switch (frame.Type)
         {
             case MessageType.Batch:
-                var applied = await _store.ApplyReplicatedAsync(Shard, ProtocolMessage.Decode<Batch>(frame).Records, cancellationToken);
+                ChunkApplyResult applied;
+                try
+                {
+                    applied = await _store.ApplyReplicatedAsync(Shard, ProtocolMessage.Decode<Batch>(frame).Records, cancellationToken);
+                }
+                catch (ClockSkewException e)
+                {
+                    throw e.From($"leader {_leader}");
+                }
+
                 await connection.SendAsync(new Ack(applied.Records, applied.LastLsn, applied.MaxVersion), cancellationToken);
                 AdvanceCursor(applied.Records, applied.LastLsn, applied.MaxVersion);
                 FollowerMetrics.RecordsApplied.Add(applied.Records, FollowerMetrics.Shard(this));
