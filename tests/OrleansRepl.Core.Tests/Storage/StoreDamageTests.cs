@@ -57,7 +57,9 @@ public sealed class StoreDamageTests : IDisposable
                 file.SetLength(cut);
             }
 
+            var before = DirectoryFingerprint.Of(copy);
             var inspection = await StoreInspector.InspectAsync(copy, Options);
+            Assert.Equal(before, DirectoryFingerprint.Of(copy));
             Assert.False(inspection.IsDamaged);
             Assert.Equal(cut == last.Start ? null : cut - last.Start, inspection.Shards[0].TornTail?.Bytes);
             await using var store = LogStore.Open(copy, Options);
