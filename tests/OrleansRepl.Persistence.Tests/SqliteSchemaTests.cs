@@ -1,0 +1,52 @@
+using Microsoft.Data.Sqlite;
+using OrleansRepl.TestKit;
+
+namespace OrleansRepl.Persistence.Tests;
+
+/// <summary>The 10.4.2 ADO.NET grain-state provider on SQLite (the embedded default) against the project's schema.</summary>
+public sealed class SqliteSchemaTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    [Fact]
+    public async Task GrainState_SurvivesASiloRestart_AndAStaleVersionIsRefused()
+    {
+        var database = _directory.File("silo.db");
+        var (siloPort, gatewayPort) = (LoopbackPort.Free(), LoopbackPort.Free());
+        using (var silo = await OrleansHost.StartSqliteSiloAsync(database, siloPort, gatewayPort))
+        {
+            var counter = silo.Grains().GetGrain<ICounterGrain>("n1/0");
+            Assert.Equal(1, await counter.IncrementAsync());
+            Assert.Equal(2, await counter.IncrementAsync());
+            await silo.StopAsync();
+        }
+
+        using (var silo = await OrleansHost.StartSqliteSiloAsync(database, siloPort, gatewayPort)) // the schema is applied again
+        {
+            var counter = silo.Grains().GetGrain<ICounterGrain>("n1/0");
+            Assert.Equal(2, await counter.GetAsync());
+            Assert.Equal(3, await counter.IncrementAsync());
+
+            await ExecuteAsync(database, "UPDATE OrleansStorage SET Version = Version + 1");
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => counter.IncrementAsync());
+            Assert.Contains("Version conflict", error.ToString());
+            Assert.Equal(3, await counter.GetAsync());
+            await silo.StopAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
+
+    private static async Task ExecuteAsync(string database, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={database}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+}
