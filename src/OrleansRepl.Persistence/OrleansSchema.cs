@@ -13,7 +13,7 @@ public static class OrleansSchema
     /// <summary>The scripts, in the order they are applied; also in <c>deploy/orleans</c>.</summary>
     public static IReadOnlyList<string> PostgresScripts { get; } = ["postgres-persistence.sql", "postgres-clustering.sql"];
 
-    public static IReadOnlyList<string> SqliteScripts { get; } = ["sqlite-persistence.sql"];
+    public static IReadOnlyList<string> SqliteScripts { get; } = ["sqlite-persistence.sql", "sqlite-clustering.sql"];
 
     /// <summary>The invariant the providers are configured with for PostgreSQL.</summary>
     public const string PostgresInvariant = "Npgsql";

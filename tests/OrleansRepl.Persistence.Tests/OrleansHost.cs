@@ -47,6 +47,41 @@ internal static class OrleansHost
         return host;
     }
 
+    /// <summary>A silo whose membership is in a SQLite file shared by the silos of one machine, and its grain state in a file of its own.</summary>
+    public static async Task<IHost> StartSqliteClusteredSiloAsync(string clusterFile, string stateFile, string siloName)
+    {
+        await OrleansSchema.ApplySqliteAsync($"Data Source={clusterFile}");
+        await OrleansSchema.ApplySqliteAsync($"Data Source={stateFile}");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("sqlite", "sqlite"));
+            silo.Configure<SiloOptions>(o => o.SiloName = siloName);
+            silo.ConfigureEndpoints(IPAddress.Loopback, LoopbackPort.Free(), LoopbackPort.Free());
+            silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (OrleansSchema.SqliteInvariant, $"Data Source={clusterFile}"));
+            silo.AddAdoNetGrainStorage(StorageName, o => (o.Invariant, o.ConnectionString) = (OrleansSchema.SqliteInvariant, $"Data Source={stateFile}"));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>A client that finds the gateways through the membership table in a SQLite file.</summary>
+    public static async Task<IHost> StartSqliteClientAsync(string clusterFile)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("sqlite", "sqlite"));
+            client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (OrleansSchema.SqliteInvariant, $"Data Source={clusterFile}"));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
     /// <summary>A client that finds the gateways through the membership table in PostgreSQL.</summary>
     public static async Task<IHost> StartPostgresClientAsync(string connectionString, string cluster)
     {

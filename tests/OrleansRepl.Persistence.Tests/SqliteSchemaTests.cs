@@ -35,6 +35,30 @@ public sealed class SqliteSchemaTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task SilosSharingOneMembershipFile_JoinAndAClientFindsThem_EachWithItsOwnStateFile()
+    {
+        var cluster = _directory.File("cluster.db");
+        using var first = await OrleansHost.StartSqliteClusteredSiloAsync(cluster, _directory.File("n1.db"), "n1");
+        using var second = await OrleansHost.StartSqliteClusteredSiloAsync(cluster, _directory.File("n2.db"), "n2");
+        await using (var connection = new SqliteConnection($"Data Source={cluster}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT group_concat(SiloName, ',') FROM (SELECT SiloName FROM OrleansMembershipTable WHERE Status = 3 ORDER BY SiloName)";
+            Assert.Equal("n1,n2", await command.ExecuteScalarAsync());
+        }
+
+        using var client = await OrleansHost.StartSqliteClientAsync(cluster);
+        var counter = client.Client().GetGrain<ICounterGrain>("n2/7");
+        Assert.Equal(1, await counter.IncrementAsync());
+        await counter.DeactivateAsync();
+        Assert.Equal(1, await counter.GetAsync());
+
+        await second.StopAsync();
+        await first.StopAsync();
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

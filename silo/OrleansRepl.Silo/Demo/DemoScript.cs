@@ -3,8 +3,7 @@ using System.Globalization;
 using System.Text;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Grains.Bootstrap;
-using OrleansRepl.Grains.Peers;
-using OrleansRepl.Grains.Shards;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Demo;
 
@@ -41,7 +40,7 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
 
         Step(3, "a fourth node bootstraps by snapshot");
         await cluster.StartAsync("n4", StepTimeout, cancellationToken);
-        var bootstrap = _client.Grains.GetGrain<IBootstrapGrain>("n4");
+        var bootstrap = _client.Grains.Bootstrap("n4");
         await bootstrap.StartAsync("n1", "demo: a new replica");
         var done = await WatchBootstrapAsync(bootstrap, cancellationToken);
         Say($"n4 bootstrapped: {done.Summary}");
@@ -53,7 +52,7 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
         await LoadAsync("diverge-", Math.Max(records / 4, 2_000), cancellationToken);
         var (leaderSegments, laggingSegments) = (await SegmentRootAsync("n1"), await SegmentRootAsync("n3"));
         Say($"segment roots differ: n1 {leaderSegments[..12]}, n3 {laggingSegments[..12]}; diverge-0 on n3: {await LocalAsync("diverge-0", "n3")}");
-        var peer = _client.Grains.GetGrain<IPeerGrain>("n3/n1");
+        var peer = _client.Grains.Peer("n3", "n1");
         var appliedBefore = (await peer.GetStatusAsync()).SegmentsAppliedTotal;
         await peer.SyncNowAsync();
         await WaitAsync("n3's sealed segments to match n1's by anti-entropy", async () => await SegmentRootAsync("n3") == await SegmentRootAsync("n1"), cancellationToken);
@@ -152,7 +151,7 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
         var shards = (await NodeAsync(node)).ShardCount;
         for (var shard = 0; shard < shards; shard++)
         {
-            var grain = _client.Grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(node, shard));
+            var grain = _client.Grains.Shard(node, shard);
             await (paused ? grain.PauseAsync() : grain.ResumeAsync());
         }
 
@@ -165,7 +164,7 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
     }
 
     private async Task<Grains.Topology.NodeStatus> NodeAsync(string node) =>
-        await _client.Grains.GetGrain<Grains.Topology.INodeGrain>(Grains.Topology.INodeGrain.KeyOf(node)).GetStatusAsync();
+        await _client.Grains.Node(node).GetStatusAsync();
 
     private async Task<string> SegmentRootAsync(string node) => (await NodeAsync(node)).SegmentRoot ?? "(closed)";
 

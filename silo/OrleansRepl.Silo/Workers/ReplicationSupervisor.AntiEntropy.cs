@@ -1,6 +1,7 @@
 using OrleansRepl.Core.Replication.AntiEntropy;
 using OrleansRepl.Grains.Peers;
 using OrleansRepl.Silo.Node;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Workers;
 
@@ -13,7 +14,7 @@ public sealed partial class ReplicationSupervisor
         var wanted = topology?.Node(_node.NodeId) is null ? [] : topology.PeersOf(_node.NodeId);
         foreach (var peer in wanted)
         {
-            var grain = _grains.GetGrain<IPeerGrain>($"{_node.NodeId}/{peer}");
+            var grain = _grains.Peer(_node.NodeId, peer);
             var status = await grain.GetStatusAsync();
             var address = status.Address ?? topology!.Node(peer)!.ReplicationAddress; // an address configured on the PeerGrain wins
             AntiEntropyRun? run;

@@ -4,8 +4,8 @@ using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Replication.Streaming.Follower;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Grains.Bootstrap;
-using OrleansRepl.Grains.Shards;
 using OrleansRepl.Silo.Node;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Workers;
 
@@ -22,7 +22,7 @@ public sealed partial class ReplicationSupervisor
 
     private async Task RunBootstrapAsync(BootstrapStatus request, CancellationToken stopping)
     {
-        var grain = _grains.GetGrain<IBootstrapGrain>(_node.NodeId);
+        var grain = _grains.Bootstrap(_node.NodeId);
         var topology = _node.Topology;
         if (topology is not null && topology.ShardsLedBy(_node.NodeId) is { Count: > 0 } led)
         {
@@ -58,8 +58,8 @@ public sealed partial class ReplicationSupervisor
             for (var shard = 0; shard < result.ShardLsns.Count; shard++)
             {
                 // The old cursors described the replaced store; a cursor must never run ahead of its store.
-                await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).SaveCursorAsync(new FollowerCursor(result.ShardLsns[shard], 0, default, DateTimeOffset.UtcNow));
-                await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).FlushAsync();
+                await _grains.Shard(_node.NodeId, shard).SaveCursorAsync(new FollowerCursor(result.ShardLsns[shard], 0, default, DateTimeOffset.UtcNow));
+                await _grains.Shard(_node.NodeId, shard).FlushAsync();
             }
 
             var summary = string.Create(CultureInfo.InvariantCulture,

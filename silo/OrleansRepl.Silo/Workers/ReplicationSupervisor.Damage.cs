@@ -1,7 +1,7 @@
 using OrleansRepl.Core.Storage;
-using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.Grains.Shards;
 using OrleansRepl.Grains.Topology;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Workers;
 
@@ -44,7 +44,7 @@ public sealed partial class ReplicationSupervisor
         var damage = _damage!;
         var topology = _node.Topology;
         var leader = topology is not null && damage.Shard < topology.Leaders.Count ? topology.Leaders[damage.Shard] : null;
-        await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, damage.Shard)).ReportAsync(new ShardReport("Damaged", leader, 0, 0, 0, damage.Message));
+        await _grains.Shard(_node.NodeId, damage.Shard).ReportAsync(new ShardReport("Damaged", leader, 0, 0, 0, damage.Message));
         if (topology is null || leader is null || DateTimeOffset.UtcNow - _repairAskedAt < TimeSpan.FromSeconds(_options.FailedRetrySeconds))
         {
             return; // no topology yet, or a repair was asked for lately: give it time before asking again
@@ -53,7 +53,7 @@ public sealed partial class ReplicationSupervisor
         _repairAskedAt = DateTimeOffset.UtcNow;
         if (leader != _node.NodeId)
         {
-            await _grains.GetGrain<IBootstrapGrain>(_node.NodeId).StartAsync(leader, $"shard {damage.Shard} is damaged: {damage.Message}");
+            await _grains.Bootstrap(_node.NodeId).StartAsync(leader, $"shard {damage.Shard} is damaged: {damage.Message}");
             Wake();
             return;
         }
@@ -65,7 +65,7 @@ public sealed partial class ReplicationSupervisor
         }
 
         LogSteppingDown(_logger, _node.NodeId, damage.Shard, best.Node, best.NextLsn);
-        _node.Offer(await _grains.GetGrain<IReplicaSetGrain>(_options.ReplicaSet).PromoteAsync(best.Node));
+        _node.Offer(await _grains.ReplicaSet(_options.ReplicaSet).PromoteAsync(best.Node));
         _repairAskedAt = default; // the next tick restores from the new leader
         Wake();
     }
@@ -78,7 +78,7 @@ public sealed partial class ReplicationSupervisor
         {
             try
             {
-                var status = await _grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(member.NodeId)).GetStatusAsync();
+                var status = await _grains.Node(member.NodeId).GetStatusAsync();
                 if (status.Shards.FirstOrDefault(s => s.Shard == shard) is { } copy && copy.NextLsn > (best?.NextLsn ?? 0))
                 {
                     best = (member.NodeId, copy.NextLsn);

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Follower;
-using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.Grains.Shards;
 using OrleansRepl.Grains.Topology;
 using OrleansRepl.Silo.Node;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Workers;
 
@@ -74,7 +74,7 @@ public sealed partial class ReplicationSupervisor
                 LogNeedsRestore(_logger, _node.NodeId, shard, run.Leader, run.Follower.LastError ?? "");
                 try
                 {
-                    await _grains.GetGrain<IBootstrapGrain>(_node.NodeId).StartAsync(run.Leader, $"shard {shard} needs a restore: {run.Follower.LastError}");
+                    await _grains.Bootstrap(_node.NodeId).StartAsync(run.Leader, $"shard {shard} needs a restore: {run.Follower.LastError}");
                 }
                 catch (InvalidOperationException)
                 {
@@ -88,7 +88,7 @@ public sealed partial class ReplicationSupervisor
                 break;
         }
 
-        await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).FlushAsync();
+        await _grains.Shard(_node.NodeId, shard).FlushAsync();
     }
 
     private bool RecentlyFailed(int shard) =>
@@ -106,7 +106,7 @@ public sealed partial class ReplicationSupervisor
                 : _followers.TryGetValue(shard, out var run)
                 ? new ShardReport(run.Follower.State.ToString(), leader, run.Follower.LagRecords, run.Follower.LagMilliseconds, run.SampleRate(), run.Follower.LastError)
                 : new ShardReport(leader == _node.NodeId ? "Leading" : _paused.Contains(shard) ? "Paused" : "Idle", leader, 0, 0, 0, null);
-            var paused = await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(_node.NodeId, shard)).ReportAsync(report);
+            var paused = await _grains.Shard(_node.NodeId, shard).ReportAsync(report);
             if (paused ? _paused.Add(shard) : _paused.Remove(shard))
             {
                 Wake(); // start or stop its follower now

@@ -4,11 +4,10 @@ using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Feeder;
 using OrleansRepl.Core.Storage;
-using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.Grains.Peers;
-using OrleansRepl.Grains.Topology;
 using OrleansRepl.Hosting.Silo;
 using OrleansRepl.Silo.Node;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Workers;
 
@@ -120,7 +119,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         await RefreshTopologyAsync();
-        var bootstrap = await _grains.GetGrain<IBootstrapGrain>(_node.NodeId).GetStatusAsync();
+        var bootstrap = await _grains.Bootstrap(_node.NodeId).GetStatusAsync();
         if (bootstrap.State is "requested" or "running")
         {
             await RunBootstrapAsync(bootstrap, cancellationToken);
@@ -142,7 +141,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
     {
         try
         {
-            var topology = await _grains.GetGrain<IReplicaSetGrain>(_options.ReplicaSet).GetTopologyAsync();
+            var topology = await _grains.ReplicaSet(_options.ReplicaSet).GetTopologyAsync();
             if (_node.Offer(topology))
             {
                 LogTopology(_logger, _node.NodeId, topology.ReplicaSet, topology.Epoch, string.Join(',', topology.Leaders.Distinct()), topology.Nodes.Count);
@@ -201,7 +200,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
         {
             await run.StopAsync(); // the follower saves its cursor as it ends
             _followers.Remove(shard);
-            await _grains.GetGrain<Grains.Shards.IShardGrain>(Grains.Shards.GrainCursorStore.KeyOf(_node.NodeId, shard)).FlushAsync();
+            await _grains.Shard(_node.NodeId, shard).FlushAsync();
         }
 
         Volatile.Write(ref _following, new HashSet<int>());

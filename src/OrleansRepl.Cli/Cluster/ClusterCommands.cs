@@ -4,9 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OrleansRepl.Client.Cluster;
-using OrleansRepl.Grains.Bootstrap;
-using OrleansRepl.Grains.Peers;
-using OrleansRepl.Grains.Topology;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Cli.Cluster;
 
@@ -55,7 +53,7 @@ internal static class ClusterCommands
             }
 
             var replication = parse.GetValue(address) ?? await cluster.ReplicationAddressOfAsync(id, cancellationToken);
-            var shardCount = parse.GetValue(shards) ?? (await cluster.Grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(id)).GetStatusAsync()) switch
+            var shardCount = parse.GetValue(shards) ?? (await cluster.Grains.Node(id).GetStatusAsync()) switch
             {
                 { ShardCount: > 0 } serving => serving.ShardCount,
                 var closed => throw new InvalidOperationException($"node {id} has no open store ({closed.State}); try again when it is serving"),
@@ -95,7 +93,7 @@ internal static class ClusterCommands
         var noWait = new Option<bool>("--no-wait") { Description = "Request it and return; follow it with orepl status." };
         return Build("bootstrap", "Replace a node's store with a snapshot of another member (a store with data is set aside, never deleted).", [node, from, noWait], async (parse, cluster, output, cancellationToken) =>
         {
-            var grain = cluster.Grains.GetGrain<IBootstrapGrain>(parse.GetValue(node)!);
+            var grain = cluster.Grains.Bootstrap(parse.GetValue(node)!);
             await grain.StartAsync(parse.GetValue(from)!, "requested by the operator");
             await output.WriteLineAsync($"bootstrap of {parse.GetValue(node)} from {parse.GetValue(from)} requested");
             if (parse.GetValue(noWait))
@@ -202,7 +200,7 @@ internal static class ClusterCommands
                     : Enumerable.Range(0, count).ToArray();
                 foreach (var s in shards)
                 {
-                    var grain = cluster.Grains.GetGrain<Grains.Shards.IShardGrain>(Grains.Shards.GrainCursorStore.KeyOf(id, s));
+                    var grain = cluster.Grains.Shard(id, s);
                     await (pause ? grain.PauseAsync() : grain.ResumeAsync());
                 }
 
@@ -220,7 +218,7 @@ internal static class ClusterCommands
         var syncPeer = new Option<string>("--peer") { Description = "The peer it pulls from.", Required = true };
         var sync = Build("sync", "Start an anti-entropy cycle now (orepl status shows the peer's cursor).", [syncNode, syncPeer], async (parse, cluster, output, cancellationToken) =>
         {
-            var grain = cluster.Grains.GetGrain<IPeerGrain>($"{parse.GetValue(syncNode)}/{parse.GetValue(syncPeer)}");
+            var grain = cluster.Grains.Peer(parse.GetValue(syncNode)!, parse.GetValue(syncPeer)!);
             await grain.SyncNowAsync();
             await output.WriteLineAsync($"anti-entropy of {parse.GetValue(syncNode)} from {parse.GetValue(syncPeer)} started; orepl status shows its cursor");
             return 0;
@@ -234,7 +232,7 @@ internal static class ClusterCommands
             var id = parse.GetValue(peer)!;
             var where = parse.GetValue(address) ?? (await cluster.GetTopologyAsync(cancellationToken)).Node(id)?.ReplicationAddress
                 ?? throw new ArgumentException($"{id} is not a member of {cluster.ReplicaSet}; pass --address");
-            await cluster.Grains.GetGrain<IPeerGrain>($"{parse.GetValue(node)}/{id}").ConfigureAsync(where, parse.GetValue(interval));
+            await cluster.Grains.Peer(parse.GetValue(node)!, id).ConfigureAsync(where, parse.GetValue(interval));
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{parse.GetValue(node)} pulls from {id} at {where} every {parse.GetValue(interval)} s"));
             return 0;
         });

@@ -9,6 +9,7 @@ using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.Grains.Peers;
 using OrleansRepl.Grains.Shards;
 using OrleansRepl.Grains.Topology;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Client.Cluster;
 
@@ -34,7 +35,7 @@ public sealed class ClusterClient : IDisposable
 
     public GrainClient Grains => _grains;
 
-    public IReplicaSetGrain ReplicaSetGrain => _grains.GetGrain<IReplicaSetGrain>(ReplicaSet);
+    public IReplicaSetGrain ReplicaSetGrain => _grains.ReplicaSet(ReplicaSet);
 
     public async Task<ReplicaSetTopology> GetTopologyAsync(CancellationToken cancellationToken = default)
     {
@@ -154,7 +155,7 @@ public sealed class ClusterClient : IDisposable
             {
                 try
                 {
-                    status = await _grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(node)).GetStatusAsync();
+                    status = await _grains.Node(node).GetStatusAsync();
                 }
                 catch (Exception e) when (e is GrainCallException or HttpRequestException or TaskCanceledException)
                 {
@@ -170,12 +171,12 @@ public sealed class ClusterClient : IDisposable
                 {
                     for (var shard = 0; shard < topology.ShardCount; shard++)
                     {
-                        shards.Add(await _grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(node, shard)).GetStatusAsync());
+                        shards.Add(await _grains.Shard(node, shard).GetStatusAsync());
                     }
 
                     foreach (var peer in topology.PeersOf(node))
                     {
-                        peers.Add(await _grains.GetGrain<IPeerGrain>($"{node}/{peer}").GetStatusAsync());
+                        peers.Add(await _grains.Peer(node, peer).GetStatusAsync());
                     }
                 }
                 catch (Exception e) when (e is GrainCallException or HttpRequestException or TaskCanceledException)
@@ -187,7 +188,7 @@ public sealed class ClusterClient : IDisposable
             BootstrapStatus? bootstrap = null;
             try
             {
-                bootstrap = await _grains.GetGrain<IBootstrapGrain>(node).GetStatusAsync();
+                bootstrap = await _grains.Bootstrap(node).GetStatusAsync();
             }
             catch (Exception e) when (e is GrainCallException or HttpRequestException or TaskCanceledException)
             {

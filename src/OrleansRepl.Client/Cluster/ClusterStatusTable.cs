@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Client.Cluster;
 
@@ -27,7 +28,7 @@ public static class ClusterStatusTable
         {
             foreach (var shard in node.Shards)
             {
-                var number = int.Parse(shard.Key[(shard.Key.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture);
+                var number = ShardKey.Parse(shard.Key).Shard;
                 var live = node.Status?.Shards.FirstOrDefault(s => s.Shard == number);
                 shards.Add(node.NodeId, number, live?.Role, number < topology.Leaders.Count ? topology.Leaders[number] : null, live?.NextLsn,
                     shard.State, shard.LagRecords, shard.LagMilliseconds.ToString("F0", CultureInfo.InvariantCulture), shard.RecordsPerSecond.ToString("F0", CultureInfo.InvariantCulture), shard.LastError);
@@ -40,7 +41,7 @@ public static class ClusterStatusTable
         {
             foreach (var peer in node.Peers)
             {
-                peers.Add(node.NodeId, peer.Key[(peer.Key.IndexOf('/', StringComparison.Ordinal) + 1)..], peer.IntervalSeconds, Short(peer.LastKnownPeerRoot), peer.SegmentsPending, peer.SegmentsAppliedTotal,
+                peers.Add(node.NodeId, PeerKey.Parse(peer.Key).Peer, peer.IntervalSeconds, Short(peer.LastKnownPeerRoot), peer.SegmentsPending, peer.SegmentsAppliedTotal,
                     peer.LastAttempt?.ToString("HH:mm:ss", CultureInfo.InvariantCulture), peer.LastError);
             }
         }

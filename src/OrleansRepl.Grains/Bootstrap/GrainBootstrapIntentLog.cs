@@ -1,5 +1,6 @@
 using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Storage.Files;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Bootstrap;
 
@@ -27,6 +28,6 @@ public sealed class GrainBootstrapIntentLog(IGrainFactory grains, string node) :
     public async ValueTask<IReadOnlyList<UnfinishedIntent>> ListUnfinishedAsync(CancellationToken cancellationToken) =>
         await Grain(node).ListUnfinishedAsync();
 
-    private IBootstrapGrain Grain(string replica) => grains.GetGrain<IBootstrapGrain>(SafeName.Check(replica, "replica node id"));
+    private IBootstrapGrain Grain(string replica) => grains.Bootstrap(SafeName.Check(replica, "replica node id"));
 
 }

@@ -1,4 +1,5 @@
 using OrleansRepl.Core.Replication.AntiEntropy;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Peers;
 
@@ -11,5 +12,5 @@ public sealed class GrainPeerCursorStore(IGrainFactory grains, string node) : IP
     public async ValueTask SaveAsync(string peer, PeerCursor cursor, CancellationToken cancellationToken) =>
         await Grain(peer).SaveCursorAsync(PeerCursorRecord.From(cursor));
 
-    private IPeerGrain Grain(string peer) => grains.GetGrain<IPeerGrain>($"{node}/{Core.Storage.Files.SafeName.Check(peer, "peer node id")}");
+    private IPeerGrain Grain(string peer) => grains.Peer(node, Core.Storage.Files.SafeName.Check(peer, "peer node id"));
 }

@@ -45,7 +45,7 @@ public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGra
 
     public Task SyncNowAsync()
     {
-        var peer = GrainKey[(GrainKey.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        var peer = Keys.PeerKey.Parse(GrainKey).Peer;
         return trigger?.SyncNow(peer) == true
             ? Task.CompletedTask
             : throw new InvalidOperationException($"{GrainKey}: this node runs no anti-entropy loop for peer {peer} (is it a peer in the topology?)");

@@ -1,5 +1,5 @@
-using System.Globalization;
 using OrleansRepl.Core.Replication.Streaming.Follower;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Shards;
 
@@ -12,8 +12,5 @@ public sealed class GrainCursorStore(IGrainFactory grains, string node) : ICurso
     public async ValueTask SaveAsync(int shard, FollowerCursor cursor, CancellationToken cancellationToken) =>
         await Grain(shard).SaveCursorAsync(cursor);
 
-    /// <summary>The grain key of a shard on a node.</summary>
-    public static string KeyOf(string node, int shard) => string.Create(CultureInfo.InvariantCulture, $"{node}/{shard}");
-
-    private IShardGrain Grain(int shard) => grains.GetGrain<IShardGrain>(KeyOf(node, shard));
+    private IShardGrain Grain(int shard) => grains.Shard(node, shard);
 }

@@ -1,14 +1,11 @@
 namespace OrleansRepl.Grains.Topology;
 
 /// <summary>
-/// One node's silo as the control plane reaches it (key <c>{node}/node</c>, so it lives where the node's store is):
+/// One node's silo as the control plane reaches it (key <see cref="Keys.NodeKey"/>, so it lives where the node's store is):
 /// the store's state, and a prompt to apply a new topology now rather than at the next poll.
 /// </summary>
 public interface INodeGrain : IGrainWithStringKey
 {
-    /// <summary>The key of <paramref name="node"/>'s node grain: <c>{node}/node</c>, placed on that node.</summary>
-    static string KeyOf(string node) => $"{node}/node";
-
     Task<NodeStatus> GetStatusAsync();
 
     /// <summary>Applies <paramref name="topology"/> if it is newer than the one the node holds.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansRepl.Core.Storage.Files;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Topology;
 
@@ -100,7 +101,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
             {
                 try
                 {
-                    await grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(node.NodeId)).TopologyChangedAsync(topology);
+                    await grains.Node(node.NodeId).TopologyChangedAsync(topology);
                 }
                 catch (Exception e)
                 {

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.TestKit;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Tests.Bootstrap;
 
@@ -14,7 +15,7 @@ public sealed class BootstrapGrainControlTests : IDisposable
     {
         await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db")))
         {
-            var grain = silo.Runtime.GetGrain<IBootstrapGrain>("n4");
+            var grain = silo.Runtime.Bootstrap("n4");
             Assert.Equal("none", (await grain.GetStatusAsync()).State);
             await grain.StartAsync("n1", "operator");
             Assert.Equal(("requested", "n1"), ((await grain.GetStatusAsync()).State, (await grain.GetStatusAsync()).Source));
@@ -22,11 +23,11 @@ public sealed class BootstrapGrainControlTests : IDisposable
             Assert.True(await grain.ReportProgressAsync(new BootstrapProgress(1 << 20, 8 << 20, 12.5, 0)));
             var running = await grain.GetStatusAsync();
             Assert.Equal(("running", 1L << 20, 8L << 20), (running.State, running.Progress!.BytesDone, running.Progress.BytesTotal));
-            Assert.Contains("cannot bootstrap from itself", (await Assert.ThrowsAsync<ArgumentException>(() => silo.Runtime.GetGrain<IBootstrapGrain>("n5").StartAsync("n5", "operator"))).Message);
+            Assert.Contains("cannot bootstrap from itself", (await Assert.ThrowsAsync<ArgumentException>(() => silo.Runtime.Bootstrap("n5").StartAsync("n5", "operator"))).Message);
         }
 
         await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var reloaded = again.Runtime.GetGrain<IBootstrapGrain>("n4");
+        var reloaded = again.Runtime.Bootstrap("n4");
         Assert.Equal("running", (await reloaded.GetStatusAsync()).State); // a restarted worker picks it up again
         await reloaded.FinishAsync(null, "8 MiB from n1");
         Assert.Equal(("complete", "8 MiB from n1"), ((await reloaded.GetStatusAsync()).State, (await reloaded.GetStatusAsync()).Summary));
@@ -37,7 +38,7 @@ public sealed class BootstrapGrainControlTests : IDisposable
     public async Task ACancelledBootstrapTellsItsWorkerToStop_AndAFinishAfterwardsDoesNotUndoIt()
     {
         await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var grain = silo.Runtime.GetGrain<IBootstrapGrain>("n4");
+        var grain = silo.Runtime.Bootstrap("n4");
         await Assert.ThrowsAsync<InvalidOperationException>(() => grain.CancelAsync());
         await grain.StartAsync("n1", "operator");
         Assert.True(await grain.ReportProgressAsync(new BootstrapProgress(10, 100, 1, 0)));

@@ -8,6 +8,7 @@ using OrleansRepl.Core.Replication.Streaming.Feeder;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Grains.Peers;
 using OrleansRepl.TestKit;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Tests.Peers;
 
@@ -30,14 +31,14 @@ public sealed class PeerGrainTests : IDisposable
 
         await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db")))
         {
-            await silo.Runtime.GetGrain<IPeerGrain>("node-l/node-p").ConfigureAsync(feeder.EndPoint.ToString(), 30);
+            await silo.Runtime.Peer("node-l", "node-p").ConfigureAsync(feeder.EndPoint.ToString(), 30);
             var loop = new AntiEntropyLoop(local, feeder.EndPoint, new NodeCredentials("c", "node-l", secret), new AntiEntropyOptions(), new GrainPeerCursorStore(silo.Runtime, "node-l"), null, NullLogger<AntiEntropyLoop>.Instance);
             var report = await loop.RunOnceAsync(CancellationToken.None);
             Assert.Equal(peer.ListSegments().Count, report.Applied);
         }
 
         await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var status = await again.Runtime.GetGrain<IPeerGrain>("node-l/node-p").GetStatusAsync();
+        var status = await again.Runtime.Peer("node-l", "node-p").GetStatusAsync();
         Assert.Equal((feeder.EndPoint.ToString(), peer.ListSegments().Count, 0, peer.MerkleRoot().ToString()), (status.Address, (int)status.SegmentsAppliedTotal, status.SegmentsPending, status.LastKnownPeerRoot));
         Assert.NotNull(status.LastAttempt);
     }

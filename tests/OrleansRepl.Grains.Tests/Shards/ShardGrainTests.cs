@@ -9,6 +9,7 @@ using OrleansRepl.Core.Replication.Streaming.Follower;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Grains.Shards;
 using OrleansRepl.TestKit;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Tests.Shards;
 
@@ -65,7 +66,7 @@ public sealed class ShardGrainTests : IDisposable
 
         for (var shard = 0; shard < 2; shard++)
         {
-            var grain = silo.Runtime.GetGrain<IShardGrain>(GrainCursorStore.KeyOf("node-b", shard));
+            var grain = silo.Runtime.Shard("node-b", shard);
             await grain.FlushAsync();
             var status = await grain.GetStatusAsync();
             Assert.Equal(leader.NextLsn(shard) - 1, status.LastAppliedLsn);

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using OrleansRepl.Grains.Topology;
 using OrleansRepl.TestKit;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Tests.Topology;
 
@@ -13,7 +14,7 @@ public sealed class ReplicaSetGrainTests : IDisposable
     public async Task TheFirstNodeLeadsEveryShard_LaterNodesFollow_AndEveryPairArePeers()
     {
         await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var set = silo.Runtime.GetGrain<IReplicaSetGrain>("main");
+        var set = silo.Runtime.ReplicaSet("main");
         Assert.Equal(0, (await set.GetTopologyAsync()).Epoch);
 
         await set.AddNodeAsync("n1", "127.0.0.1:7001", 4);
@@ -37,7 +38,7 @@ public sealed class ReplicaSetGrainTests : IDisposable
     {
         await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db")))
         {
-            var set = silo.Runtime.GetGrain<IReplicaSetGrain>("main");
+            var set = silo.Runtime.ReplicaSet("main");
             await set.AddNodeAsync("n1", "127.0.0.1:7001", 2);
             await set.AddNodeAsync("n2", "127.0.0.1:7002", 2);
             var promoted = await set.PromoteAsync("n2");
@@ -47,7 +48,7 @@ public sealed class ReplicaSetGrainTests : IDisposable
         }
 
         await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var reloaded = await again.Runtime.GetGrain<IReplicaSetGrain>("main").GetTopologyAsync();
+        var reloaded = await again.Runtime.ReplicaSet("main").GetTopologyAsync();
         Assert.Equal(2, reloaded.Epoch);
         Assert.Equal(["n2", "n2"], reloaded.Leaders);
     }
@@ -56,7 +57,7 @@ public sealed class ReplicaSetGrainTests : IDisposable
     public async Task ALeaderCannotBeRemoved_AFollowerIsRemovedWithItsPeerLinks()
     {
         await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var set = silo.Runtime.GetGrain<IReplicaSetGrain>("main");
+        var set = silo.Runtime.ReplicaSet("main");
         await set.AddNodeAsync("n1", "127.0.0.1:7001", 2);
         await set.AddNodeAsync("n2", "127.0.0.1:7002", 2);
 

@@ -1,5 +1,5 @@
 using OrleansRepl.Core.Storage;
-using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Keys;
 using static OrleansRepl.Silo.Tests.Cluster.TestRecords;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
@@ -22,7 +22,7 @@ public sealed class DamagedShardTests(PostgresFixture postgres) : IClassFixture<
         var (active, damaged) = FlipInTheMiddle(cluster, 2);
         await cluster.StartAsync(2);
 
-        var bootstrap = cluster.Client.Grains.GetGrain<IBootstrapGrain>(cluster.Node(2));
+        var bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2));
         await TestCluster.WaitAsync("dmgf2 to be restored", async () => (await bootstrap.GetStatusAsync()).State == "complete");
         Assert.Contains("shard 0 is damaged", (await bootstrap.GetStatusAsync()).Reason);
         Assert.Contains($"{active} at byte", (await cluster.Shard(2, 0).GetStatusAsync()).LastError); // the shard said why
@@ -46,7 +46,7 @@ public sealed class DamagedShardTests(PostgresFixture postgres) : IClassFixture<
         var (_, damaged) = FlipInTheMiddle(cluster, 1);
         await cluster.StartAsync(1);
 
-        var bootstrap = cluster.Client.Grains.GetGrain<IBootstrapGrain>(cluster.Node(1));
+        var bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(1));
         await TestCluster.WaitAsync("dmgl1 to be restored", async () => (await bootstrap.GetStatusAsync()).State == "complete");
         var topology = await cluster.Client.ReplicaSetGrain.GetTopologyAsync();
         Assert.Equal(2, topology.Epoch);

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using OrleansRepl.Grains.Bootstrap;
-using OrleansRepl.Grains.Peers;
+using OrleansRepl.Grains.Keys;
 using static OrleansRepl.Silo.Tests.Cluster.TestRecords;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
@@ -52,7 +51,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
         await cluster.AddAsync(1);
         await cluster.Client.LoadAsync(Records("boot-", 200_000, valueBytes: 200)); // a snapshot of ~50 MB
         await cluster.StartAsync(2);
-        var bootstrap = cluster.Client.Grains.GetGrain<IBootstrapGrain>(cluster.Node(2));
+        var bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2));
         await bootstrap.StartAsync(cluster.Node(1), "test");
         // Watched on disk, closer than the grain's half-second reports: kill once 12 MiB are in (a checkpoint is at 8).
         var received = Path.Combine(cluster.DataDirectory(2), "store.bootstrap", "recv");
@@ -131,7 +130,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
         Assert.Null(await cluster.Client.GetAsync("missed-0", cluster.Node(2)));
         Assert.NotEqual((await cluster.StatusAsync(1)).SegmentRoot, (await cluster.StatusAsync(2)).SegmentRoot);
 
-        var peer = cluster.Client.Grains.GetGrain<IPeerGrain>($"{cluster.Node(2)}/{cluster.Node(1)}");
+        var peer = cluster.Client.Grains.Peer(cluster.Node(2), cluster.Node(1));
         var before = (await peer.GetStatusAsync()).SegmentsAppliedTotal;
         await peer.SyncNowAsync();
         await TestCluster.WaitAsync("the sealed segments to match", async () => (await cluster.StatusAsync(1)).SegmentRoot == (await cluster.StatusAsync(2)).SegmentRoot);
@@ -169,7 +168,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
         await cluster.Client.ReplicaSetGrain.PromoteAsync(cluster.Node(2));
         await cluster.SetPausedAsync(2, paused: false);
 
-        var bootstrap = cluster.Client.Grains.GetGrain<IBootstrapGrain>(cluster.Node(1));
+        var bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(1));
         await TestCluster.WaitAsync("restore1 to be restored", async () => (await bootstrap.GetStatusAsync()).State == "complete");
         Assert.Contains("needs a restore", (await bootstrap.GetStatusAsync()).Reason);
         await cluster.Client.PutAsync("after", Encoding.UTF8.GetBytes("on the new leader"));

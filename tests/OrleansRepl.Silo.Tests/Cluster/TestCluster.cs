@@ -8,6 +8,7 @@ using OrleansRepl.Grains.Topology;
 using OrleansRepl.Hosting.Persistence;
 using OrleansRepl.Silo.Demo;
 using OrleansRepl.TestKit;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
 
@@ -75,9 +76,9 @@ internal sealed class TestCluster : IAsyncDisposable
         await Client.ReplicaSetGrain.AddNodeAsync(Node(number), await Client.ReplicationAddressOfAsync(Node(number)), (await StatusAsync(number)).ShardCount);
     }
 
-    public Task<NodeStatus> StatusAsync(int number) => Client.Grains.GetGrain<INodeGrain>(INodeGrain.KeyOf(Node(number))).GetStatusAsync();
+    public Task<NodeStatus> StatusAsync(int number) => Client.Grains.Node(Node(number)).GetStatusAsync();
 
-    public IShardGrain Shard(int number, int shard) => Client.Grains.GetGrain<IShardGrain>(GrainCursorStore.KeyOf(Node(number), shard));
+    public IShardGrain Shard(int number, int shard) => Client.Grains.Shard(Node(number), shard);
 
     /// <summary>Waits until every node in <paramref name="numbers"/> has the store root of <paramref name="leader"/>.</summary>
     public async Task ConvergedAsync(int leader, params int[] numbers) =>
@@ -112,7 +113,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<ShardGrainState?> StoredShardStateAsync(int number, int shard)
     {
         await using var source = NpgsqlDataSource.Create(_connectionString);
-        var stored = await new PostgresGrainStorage(source).ReadAsync($"{typeof(ShardGrain).FullName}.shard", GrainCursorStore.KeyOf(Node(number), shard), CancellationToken.None);
+        var stored = await new PostgresGrainStorage(source).ReadAsync($"{typeof(ShardGrain).FullName}.shard", new ShardKey(Node(number), shard).ToString(), CancellationToken.None);
         return stored is null ? null : JsonSerializer.Deserialize(stored.Payload, GrainStateJson.Default.ShardGrainState);
     }
 

@@ -6,7 +6,7 @@ using OrleansRepl.Core.Storage;
 namespace OrleansRepl.Core.Replication.AntiEntropy;
 
 /// <summary>
-/// Pull-only anti-entropy with one peer (seed 000): every <see cref="AntiEntropyOptions.Interval"/>, or at once
+/// Pull-only anti-entropy with one peer: every <see cref="AntiEntropyOptions.Interval"/>, or at once
 /// on <see cref="SyncNow"/>, compare segment-set roots; if they differ, descend the peer's tree only where it
 /// differs, fetch the segments this node lacks, and import each (BLAKE3 check, then last-writer-wins merge).
 /// Progress is saved in a <see cref="PeerCursor"/> after every step. Errors are logged and the loop goes on.

@@ -19,7 +19,7 @@ public sealed record BootstrapCheckpoint(string? SnapshotToken, long SnapshotOff
 public sealed record UnfinishedIntent(string Intent, string Replica, string Source, DateTimeOffset Begun, BootstrapCheckpoint? LastCheckpoint);
 
 /// <summary>
-/// The durable record of bootstraps (seed 003): begin, checkpoints, complete, abort. A file now; the
+/// The durable record of bootstraps: begin, checkpoints, complete, abort. A file now; the
 /// BootstrapGrain once the control plane exists.
 /// </summary>
 public interface IBootstrapIntentLog

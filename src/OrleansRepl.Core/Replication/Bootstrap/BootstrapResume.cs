@@ -18,7 +18,7 @@ public abstract record ResumeDecision
 }
 
 /// <summary>
-/// The single-resumer policy (seed 003): a node resumes only its own intent, and only when exactly one of
+/// The single-resumer policy: a node resumes only its own intent, and only when exactly one of
 /// its intents is unfinished and that one has a checkpoint. Other replicas' intents are never touched.
 /// </summary>
 public static class BootstrapResume

@@ -6,7 +6,7 @@ using OrleansRepl.Core.Storage.Files;
 namespace OrleansRepl.Core.Replication.Bootstrap;
 
 /// <summary>
-/// The receiving end of a snapshot transfer (seed 002), made resumable:
+/// The receiving end of a snapshot transfer, made resumable:
 /// <list type="bullet">
 /// <item>offset 0 starts, or restarts, a fresh <c>.partial</c> file;</item>
 /// <item>any other offset must be the next expected one, else <see cref="SnapshotOffsetRegressionException"/>;</item>

@@ -4,7 +4,7 @@ using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Core.Tests.Replication.Bootstrap;
 
-/// <summary>The durable bootstrap intent log and the single-resumer policy (seed 003's scenarios, on a real file).</summary>
+/// <summary>The durable bootstrap intent log and the single-resumer policy (its scenarios on a real file).</summary>
 public sealed class BootstrapIntentLogTests : IDisposable
 {
     private readonly TempDirectory _directory = new();

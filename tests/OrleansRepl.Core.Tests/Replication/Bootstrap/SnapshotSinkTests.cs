@@ -5,7 +5,7 @@ using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Core.Tests.Replication.Bootstrap;
 
-/// <summary>The receiving side of a snapshot transfer (seed 002's scenarios, plus resume), on real files.</summary>
+/// <summary>The receiving side of a snapshot transfer (offsets, CRC, the partial file, plus resume), on real files.</summary>
 public sealed class SnapshotSinkTests : IDisposable
 {
     private const int Piece = 256 << 10;
