@@ -61,6 +61,7 @@ public static class ReplicationNodeExtensions
             Fsync = options.FsyncMode,
             SegmentRollBytes = options.SegmentRollBytes,
             NodeOrigin = OriginOf(silo.NodeId),
+            MaxValueBytes = options.MaxValueBytes,
             MaxClockSkew = TimeSpan.FromSeconds(options.MaxClockSkewSeconds),
             ShardReopenDelay = TimeSpan.FromSeconds(options.ShardReopenSeconds),
         };

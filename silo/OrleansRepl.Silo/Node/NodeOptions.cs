@@ -1,3 +1,6 @@
+using OrleansRepl.Core.Replication.AntiEntropy;
+using OrleansRepl.Core.Replication.Bootstrap;
+using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Storage;
 
 namespace OrleansRepl.Silo.Node;
@@ -39,6 +42,24 @@ public sealed class NodeOptions
 
     /// <summary>A shard whose log could not be written (a full disk, an I/O error) is reopened after this long, doubling up to 30 s.</summary>
     public double ShardReopenSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// The largest value a write may carry (the key-value API answers 413 above it). Every record must fit one
+    /// replication frame, so <c>Streaming:MaxFrameLength</c> must exceed it with the key and headers.
+    /// </summary>
+    public int MaxValueBytes { get; set; } = 8 << 20;
+
+    /// <summary>Log streaming, both sides: batches, backpressure, heartbeats, reconnects, the frame cap (section <c>Replication:Streaming</c>).</summary>
+    public StreamingOptions Streaming { get; set; } = new();
+
+    /// <summary>The anti-entropy loops' limits and timeouts (section <c>Replication:AntiEntropy</c>); each link's interval is its PeerGrain's.</summary>
+    public AntiEntropyOptions AntiEntropy { get; set; } = new();
+
+    /// <summary>A bootstrap's checkpoints, timeouts and attempts (section <c>Replication:Bootstrap</c>).</summary>
+    public BootstrapOptions Bootstrap { get; set; } = new();
+
+    /// <summary>How this node serves snapshots: pin lifetime, pins at once, piece size (section <c>Replication:Snapshots</c>).</summary>
+    public SnapshotSourceOptions Snapshots { get; set; } = new();
 
     /// <summary>How often the topology is read when no change is announced.</summary>
     public double TopologyPollSeconds { get; set; } = 1;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Storage;
 
 namespace OrleansRepl.Silo.Node;
 
@@ -41,6 +42,25 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         Check(options.ShardReopenSeconds is > 0 and <= 30, nameof(options.ShardReopenSeconds), $"must be above 0 and at most 30, got {options.ShardReopenSeconds}");
         Check(options.TopologyPollSeconds > 0, nameof(options.TopologyPollSeconds), $"must be positive, got {options.TopologyPollSeconds}");
         Check(options.FailedRetrySeconds > 0, nameof(options.FailedRetrySeconds), $"must be positive, got {options.FailedRetrySeconds}");
+        Check(options.MaxValueBytes is >= 0 and <= (256 << 20), nameof(options.MaxValueBytes), $"must be between 0 and 268435456, got {options.MaxValueBytes}");
+        Section(problems, nameof(options.Streaming), options.Streaming.Validate());
+        Section(problems, nameof(options.AntiEntropy), options.AntiEntropy.Validate());
+        Section(problems, nameof(options.Bootstrap), options.Bootstrap.Validate());
+        Section(problems, nameof(options.Snapshots), options.Snapshots.Validate());
+        var largestFrame = LargestRecordFrame(options.MaxValueBytes);
+        Check(options.Streaming.MaxFrameLength >= largestFrame, $"{nameof(options.Streaming)}:{nameof(options.Streaming.MaxFrameLength)}",
+            $"is {options.Streaming.MaxFrameLength}, but a record with the largest key and a value of MaxValueBytes ({options.MaxValueBytes}) needs a frame of {largestFrame}: raise it or lower MaxValueBytes");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    /// <summary>A sub-section's problems, each under its key (<c>Replication:Streaming:MaxBatchBytes must …</c>).</summary>
+    private static void Section(List<string> problems, string section, IReadOnlyList<string> found) =>
+        problems.AddRange(found.Select(problem => $"{NodeOptions.Section}:{section}:{problem}"));
+
+    /// <summary>The frame that carries a batch of one record with the largest key and a value of <paramref name="maxValueBytes"/>.</summary>
+    private static long LargestRecordFrame(int maxValueBytes)
+    {
+        const int frameType = 1, batchHeader = 8 + 4;
+        return frameType + batchHeader + RecordCodec.MinimumRecordSize + (long)new StoreOptions().MaxKeyBytes + maxValueBytes;
     }
 }

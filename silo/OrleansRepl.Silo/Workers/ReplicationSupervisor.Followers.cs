@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Follower;
 using OrleansRepl.Grains.Shards;
 using OrleansRepl.Grains.Topology;
@@ -44,7 +43,7 @@ public sealed partial class ReplicationSupervisor
     {
         var endPoint = NodeEndPoint.Parse(topology.Node(leader)!.ReplicationAddress, $"replication address of {leader}");
         var epoch = topology.Epoch;
-        var follower = new Follower(_node.Store!, shard, endPoint, _node.Credentials, new StreamingOptions(), new GrainCursorStore(_grains, _node.NodeId), () => epoch, _loggers.CreateLogger<Follower>());
+        var follower = new Follower(_node.Store!, shard, endPoint, _node.Credentials, _options.Streaming, new GrainCursorStore(_grains, _node.NodeId), () => epoch, _loggers.CreateLogger<Follower>());
         var stop = new CancellationTokenSource();
         LogFollowing(_logger, _node.NodeId, shard, leader, endPoint.ToString()!, epoch);
         var run = Task.Run(() => follower.RunAsync(stop.Token), CancellationToken.None);

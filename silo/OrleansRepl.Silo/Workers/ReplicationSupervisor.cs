@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using OrleansRepl.Core.Replication.Bootstrap;
-using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Feeder;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Grains.Peers;
@@ -169,8 +168,8 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
 
         var shards = LogStore.StoredShardCount(_node.StoreDirectory) ?? _options.ShardCount;
         var store = LogStore.Open(_node.StoreDirectory, _node.StoreOptions with { ShardCount = shards });
-        _snapshots = new SnapshotSource(store, _node.StoreDirectory + ".snapshots", _node.Credentials, new SnapshotSourceOptions(), _loggers.CreateLogger<SnapshotSource>());
-        _feeder = new Feeder(store, _node.Credentials, new StreamingOptions(), () => _node.Topology?.Epoch ?? 0, _loggers.CreateLogger<Feeder>(), _snapshots);
+        _snapshots = new SnapshotSource(store, _node.StoreDirectory + ".snapshots", _node.Credentials, _options.Snapshots, _loggers.CreateLogger<SnapshotSource>());
+        _feeder = new Feeder(store, _node.Credentials, _options.Streaming, () => _node.Topology?.Epoch ?? 0, _loggers.CreateLogger<Feeder>(), _snapshots);
         _feeder.Start(new IPEndPoint(IPAddress.Parse(_silo.Host), _silo.ReplicationPort));
         _node.SetStore(store);
         LogStoreOpen(_logger, _node.NodeId, _node.StoreDirectory, shards, _feeder.EndPoint.ToString());

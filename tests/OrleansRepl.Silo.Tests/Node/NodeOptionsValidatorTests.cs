@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using OrleansRepl.Silo.Node;
 using OrleansRepl.TestKit;
 
@@ -36,6 +37,35 @@ public sealed class NodeOptionsValidatorTests : IDisposable
         Assert.Contains("Replication:TopologyPollSeconds must be positive, got 0", failures);
         Assert.Contains("Replication:SecretFile names no file: /no/such/file", new NodeOptionsValidator().Validate(null, new NodeOptions { SecretFile = "/no/such/file" }).Failures!);
     }
+
+    [Fact]
+    public void TheWorkersSettings_AreBoundFromTheirSections_AndCheckedUnderTheirKeys()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Replication:SecretFile"] = _directory.Write("secret", new string('s', 40)),
+            ["Replication:Streaming:MaxBatchBytes"] = "10",
+            ["Replication:Streaming:HeartbeatInterval"] = "00:00:02",
+            ["Replication:AntiEntropy:RequestTimeout"] = "00:00:00",
+            ["Replication:Bootstrap:MaxAttempts"] = "0",
+            ["Replication:Snapshots:PieceBytes"] = "100",
+            ["Replication:MaxValueBytes"] = "20000000",
+        }).Build();
+        var options = configuration.GetSection(NodeOptions.Section).Get<NodeOptions>()!;
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Streaming.HeartbeatInterval);
+        Assert.Equal(8192, options.Streaming.MaxBatchRecords); // what the section leaves out keeps its default
+
+        var failures = new NodeOptionsValidator().Validate(null, options).Failures!.ToList();
+        Assert.Contains(failures, f => f.StartsWith("Replication:Streaming:MaxBatchBytes must be at least 4096", StringComparison.Ordinal));
+        Assert.Contains("Replication:AntiEntropy:RequestTimeout must be positive, got 00:00:00", failures);
+        Assert.Contains("Replication:Bootstrap:MaxAttempts must be at least 1, got 0", failures);
+        Assert.Contains("Replication:Snapshots:PieceBytes must be between 4096 and 8388608, got 100", failures);
+        Assert.Contains(failures, f => f.StartsWith("Replication:Streaming:MaxFrameLength is 16777216, but a record with the largest key and a value of MaxValueBytes (20000000) needs a frame of 20065591", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheDefaults_FitEveryRecordInOneFrame() =>
+        Assert.True(new NodeOptionsValidator().Validate(null, new NodeOptions { SecretFile = _directory.Write("secret2", new string('s', 40)) }).Succeeded);
 
     public void Dispose() => _directory.Dispose();
 }

@@ -18,6 +18,15 @@ public sealed record BootstrapOptions
 
     public void ThrowIfInvalid()
     {
+        if (Validate() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException($"invalid bootstrap options: {string.Join("; ", problems)}");
+        }
+    }
+
+    /// <summary>Every problem with these options, each naming the setting and its value; empty when they are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
         var problems = new List<string>();
         if (CheckpointEvery < 4096)
         {
@@ -34,9 +43,6 @@ public sealed record BootstrapOptions
             problems.Add($"MaxAttempts must be at least 1, got {MaxAttempts}");
         }
 
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"invalid bootstrap options: {string.Join("; ", problems)}");
-        }
+        return problems;
     }
 }

@@ -14,6 +14,15 @@ public sealed record SnapshotSourceOptions
 
     public void ThrowIfInvalid()
     {
+        if (Validate() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException($"invalid snapshot source options: {string.Join("; ", problems)}");
+        }
+    }
+
+    /// <summary>Every problem with these options, each naming the setting and its value; empty when they are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
         var problems = new List<string>();
         if (TokenLifetime <= TimeSpan.Zero)
         {
@@ -30,9 +39,6 @@ public sealed record SnapshotSourceOptions
             problems.Add($"MaxLivePins must be at least 1, got {MaxLivePins}");
         }
 
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"invalid snapshot source options: {string.Join("; ", problems)}");
-        }
+        return problems;
     }
 }
