@@ -21,22 +21,36 @@ internal sealed class NamedSilos : IAsyncDisposable
         await OrleansSchema.ApplySqliteAsync(Membership);
         foreach (var node in nodes)
         {
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.UseOrleans(silo =>
-            {
-                silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("placement", "placement"));
-                silo.Configure<SiloOptions>(o => o.SiloName = node);
-                silo.ConfigureEndpoints(IPAddress.Loopback, LoopbackPort.Free(), LoopbackPort.Free());
-                silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (OrleansSchema.SqliteInvariant, Membership));
-                silo.AddNodeAffinePlacement();
+            _silos[node] = await StartSiloAsync(node);
+        }
+    }
+
+    /// <summary>Starts one more silo named <paramref name="node"/>, not tracked here: the caller disposes it.</summary>
+    public async Task<IHost> StartSiloAsync(string node)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Critical);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("placement", "placement"));
+            silo.Configure<SiloOptions>(o => o.SiloName = node);
+            silo.ConfigureEndpoints(IPAddress.Loopback, LoopbackPort.Free(), LoopbackPort.Free());
+            silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (OrleansSchema.SqliteInvariant, Membership));
+            silo.AddNodeAffinePlacement();
 #pragma warning disable ORLEANSEXP003 // the distributed directory: a silo leaving does not deactivate grains on the others (tested)
-                silo.AddDistributedGrainDirectory();
+            silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
-            });
-            var host = builder.Build();
+        });
+        var host = builder.Build();
+        try
+        {
             await host.StartAsync();
-            _silos[node] = host;
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
         }
     }
 

@@ -35,6 +35,20 @@ public sealed class NodeAffinePlacementTests
     }
 
     [Fact]
+    public async Task ASecondSiloForALiveNode_IsRefusedNamingTheSiloThatRunsIt_AndARestartAfterAStopIsNot()
+    {
+        await using var silos = new NamedSilos();
+        await silos.StartAsync("n1");
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => silos.StartSiloAsync("n1"));
+        Assert.Contains("node n1 already runs as silo ", error.ToString());
+        Assert.Equal("n1", await silos.Grains("n1").GetGrain<IWhereGrain>("n1/x").SiloAsync()); // the running one is untouched
+
+        await silos.StopAsync("n1");
+        using var restarted = await silos.StartSiloAsync("n1");
+        await restarted.StopAsync();
+    }
+
+    [Fact]
     public async Task ASiloLeaving_LeavesTheGrainsOfTheOtherSilosActive()
     {
         await using var silos = new NamedSilos();
