@@ -69,8 +69,10 @@ public sealed partial class LogStore
             {
                 return;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Whatever the reopen met, the shard stays failed and the next attempt comes later: a reopen loop
+                // that died here would leave the shard refusing writes until a restart.
                 lock (_healthGate)
                 {
                     _failed[id] = _failed[id]! with { ReopenAttempts = attempt, LastReopenError = e.Message };

@@ -42,12 +42,17 @@ public sealed partial class SnapshotPuller
     /// <param name="progress">Told of bytes received every MiB.</param>
     /// <param name="cancellationToken">Stops the transfer; the intent stays unfinished and a later run resumes it.</param>
     /// <param name="started">Told, before each request, what is asked for: a new snapshot, or a token from an offset.</param>
-    public async Task<BootstrapResult> RunAsync(string storeDirectory, StoreOptions storeOptions, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null)
+    /// <param name="installInto">
+    /// Where the verified store is installed instead of <paramref name="storeDirectory"/> (which then names the work
+    /// files only): a staging directory the caller swaps into place, so the store it replaces stays until then.
+    /// </param>
+    public async Task<BootstrapResult> RunAsync(string storeDirectory, StoreOptions storeOptions, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null, string? installInto = null)
     {
         ArgumentNullException.ThrowIfNull(storeOptions);
-        if (LogStore.StoredShardCount(storeDirectory) is { } shards)
+        var target = installInto ?? storeDirectory;
+        if (LogStore.StoredShardCount(target) is { } shards)
         {
-            throw new StoreArgumentException($"{storeDirectory} already holds a {shards}-shard store; a bootstrap installs only where there is none");
+            throw new StoreArgumentException($"{target} already holds a {shards}-shard store; a bootstrap installs only where there is none");
         }
 
         using var sink = new SnapshotSink(Path.Combine(WorkDirectory(storeDirectory), "recv"), progress);
@@ -77,7 +82,7 @@ public sealed partial class SnapshotPuller
                     started?.Invoke(new BootstrapStart(source, token.Length == 0 ? null : token, offset, restartReason));
                     var (received, transfer) = await ReceiveAsync(connection, sink, intent, token, offset, cancellationToken);
                     var installing = Stopwatch.StartNew();
-                    var installed = await InstallAsync(received, storeDirectory, storeOptions, cancellationToken);
+                    var installed = await InstallAsync(received, target, storeOptions, cancellationToken);
                     await _intents.CompleteAsync(intent, cancellationToken);
                     LogInstalled(_logger, received.Header.Token, received.Header.TotalBytes, installed.StoreRoot);
                     return new BootstrapResult(intent, source, received.Header.TotalBytes, clock.Elapsed, installed.StoreRoot, installed.ShardLsns, resumedFrom, restartReason)

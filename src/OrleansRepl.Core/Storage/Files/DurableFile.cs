@@ -34,6 +34,32 @@ internal static partial class DurableFile
         }
     }
 
+    /// <summary>
+    /// Swaps two existing paths (files or directories) in one atomic step (Linux <c>renameat2</c> with
+    /// <c>RENAME_EXCHANGE</c>), then makes it durable: a crash leaves both names holding either the old or the new
+    /// content, never one name missing.
+    /// </summary>
+    public static void Exchange(string first, string second)
+    {
+        const int CurrentDirectory = -100; // AT_FDCWD
+        const uint RenameExchange = 2;
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("an atomic exchange of two paths needs Linux renameat2");
+        }
+
+        if (RenameAt2(CurrentDirectory, Path.GetFullPath(first), CurrentDirectory, Path.GetFullPath(second), RenameExchange) != 0)
+        {
+            throw new IOException($"exchanging {first} and {second} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(second))!);
+        if (Path.GetDirectoryName(Path.GetFullPath(first)) != Path.GetDirectoryName(Path.GetFullPath(second)))
+        {
+            SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(first))!);
+        }
+    }
+
     /// <summary>Raised with each directory about to be fsynced, so tests can check that a creation was made durable.</summary>
     internal static event Action<string>? DirectorySynced;
 
@@ -68,6 +94,9 @@ internal static partial class DurableFile
             _ = Close(descriptor);
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameAt2(int oldDirectory, string oldPath, int newDirectory, string newPath, uint flags);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
