@@ -17,10 +17,12 @@ internal sealed class GrainSilo(ServiceProvider services) : IAsyncDisposable
 {
     public GrainRuntime Runtime { get; } = services.GetRequiredService<GrainRuntime>();
 
-    public static async Task<GrainSilo> StartAsync(string database)
+    /// <summary>Starts the grains on <paramref name="database"/>; <paramref name="wrap"/> may put a fault injector in front of the storage.</summary>
+    public static async Task<GrainSilo> StartAsync(string database, Func<IGrainStorage, IGrainStorage>? wrap = null)
     {
-        var storage = new SqliteGrainStorage(database);
+        IGrainStorage storage = new SqliteGrainStorage(database);
         await storage.EnsureSchemaAsync(CancellationToken.None);
+        storage = wrap?.Invoke(storage) ?? storage;
         return new GrainSilo(new ServiceCollection()
             .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
             .AddGrainHost(storage, o => o.StateJson = new JsonSerializerOptions { TypeInfoResolver = GrainStateJson.Default })

@@ -13,6 +13,8 @@ public sealed class BootstrapGrainState
 
     /// <summary>The operator's (or a NeedsRestore's) latest request, and how it ended.</summary>
     public BootstrapRequest? Request { get; set; }
+
+    public BootstrapGrainState Copy() => new() { Intents = [.. Intents], Request = Request };
 }
 
 /// <summary>A requested bootstrap: from where and why, and its state ("requested", "running", "complete", "failed", "cancelled").</summary>
@@ -30,10 +32,12 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
     {
         SafeName.Check(source, "source node id");
         var intent = $"bootstrap-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..47];
-        state.State.Intents.Add(new BootstrapIntentEntry(intent, source, DateTimeOffset.UtcNow, null, null, null));
-        var ended = state.State.Intents.Where(i => i.Ended is not null).ToList();
-        state.State.Intents.RemoveAll(i => ended.Take(Math.Max(0, ended.Count - History)).Contains(i));
-        await state.WriteStateAsync();
+        await Write(s =>
+        {
+            s.Intents.Add(new BootstrapIntentEntry(intent, source, DateTimeOffset.UtcNow, null, null, null));
+            var ended = s.Intents.Where(i => i.Ended is not null).ToList();
+            s.Intents.RemoveAll(i => ended.Take(Math.Max(0, ended.Count - History)).Contains(i));
+        });
         return intent;
     }
 
@@ -59,9 +63,8 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
             throw new InvalidOperationException($"node {GrainKey} already has a bootstrap from {open.Source} {open.State} since {open.Requested:u}; cancel it first");
         }
 
-        state.State.Request = new BootstrapRequest(source, reason, DateTimeOffset.UtcNow, "requested", null, null);
+        await Write(s => s.Request = new BootstrapRequest(source, reason, DateTimeOffset.UtcNow, "requested", null, null));
         _progress = null;
-        await state.WriteStateAsync();
     }
 
     public async Task CancelAsync()
@@ -71,8 +74,7 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
             throw new InvalidOperationException($"node {GrainKey} has no bootstrap to cancel");
         }
 
-        state.State.Request = open with { State = "cancelled" };
-        await state.WriteStateAsync();
+        await Write(s => s.Request = open with { State = "cancelled" });
     }
 
     public Task<BootstrapStatus> GetStatusAsync() => Task.FromResult(state.State.Request is { } request
@@ -85,8 +87,7 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
         switch (state.State.Request)
         {
             case { State: "requested" } requested:
-                state.State.Request = requested with { State = "running" };
-                await state.WriteStateAsync();
+                await Write(s => s.Request = requested with { State = "running" });
                 return true;
             case { State: "running" }:
                 return true;
@@ -102,8 +103,7 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
             return; // cancelled meanwhile: the cancellation stands
         }
 
-        state.State.Request = open with { State = error is null ? "complete" : "failed", Error = error, Summary = summary };
-        await state.WriteStateAsync();
+        await Write(s => s.Request = open with { State = error is null ? "complete" : "failed", Error = error, Summary = summary });
     }
 
     private async Task UpdateAsync(string intent, Func<BootstrapIntentEntry, BootstrapIntentEntry> change)
@@ -119,7 +119,8 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
             throw new InvalidOperationException($"bootstrap intent {intent} already ended ({ended}) on {GrainKey}");
         }
 
-        state.State.Intents[index] = change(state.State.Intents[index]);
-        await state.WriteStateAsync();
+        await Write(s => s.Intents[index] = change(s.Intents[index]));
     }
+
+    private Task Write(Action<BootstrapGrainState> change) => state.WriteChangedAsync(s => s.Copy(), change);
 }

@@ -12,6 +12,8 @@ public sealed class PeerGrainState
     public PeerCursorRecord? Cursor { get; set; }
 
     public string? LastError { get; set; }
+
+    public PeerGrainState Copy() => new() { Address = Address, IntervalSeconds = IntervalSeconds, Cursor = Cursor, LastError = LastError };
 }
 
 /// <summary>Holds one peer's anti-entropy settings and cursor; every save is written (the loop saves once per step).</summary>
@@ -25,16 +27,15 @@ public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGra
             throw new ArgumentOutOfRangeException(nameof(intervalSeconds), intervalSeconds, "the anti-entropy interval must be positive");
         }
 
-        (state.State.Address, state.State.IntervalSeconds) = (address, intervalSeconds);
-        await state.WriteStateAsync();
+        await state.WriteChangedAsync(s => s.Copy(), s => (s.Address, s.IntervalSeconds) = (address, intervalSeconds));
     }
 
     public Task<PeerCursorRecord?> LoadCursorAsync() => Task.FromResult(state.State.Cursor);
 
     public async Task SaveCursorAsync(PeerCursorRecord cursor)
     {
-        state.State.Cursor = cursor ?? throw new ArgumentNullException(nameof(cursor));
-        await state.WriteStateAsync();
+        ArgumentNullException.ThrowIfNull(cursor);
+        await state.WriteChangedAsync(s => s.Copy(), s => s.Cursor = cursor);
     }
 
     public Task<PeerStatus> GetStatusAsync()
@@ -55,8 +56,7 @@ public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGra
     {
         if (error != state.State.LastError)
         {
-            state.State.LastError = error;
-            await state.WriteStateAsync();
+            await state.WriteChangedAsync(s => s.Copy(), s => s.LastError = error);
         }
     }
 }

@@ -12,6 +12,8 @@ public sealed class ShardGrainState
     public bool Paused { get; set; }
 
     public string? LastError { get; set; }
+
+    public ShardGrainState Copy() => new() { Cursor = Cursor, Paused = Paused, LastError = LastError };
 }
 
 /// <summary>
@@ -52,8 +54,7 @@ public sealed class ShardGrain([PersistentState("shard")] IPersistentState<Shard
         _report = report ?? throw new ArgumentNullException(nameof(report));
         if (report.LastError is { } error && error != state.State.LastError)
         {
-            state.State.LastError = error; // the last error outlives the process
-            await WriteAsync();
+            await WriteAsync(s => s.LastError = error); // the last error outlives the process
         }
 
         return state.State.Paused;
@@ -61,14 +62,12 @@ public sealed class ShardGrain([PersistentState("shard")] IPersistentState<Shard
 
     public async Task PauseAsync()
     {
-        state.State.Paused = true;
-        await WriteAsync();
+        await WriteAsync(s => s.Paused = true);
     }
 
     public async Task ResumeAsync()
     {
-        state.State.Paused = false;
-        await WriteAsync();
+        await WriteAsync(s => s.Paused = false);
     }
 
     public Task<ShardStatus> GetStatusAsync()
@@ -90,14 +89,17 @@ public sealed class ShardGrain([PersistentState("shard")] IPersistentState<Shard
             return;
         }
 
-        state.State.Cursor = _pending;
-        _pending = null;
-        await WriteAsync();
+        var cursor = _pending;
+        await WriteAsync(s => s.Cursor = cursor);
+        if (_pending == cursor)
+        {
+            _pending = null; // written; on a failed write it stays pending for the next one
+        }
     }
 
-    private async Task WriteAsync()
+    private async Task WriteAsync(Action<ShardGrainState> change)
     {
-        await state.WriteStateAsync();
+        await state.WriteChangedAsync(s => s.Copy(), change);
         _lastWrite = Stopwatch.GetTimestamp();
     }
 }

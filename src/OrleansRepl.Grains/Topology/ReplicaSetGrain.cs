@@ -16,10 +16,14 @@ public sealed class ReplicaSetState
     public List<string> Leaders { get; set; } = [];
 
     public List<PeerLink> Peers { get; set; } = [];
+
+    /// <summary>A copy to change: the grain's state changes only once the copy is written.</summary>
+    public ReplicaSetState Copy() => new() { Epoch = Epoch, ShardCount = ShardCount, Nodes = [.. Nodes], Leaders = [.. Leaders], Peers = [.. Peers] };
 }
 
 /// <summary>
-/// Keeps a replica set's topology. Every change is written before the call returns, then announced to the
+/// Keeps a replica set's topology. Every change is made on a copy and becomes the grain's state only once written,
+/// so a failed write leaves the topology (and the epoch every node polls) as it was; then it is announced to the
 /// member nodes (best effort, outside the turn: a node that misses it learns at its next poll).
 /// </summary>
 public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPersistentState<ReplicaSetState> state, ILogger<ReplicaSetGrain> logger) : Grain, IReplicaSetGrain
@@ -28,7 +32,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
     {
         SafeName.Check(node, "node id");
         ArgumentException.ThrowIfNullOrWhiteSpace(replicationAddress);
-        var set = state.State;
+        var set = state.State.Copy();
         if (set.Nodes.Any(n => n.NodeId == node))
         {
             throw new InvalidOperationException($"node {node} is already a member of replica set {GrainKey}");
@@ -51,12 +55,12 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
         }
 
         set.Nodes.Add(new TopologyNode(node, replicationAddress));
-        return await CommitAsync();
+        return await CommitAsync(set);
     }
 
     public async Task<ReplicaSetTopology> RemoveNodeAsync(string node)
     {
-        var set = state.State;
+        var set = state.State.Copy();
         if (set.Nodes.All(n => n.NodeId != node))
         {
             throw new InvalidOperationException($"node {node} is not a member of replica set {GrainKey}");
@@ -69,12 +73,12 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
 
         set.Nodes.RemoveAll(n => n.NodeId == node);
         set.Peers.RemoveAll(p => p.Node == node || p.Peer == node);
-        return await CommitAsync();
+        return await CommitAsync(set);
     }
 
     public async Task<ReplicaSetTopology> PromoteAsync(string node)
     {
-        var set = state.State;
+        var set = state.State.Copy();
         if (set.Nodes.All(n => n.NodeId != node))
         {
             throw new InvalidOperationException($"node {node} is not a member of replica set {GrainKey}; add it first");
@@ -82,7 +86,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
 
         set.Epoch++;
         set.Leaders = [.. Enumerable.Repeat(node, set.ShardCount)];
-        return await CommitAsync();
+        return await CommitAsync(set);
     }
 
     public Task<ReplicaSetTopology> GetTopologyAsync() => Task.FromResult(Current());
@@ -90,9 +94,10 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
     private ReplicaSetTopology Current() =>
         new(GrainKey, state.State.Epoch, state.State.ShardCount, [.. state.State.Nodes], [.. state.State.Leaders], [.. state.State.Peers]);
 
-    private async Task<ReplicaSetTopology> CommitAsync()
+    private async Task<ReplicaSetTopology> CommitAsync(ReplicaSetState next)
     {
-        await state.WriteStateAsync();
+        await state.WriteChangedAsync(_ => next, _ => { }); // not written: not the topology
+
         var topology = Current();
         var grains = GrainFactory;
         _ = Task.Run(async () =>

@@ -11,6 +11,26 @@ public sealed class BootstrapGrainControlTests : IDisposable
     private readonly TempDirectory _directory = new();
 
     [Fact]
+    public async Task FailedStateWrites_LeaveTheRequestAndTheIntentsAsTheyWere()
+    {
+        FailingStorage? storage = null;
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), inner => storage = new FailingStorage(inner));
+        var grain = silo.Runtime.Bootstrap("n4");
+        var intent = await grain.BeginAsync("n1");
+
+        storage!.FailWrites = true;
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.StartAsync("n1", "operator"));
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.CompleteAsync(intent));
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.BeginAsync("n2"));
+        Assert.Equal("none", (await grain.GetStatusAsync()).State); // no request anyone could act on
+        Assert.Equal([intent], (await grain.ListUnfinishedAsync()).Select(i => i.Intent)); // still open, and no phantom one
+
+        storage.FailWrites = false;
+        await grain.StartAsync("n1", "operator");
+        Assert.Equal("requested", (await grain.GetStatusAsync()).State);
+    }
+
+    [Fact]
     public async Task ARequestRunsOnItsFirstProgress_OneAtATime_AndSurvivesARestart()
     {
         await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db")))

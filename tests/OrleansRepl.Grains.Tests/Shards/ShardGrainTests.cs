@@ -75,6 +75,34 @@ public sealed class ShardGrainTests : IDisposable
     }
 
     [Fact]
+    public async Task AFailedPauseWrite_LeavesTheShardUnpaused_AndAFailedCursorWriteKeepsTheCursorPending()
+    {
+        FailingStorage? storage = null;
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), inner => storage = new FailingStorage(inner));
+        var shard = silo.Runtime.Shard("node-a", 1);
+        await shard.SaveCursorAsync(new FollowerCursor(41, 41, default, DateTimeOffset.UtcNow));
+        var cursor = new FollowerCursor(42, 42, default, DateTimeOffset.UtcNow);
+        storage!.FailWrites = true;
+        try
+        {
+            await shard.SaveCursorAsync(cursor); // coalesced (pending) or written at once and failed: either way not stored
+        }
+        catch (Exception e) when (e is IOException || e.InnerException is IOException)
+        {
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => shard.PauseAsync());
+        await Assert.ThrowsAnyAsync<Exception>(() => shard.FlushAsync());
+        var status = await shard.GetStatusAsync();
+        Assert.False(status.Paused);
+        Assert.Equal(42, status.LastAppliedLsn);
+
+        storage.FailWrites = false;
+        await shard.FlushAsync(); // the cursor was still pending: it is written now
+        Assert.Equal(cursor, await shard.LoadCursorAsync());
+    }
+
+    [Fact]
     public async Task PauseAndResume_AreDurable_AndShowInTheStatus()
     {
         await using (var silo = await StartAsync())

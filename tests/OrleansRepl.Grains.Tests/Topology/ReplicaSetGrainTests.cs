@@ -54,6 +54,26 @@ public sealed class ReplicaSetGrainTests : IDisposable
     }
 
     [Fact]
+    public async Task AFailedStateWrite_LeavesTheTopologyAndItsEpochAsTheyWere()
+    {
+        FailingStorage? storage = null;
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), inner => storage = new FailingStorage(inner));
+        var set = silo.Runtime.ReplicaSet("main");
+        await set.AddNodeAsync("n1", "127.0.0.1:7001", 2);
+        await set.AddNodeAsync("n2", "127.0.0.1:7002", 2);
+        var before = await set.GetTopologyAsync();
+
+        storage!.FailWrites = true;
+        await Assert.ThrowsAnyAsync<Exception>(() => set.PromoteAsync("n2"));
+        await Assert.ThrowsAnyAsync<Exception>(() => set.AddNodeAsync("n3", "127.0.0.1:7003", 2));
+        await Assert.ThrowsAnyAsync<Exception>(() => set.RemoveNodeAsync("n2"));
+        Assert.Equal(before, await set.GetTopologyAsync(), TopologyComparer.Instance); // no unwritten epoch for a node to poll
+
+        storage.FailWrites = false;
+        Assert.Equal(2, (await set.PromoteAsync("n2")).Epoch);
+    }
+
+    [Fact]
     public async Task ALeaderCannotBeRemoved_AFollowerIsRemovedWithItsPeerLinks()
     {
         await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"));
