@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Serialization;
 using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Persistence.Tests;
@@ -40,6 +41,7 @@ internal static class OrleansHost
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "sqlite", clusterId: "sqlite");
+            silo.Services.AddSerializer(serializer => serializer.AddJsonSerializer(CoreTypes));
             silo.AddAdoNetGrainStorage(StorageName, o => (o.Invariant, o.ConnectionString) = (OrleansSchema.SqliteInvariant, connectionString));
         });
         var host = builder.Build();
@@ -96,6 +98,9 @@ internal static class OrleansHost
         await host.StartAsync();
         return host;
     }
+
+    /// <summary>Core's records travel as JSON: Core carries no Orleans attributes.</summary>
+    public static bool CoreTypes(Type type) => type.Namespace?.StartsWith("OrleansRepl.Core", StringComparison.Ordinal) == true;
 
     public static IClusterClient Client(this IHost host) => host.Services.GetRequiredService<IClusterClient>();
 

@@ -59,6 +59,18 @@ public sealed class SqliteSchemaTests : IDisposable
         await first.StopAsync();
     }
 
+    [Fact]
+    public async Task ACoreRecord_CrossesAGrainCall_AndIsStoredAndReadBack_AsJson()
+    {
+        var cursor = new OrleansRepl.Core.Replication.Streaming.Follower.FollowerCursor(1234, 5678, new OrleansRepl.Core.Storage.RecordVersion(ulong.MaxValue - 1, 7), DateTimeOffset.UnixEpoch.AddDays(20_000));
+        using var silo = await OrleansHost.StartSqliteSiloAsync(_directory.File("core.db"), LoopbackPort.Free(), LoopbackPort.Free());
+        var keeper = silo.Grains().GetGrain<ICursorKeeperGrain>("n1/0");
+        await keeper.SaveAsync(cursor);
+        await keeper.DeactivateAsync();
+        Assert.Equal(cursor, await keeper.LoadAsync()); // read back from storage by a new activation
+        await silo.StopAsync();
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
