@@ -15,6 +15,7 @@ public sealed class HybridLogicalClock(TimeProvider time, TimeSpan maxSkew)
 {
     private const int CounterBits = 16;
     private ulong _last;
+    private ulong _knownLimit;
 
     public HybridLogicalClock()
         : this(TimeProvider.System, TimeSpan.FromMinutes(1))
@@ -51,7 +52,16 @@ public sealed class HybridLogicalClock(TimeProvider time, TimeSpan maxSkew)
     /// </summary>
     public void Observe(ulong timestamp)
     {
-        timestamp = Math.Min(timestamp, Limit);
+        // The limit grows with the wall clock, so a timestamp under one computed before is under it now; the clock is
+        // read again only when a timestamp passes the last limit read (about once per millisecond of a catch-up, not
+        // per record). A wall clock stepped back keeps the larger limit it had until it catches up.
+        if (timestamp > Volatile.Read(ref _knownLimit))
+        {
+            var limit = Limit;
+            Volatile.Write(ref _knownLimit, limit);
+            timestamp = Math.Min(timestamp, limit);
+        }
+
         while (true)
         {
             var last = Volatile.Read(ref _last);
