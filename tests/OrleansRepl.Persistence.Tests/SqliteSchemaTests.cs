@@ -52,8 +52,21 @@ public sealed class SqliteSchemaTests : IDisposable
         using var client = await OrleansHost.StartSqliteClientAsync(cluster);
         var counter = client.Client().GetGrain<ICounterGrain>("n2/7");
         Assert.Equal(1, await counter.IncrementAsync());
-        await counter.DeactivateAsync();
-        Assert.Equal(1, await counter.GetAsync());
+        Assert.Equal(2, await counter.IncrementAsync());
+
+        // Its state went to the state file of the silo it runs on, and to no other (without node-affine placement a
+        // later activation may land on the other silo: which is why the silo places node grains by node).
+        var versions = new List<long>();
+        foreach (var file in new[] { "n1.db", "n2.db" })
+        {
+            await using var state = new SqliteConnection($"Data Source={_directory.File(file)}");
+            await state.OpenAsync();
+            await using var read = state.CreateCommand();
+            read.CommandText = "SELECT Version FROM OrleansStorage";
+            versions.AddRange(await read.ExecuteScalarAsync() is long version ? [version] : []);
+        }
+
+        Assert.Equal([2L], versions);
 
         await second.StopAsync();
         await first.StopAsync();

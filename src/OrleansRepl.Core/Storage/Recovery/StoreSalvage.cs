@@ -48,7 +48,9 @@ public static class StoreSalvage
         File.Delete(salvaged); // left by a salvage that crashed before its rename
         await WriteDurablyAsync(salvaged, image.AsMemory(0, (int)keep), cancellationToken);
         DurableFile.Rename(salvaged, activePath);
-        return new SalvageReport(shard, finding, aside, keep, active.Records);
+        // The kept prefix holds the audit's good records only when the cut is where they end (a log that does not
+        // continue its manifest is cut whole, at 0).
+        return new SalvageReport(shard, finding, aside, keep, keep == active.GoodBytes ? active.Records : 0);
     }
 
     private static async ValueTask WriteDurablyAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
