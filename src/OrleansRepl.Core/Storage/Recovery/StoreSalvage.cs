@@ -41,19 +41,19 @@ public static class StoreSalvage
         var image = await File.ReadAllBytesAsync(activePath, cancellationToken);
         var keep = damage.Offset;
         var aside = $"{activePath}.damaged-{time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture)}";
+
         // The damaged bytes are kept aside before anything replaces them, and the good prefix replaces the active
-        // log in one rename: a crash at any step leaves either the damaged log (still refused) or the cut one.
-        await WriteDurablyAsync(aside, image, cancellationToken);
-        var salvaged = activePath + ".salvage";
-        File.Delete(salvaged); // left by a salvage that crashed before its rename
-        await WriteDurablyAsync(salvaged, image.AsMemory(0, (int)keep), cancellationToken);
-        DurableFile.Rename(salvaged, activePath);
+        // log in one rename (whose directory fsync also makes the aside file's name durable): a crash at any step
+        // leaves either the damaged log (still refused) or the cut one.
+        await WriteNewDurablyAsync(aside, image, cancellationToken);
+        DurableFile.Replace(activePath, image.AsSpan(0, (int)keep));
+
         // The kept prefix holds the audit's good records only when the cut is where they end (a log that does not
         // continue its manifest is cut whole, at 0).
         return new SalvageReport(shard, finding, aside, keep, keep == active.GoodBytes ? active.Records : 0);
     }
 
-    private static async ValueTask WriteDurablyAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    private static async ValueTask WriteNewDurablyAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         await RandomAccess.WriteAsync(handle, bytes, 0, cancellationToken);
