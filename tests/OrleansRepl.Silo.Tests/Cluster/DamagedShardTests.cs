@@ -26,6 +26,7 @@ public sealed class DamagedShardTests(PostgresFixture postgres) : IClassFixture<
         await TestCluster.WaitAsync("dmgf2 to be restored", async () => (await bootstrap.GetStatusAsync()).State == "complete");
         Assert.Contains("shard 0 is damaged", (await bootstrap.GetStatusAsync()).Reason);
         Assert.Contains($"{active} at byte", (await cluster.Shard(2, 0).GetStatusAsync()).LastError); // the shard said why
+        Assert.Contains("shard 0 is damaged", OrleansRepl.Client.Cluster.ClusterStatusTable.Render(await cluster.Client.GetStatusAsync())); // and orepl status shows it
 
         await cluster.Client.LoadAsync(Records("after-", 1_000));
         await cluster.ConvergedAsync(1, 2);
