@@ -7,12 +7,11 @@ namespace OrleansRepl.Grains;
 /// </summary>
 internal static class StateWrites
 {
-    public static async Task WriteChangedAsync<TState>(this IPersistentState<TState> state, Func<TState, TState> copy, Action<TState> change)
+    /// <summary>Writes <paramref name="next"/> and makes it the grain's state; if the write fails the old state stays.</summary>
+    public static async Task WriteReplacedAsync<TState>(this IPersistentState<TState> state, TState next)
         where TState : new()
     {
         var previous = state.State;
-        var next = copy(previous);
-        change(next);
         state.State = next;
         try
         {
@@ -23,5 +22,14 @@ internal static class StateWrites
             state.State = previous;
             throw;
         }
+    }
+
+    /// <summary>Applies <paramref name="change"/> to a copy of the state, then writes and adopts the copy.</summary>
+    public static Task WriteChangedAsync<TState>(this IPersistentState<TState> state, Func<TState, TState> copy, Action<TState> change)
+        where TState : new()
+    {
+        var next = copy(state.State);
+        change(next);
+        return state.WriteReplacedAsync(next);
     }
 }

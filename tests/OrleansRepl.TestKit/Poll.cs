@@ -4,6 +4,10 @@ namespace OrleansRepl.TestKit;
 public static class Poll
 {
     /// <summary>Returns once <paramref name="condition"/> is true; throws naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        UntilAsync(() => Task.FromResult(condition()), timeout, what);
+
+    /// <summary>Returns once <paramref name="condition"/> is true; throws naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
     public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -96,7 +96,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
 
     private async Task<ReplicaSetTopology> CommitAsync(ReplicaSetState next)
     {
-        await state.WriteChangedAsync(_ => next, _ => { }); // not written: not the topology
+        await state.WriteReplacedAsync(next); // not written: not the topology
 
         var topology = Current();
         var grains = GrainFactory;

@@ -48,7 +48,7 @@ public sealed class ShardFailureTests : IDisposable
         await Assert.ThrowsAsync<ShardFailedException>(() => store.PutAsync(Bytes("also"), Bytes("refused")).AsTask());
 
         Volatile.Write(ref failing, 0);
-        await Poll.UntilAsync(() => Task.FromResult(!store.Health(0).Failed), TimeSpan.FromSeconds(10), "the shard reopening");
+        await Poll.UntilAsync(() => !store.Health(0).Failed, TimeSpan.FromSeconds(10), "the shard reopening");
         await store.PutAsync(Bytes("after"), Bytes("recovery"));
         for (var i = 0; i < 100; i++)
         {

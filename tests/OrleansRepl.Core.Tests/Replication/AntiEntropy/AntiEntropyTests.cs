@@ -186,11 +186,11 @@ public sealed class AntiEntropyTests : IDisposable
         var loop = new AntiEntropyLoop(b, endPoint, Credentials("node-b"), Options with { Interval = TimeSpan.FromHours(1) }, new FilePeerCursorStore(_directory.File("cursors")), null, NullLogger<AntiEntropyLoop>.Instance);
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var running = loop.RunAsync(stop.Token);
-        await WaitUntilAsync(() => loop.LastError is not null);
+        await Poll.UntilAsync(() => loop.LastError is not null, TimeSpan.FromSeconds(30), "the loop reporting the lost peer");
 
         await using var again = Serve(a, "node-a", endPoint);
         loop.SyncNow(); // an hour early
-        await WaitUntilAsync(() => loop.LastReport is { Pending: 0, Applied: > 0 });
+        await Poll.UntilAsync(() => loop.LastReport is { Pending: 0, Applied: > 0 }, TimeSpan.FromSeconds(30), "a cycle that applied everything pending");
         await stop.CancelAsync();
         await running;
         Assert.Equal(a.MerkleRoot(), b.MerkleRoot());
@@ -213,7 +213,7 @@ public sealed class AntiEntropyTests : IDisposable
         Assert.NotEqual(a.MerkleRoot(), b.MerkleRoot());
 
         loop.SyncNow();
-        await WaitUntilAsync(() => loop.LastReport is { Pending: 0, Applied: > 0 });
+        await Poll.UntilAsync(() => loop.LastReport is { Pending: 0, Applied: > 0 }, TimeSpan.FromSeconds(30), "a cycle that applied everything pending");
         await stop.CancelAsync();
         await running;
         Assert.Equal(a.MerkleRoot(), b.MerkleRoot());
@@ -252,15 +252,6 @@ public sealed class AntiEntropyTests : IDisposable
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
-            await Task.Delay(20);
-        }
-    }
 
     private sealed class FailingUploader : ISegmentUploader
     {
