@@ -58,15 +58,15 @@ standalone_run() {
 }
 
 silo_run() {
-  local run_dir="$work/silo-$1" gateway replication
+  local run_dir="$work/silo-$1" silo_port gateway http replication
   mkdir -p "$run_dir"
-  gateway=$(free_port); replication=$(free_port)
-  "$work/silo/orepl-silo" --Silo:NodeId=follower --Silo:HomeNode=follower --Silo:GatewayPort="$gateway" \
-    --Silo:ReplicationPort="$replication" --Silo:GatewayTokenFile="$work/token" --Silo:SqlitePath="$run_dir/grains.db" \
+  silo_port=$(free_port); gateway=$(free_port); http=$(free_port); replication=$(free_port)
+  "$work/silo/orepl-silo" --Silo:NodeId=follower --Silo:SiloPort="$silo_port" --Silo:GatewayPort="$gateway" --Silo:HttpPort="$http" \
+    --Silo:ReplicationPort="$replication" --Silo:TokenFile="$work/token" --Silo:SqlitePath="$run_dir/cluster.db" \
     --Replication:DataDirectory="$run_dir" --Replication:SecretFile="$work/secret" --Replication:Fsync=interval \
     > "$run_dir/silo.log" 2>&1 &
   silo=$!
-  local cluster=(--gateway "http://127.0.0.1:$gateway/" --token-file "$work/token")
+  local cluster=(--gateway "127.0.0.1:$gateway" --token-file "$work/token")
   for _ in $(seq 1 200); do "$orepl" add-node --node leader --address "127.0.0.1:$port" --shards 4 "${cluster[@]}" >/dev/null 2>&1 && break; sleep 0.1; done
   "$orepl" add-node --node follower "${cluster[@]}" >/dev/null
   for _ in $(seq 1 1200); do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# N silos on this machine, their grain state in PostgreSQL.
+# N Orleans silos on this machine; membership and grain state in PostgreSQL.
 #
 #   deploy/local-cluster.sh start [N] [--throwaway-postgres] [--no-build]
 #                                                               start N silos (default 3) and form a replica set
@@ -17,7 +17,8 @@ pg_bin=/usr/lib/postgresql/15/bin
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-orepl() { dotnet "$PWD/src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll" "$@" --gateway "$(cat "$state/gateway")" --token-file "$state/gateway.token" --replica-set local; }
+# orepl finds the gateways through the membership table; the connection string travels in a file, never in argv.
+orepl() { dotnet "$PWD/src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll" "$@" --postgres-file "$state/postgres.connection" --cluster local --token-file "$state/api.token" --replica-set local; }
 
 start() {
   local count=3 throwaway=0 build=1
@@ -44,7 +45,7 @@ start() {
   done
   umask 077
   [[ -e $state/cluster.secret ]] || head -c 48 /dev/urandom | base64 >"$state/cluster.secret"
-  [[ -e $state/gateway.token ]] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/gateway.token"
+  [[ -e $state/api.token ]] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/api.token"
 
   local connection
   if ((throwaway)); then
@@ -62,17 +63,19 @@ start() {
     connection=${OREPL_POSTGRES:?"set OREPL_POSTGRES to a connection string, or pass --throwaway-postgres"}
   fi
 
+  printf '%s' "$connection" >"$state/postgres.connection"
+
   for ((i = 1; i <= count; i++)); do
-    local gateway replication
-    gateway=$(free_port); replication=$(free_port)
-    ((i == 1)) && echo "http://127.0.0.1:$gateway/" >"$state/gateway"
-    dotnet silo/OrleansRepl.Silo/bin/Release/net10.0/orepl-silo.dll \
-      --Silo:NodeId="n$i" --Silo:HomeNode=n1 --Silo:GatewayPort="$gateway" --Silo:ReplicationPort="$replication" \
-      --Silo:GatewayTokenFile="$state/gateway.token" --Silo:Storage=postgres --Silo:PostgresConnectionString="$connection" \
-      --Replication:ReplicaSet=local --Replication:DataDirectory="$state/n$i" --Replication:SecretFile="$state/cluster.secret" \
-      >"$state/n$i.log" 2>&1 &
+    local silo gateway http replication
+    silo=$(free_port); gateway=$(free_port); http=$(free_port); replication=$(free_port)
+    # The connection string (a password, perhaps) goes through the environment, not the command line that ps shows.
+    OREPL_Silo__PostgresConnectionString="$connection" dotnet silo/OrleansRepl.Silo/bin/Release/net10.0/orepl-silo.dll \
+      --Silo:NodeId="n$i" --Silo:SiloPort="$silo" --Silo:GatewayPort="$gateway" --Silo:HttpPort="$http" \
+      --Silo:ReplicationPort="$replication" --Silo:TokenFile="$state/api.token" --Silo:Storage=postgres \
+      --Replication:Cluster=local --Replication:ReplicaSet=local --Replication:DataDirectory="$state/n$i" \
+      --Replication:SecretFile="$state/cluster.secret" >"$state/n$i.log" 2>&1 &
     echo "$!" >>"$state/pids"
-    echo "n$i: gateway http://127.0.0.1:$gateway/, replication 127.0.0.1:$replication, pid $!, log $state/n$i.log"
+    echo "n$i: Orleans gateway 127.0.0.1:$gateway, key-value API and dashboard http://127.0.0.1:$http/, replication 127.0.0.1:$replication, pid $!, log $state/n$i.log"
   done
 
   for ((i = 1; i <= count; i++)); do
@@ -84,7 +87,7 @@ start() {
     ((added)) || { echo "local-cluster: n$i was not added within a minute: $said (log: $state/n$i.log); run stop to clean up" >&2; exit 1; }
   done
   orepl status
-  echo "eval \"\$($script env)\" sets OREPL_GATEWAY and OREPL_TOKEN_FILE for orepl; $script stop ends it"
+  echo "eval \"\$($script env)\" sets OREPL_POSTGRES_FILE, OREPL_CLUSTER and OREPL_TOKEN_FILE for orepl; $script stop ends it"
 }
 
 stop() {
@@ -105,7 +108,7 @@ stop() {
     local pg; pg=$(cat "$state/postgres.dir")
     if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null
     else "$pg_bin/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null; fi
-    rm -rf "$pg" "$state/postgres.dir"
+    rm -rf "$pg" "$state/postgres.dir" "$state/postgres.connection"
   fi
   echo "stopped; logs and stores remain in $state"
 }
@@ -113,6 +116,6 @@ stop() {
 case ${1:-} in
   start) shift; start "$@" ;;
   stop) stop ;;
-  env) echo "export OREPL_GATEWAY=$(cat "$state/gateway") OREPL_TOKEN_FILE=$state/gateway.token OREPL_REPLICA_SET=local" ;;
+  env) echo "export OREPL_POSTGRES_FILE=$state/postgres.connection OREPL_CLUSTER=local OREPL_TOKEN_FILE=$state/api.token OREPL_REPLICA_SET=local" ;;
   *) sed -n '2,11p' "$script" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

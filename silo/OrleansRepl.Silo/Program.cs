@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using OrleansRepl.Hosting.Membership;
 using OrleansRepl.Silo;
 using OrleansRepl.Silo.Demo;
 
@@ -35,9 +34,16 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (SiloFencedException e)
+catch (OrleansException e)
 {
-    await Console.Error.WriteLineAsync($"orepl-silo: {e.Message}");
+    // A start-up refusal (another live silo holds this node, the database is unreachable): the innermost message says why.
+    var inner = e as Exception;
+    while (inner.InnerException is not null)
+    {
+        inner = inner.InnerException;
+    }
+
+    await Console.Error.WriteLineAsync($"orepl-silo: {(inner == e ? e.Message : $"{e.Message}: {inner.Message}")}");
     return 1;
 }
 catch (OptionsValidationException e)

@@ -1,59 +1,54 @@
-using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Storage;
-using OrleansRepl.Grains;
-using OrleansRepl.Grains.Bootstrap;
-using OrleansRepl.Grains.Peers;
-using OrleansRepl.Grains.Shards;
-using OrleansRepl.Grains.Topology;
-using OrleansRepl.Hosting;
-using OrleansRepl.Hosting.Silo;
 using OrleansRepl.Silo.Data;
+using OrleansRepl.Silo.Hosting;
 using OrleansRepl.Silo.Node;
 using OrleansRepl.Silo.Workers;
 
 namespace OrleansRepl.Silo;
 
-/// <summary>Turning a silo into a replication node: the grains, the store, the workers and the key-value API.</summary>
+/// <summary>Turning a web application into a replication node: the Orleans silo, the store, the workers, the key-value API and the dashboard.</summary>
 public static class ReplicationNodeExtensions
 {
     /// <summary>
-    /// Adds the silo (see <see cref="SiloBuilderExtensions.AddReplicationSilo"/>) and the replication node on it.
-    /// The "Silo" and "Replication" sections are validated here, before anything starts; every problem of both is
-    /// reported at once, each naming its key.
+    /// Adds the Orleans silo and the replication node on it. The "Silo" and "Replication" sections are validated
+    /// here, before anything starts; every problem of both is reported at once, each naming its key.
     /// </summary>
     public static WebApplicationBuilder AddReplicationNode(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        SiloOptions? bound = null;
-        var problems = new List<string>();
-        try
-        {
-            builder.AddReplicationSilo(configure: s => bound = s, grains: o => o.StateJson = new JsonSerializerOptions { TypeInfoResolver = GrainStateJson.Default });
-        }
-        catch (OptionsValidationException e)
-        {
-            problems.AddRange(e.Failures); // reported with the Replication section's, all at once
-        }
-
-        var silo = bound!; // the same instance the silo completed and validated
+        var silo = builder.Configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
         var options = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
-        if (new NodeOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+        var problems = new List<string>();
+        if (new SiloHostOptionsValidator().Validate(null, silo) is { Failed: true } badSilo)
         {
-            problems.AddRange(invalid.Failures);
+            problems.AddRange(badSilo.Failures);
         }
 
-        if (silo.ReplicationPort == 0)
+        if (new NodeOptionsValidator().Validate(null, options) is { Failed: true } badNode)
         {
-            problems.Add($"{SiloOptions.Section}:{nameof(SiloOptions.ReplicationPort)} must be set: the topology names every node's feeder by it");
+            problems.AddRange(badNode.Failures);
         }
 
         if (problems.Count > 0)
         {
-            throw new OptionsValidationException($"{SiloOptions.Section}, {NodeOptions.Section}", typeof(NodeOptions), problems);
+            throw new OptionsValidationException($"{SiloHostOptions.Section}, {NodeOptions.Section}", typeof(NodeOptions), problems);
         }
+
+        OrleansSiloSetup.ChoosePorts(silo);
+        builder.WebHost.UseUrls($"http://{silo.Host}:{silo.HttpPort}");
+        builder.Services.AddSingleton(Options.Create(silo));
+        builder.Services.AddSingleton(Options.Create(options));
+
+        // The silo first: hosted services start in order, so the workers below start once the silo has joined and
+        // stop (saving every cursor through their grains) before it leaves.
+        builder.UseReplicationSilo(silo, options.Cluster, new NodeStateFile(Path.Combine(Path.GetFullPath(options.DataDirectory), "grains.db")));
+        builder.Services.AddAuthentication(DashboardAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, DashboardAuthentication>(DashboardAuthentication.SchemeName, null);
+        builder.Services.AddAuthorization();
 
         var store = new StoreOptions
         {
@@ -66,27 +61,21 @@ public static class ReplicationNodeExtensions
             ShardReopenDelay = TimeSpan.FromSeconds(options.ShardReopenSeconds),
         };
         var credentials = new NodeCredentials(options.Cluster, silo.NodeId, ClusterSecret.Load(options.SecretFile));
-        builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(new LocalNode(silo.NodeId, credentials, store, options.StoreDirectory));
         builder.Services.AddSingleton<ReplicationSupervisor>();
-        builder.Services.AddSingleton<IAntiEntropyTrigger>(sp => sp.GetRequiredService<ReplicationSupervisor>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicationSupervisor>());
         builder.Services.AddHostedService<ParentProcessWatch>();
-        builder.Services
-            .AddGrain<IShardGrain, ShardGrain>()
-            .AddGrain<IPeerGrain, PeerGrain>()
-            .AddGrain<IBootstrapGrain, BootstrapGrain>()
-            .AddGrain<IReplicaSetGrain, ReplicaSetGrain>()
-            .AddGrain<INodeGrain, NodeGrain>();
         return builder;
     }
 
-    /// <summary>Maps the grain gateway and the key-value API, both behind the gateway token.</summary>
+    /// <summary>Maps the key-value API (behind the bearer token) and the Orleans Dashboard at <c>/dashboard</c> (behind Basic authentication).</summary>
     public static WebApplication MapReplicationNode(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapReplicationSilo();
-        app.MapKeyValue(app.Services.GetRequiredService<IOptions<SiloOptions>>().Value.ResolveToken());
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapKeyValue(app.Services.GetRequiredService<IOptions<SiloHostOptions>>().Value.ResolveToken());
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(policy => policy.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser());
         return app;
     }
 

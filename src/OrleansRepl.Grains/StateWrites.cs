@@ -9,7 +9,6 @@ internal static class StateWrites
 {
     /// <summary>Writes <paramref name="next"/> and makes it the grain's state; if the write fails the old state stays.</summary>
     public static async Task WriteReplacedAsync<TState>(this IPersistentState<TState> state, TState next)
-        where TState : new()
     {
         var previous = state.State;
         state.State = next;
@@ -26,7 +25,6 @@ internal static class StateWrites
 
     /// <summary>Applies <paramref name="change"/> to a copy of the state, then writes and adopts the copy.</summary>
     public static Task WriteChangedAsync<TState>(this IPersistentState<TState> state, Func<TState, TState> copy, Action<TState> change)
-        where TState : new()
     {
         var next = copy(state.State);
         change(next);

@@ -10,7 +10,7 @@ namespace OrleansRepl.Persistence;
 /// </summary>
 public static class OrleansSchema
 {
-    /// <summary>The scripts, in the order they are applied; also in <c>deploy/orleans</c>.</summary>
+    /// <summary>The scripts, in the order they are applied; also in <c>deploy/postgres</c> and <c>deploy/sqlite</c>.</summary>
     public static IReadOnlyList<string> PostgresScripts { get; } = ["postgres-persistence.sql", "postgres-clustering.sql"];
 
     public static IReadOnlyList<string> SqliteScripts { get; } = ["sqlite-persistence.sql", "sqlite-clustering.sql"];
@@ -67,7 +67,7 @@ public static class OrleansSchema
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>The text of one of the scripts, as embedded from <c>deploy/orleans</c>.</summary>
+    /// <summary>The text of one of the scripts, as embedded from <c>deploy/postgres</c> and <c>deploy/sqlite</c>.</summary>
     public static string Script(string name)
     {
         using var stream = typeof(OrleansSchema).Assembly.GetManifestResourceStream($"OrleansRepl.Persistence.{name}")

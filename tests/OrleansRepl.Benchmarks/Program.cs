@@ -8,15 +8,9 @@ using OrleansRepl.Benchmarks.Storage;
 //   dotnet run -c Release --project tests/OrleansRepl.Benchmarks -- store-vs-sqlite [COUNT] [ROUNDS]
 //   dotnet run -c Release --project tests/OrleansRepl.Benchmarks -- anti-entropy [SEGMENTS] [DIFFERING] [ROUNDS]
 //   dotnet run -c Release --project tests/OrleansRepl.Benchmarks -- snapshot [MIB] [ROUNDS]
-//   dotnet run -c Release --project tests/OrleansRepl.Benchmarks -- grains [CALLS] [CONCURRENCY]
 if (args is ["store-vs-sqlite", .. var rest])
 {
     return await StoreLoadComparison.RunAsync(rest);
-}
-
-if (args is ["grains", .. var counts])
-{
-    return await OrleansRepl.Benchmarks.Hosting.GrainCallComparison.RunAsync(counts);
 }
 
 if (args is ["snapshot", .. var sizes])

@@ -1,18 +1,26 @@
-using OrleansRepl.Hosting.Persistence;
+using Orleans.Storage;
 
 namespace OrleansRepl.Grains.Tests;
 
-/// <summary>Grain storage whose writes fail while <see cref="FailWrites"/> is set, as a full disk or a lost database would.</summary>
-internal sealed class FailingStorage(IGrainStorage inner) : IGrainStorage
+/// <summary>The faults a test injects into every grain storage provider of its silos: writes fail while <see cref="FailWrites"/> is set.</summary>
+internal sealed class StorageFaults
 {
-    public bool FailWrites { get; set; }
+    public volatile bool FailWrites;
+}
 
-    public Task EnsureSchemaAsync(CancellationToken cancellationToken) => inner.EnsureSchemaAsync(cancellationToken);
+/// <summary>
+/// Grain storage whose writes fail while its <see cref="StorageFaults"/> say so, as a full disk or a lost database
+/// would. It stands in for the real provider under the provider's name, so it also takes part in the silo's
+/// lifecycle for it.
+/// </summary>
+internal sealed class FailingStorage(IGrainStorage inner, StorageFaults faults) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
-    public Task<StoredState?> ReadAsync(string stateType, string key, CancellationToken cancellationToken) => inner.ReadAsync(stateType, key, cancellationToken);
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        faults.FailWrites ? throw new IOException($"writing {stateName} of {grainId} failed (injected)") : inner.WriteStateAsync(stateName, grainId, grainState);
 
-    public Task<long> WriteAsync(string stateType, string key, byte[] payload, long? expectedVersion, CancellationToken cancellationToken) =>
-        FailWrites ? throw new IOException($"writing {stateType} of {key} failed (injected)") : inner.WriteAsync(stateType, key, payload, expectedVersion, cancellationToken);
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 
-    public Task ClearAsync(string stateType, string key, long? expectedVersion, CancellationToken cancellationToken) => inner.ClearAsync(stateType, key, expectedVersion, cancellationToken);
+    public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
 }

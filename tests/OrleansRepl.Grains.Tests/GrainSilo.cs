@@ -1,37 +1,54 @@
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using OrleansRepl.Grains.Bootstrap;
-using OrleansRepl.Grains.Peers;
-using OrleansRepl.Grains.Shards;
-using OrleansRepl.Grains.Topology;
-using OrleansRepl.Hosting;
-using OrleansRepl.Hosting.Persistence;
-using OrleansRepl.Hosting.Runtime;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using OrleansRepl.Persistence;
+using OrleansRepl.Placement;
 
 namespace OrleansRepl.Grains.Tests;
 
-/// <summary>The replication grains on the real host and a real SQLite file, for tests.</summary>
-internal sealed class GrainSilo(ServiceProvider services) : IAsyncDisposable
+/// <summary>
+/// The replication grains in an in-process Orleans cluster (<see cref="InProcessTestClusterBuilder"/>): one silo per
+/// node named in <c>nodes</c> (node-affine grains live on them), grain state in a real SQLite file through the ADO.NET
+/// provider and the project's schema, stored as the silo stores it (JSON).
+/// </summary>
+internal sealed class GrainSilo(InProcessTestCluster cluster) : IAsyncDisposable
 {
-    public GrainRuntime Runtime { get; } = services.GetRequiredService<GrainRuntime>();
+    public IGrainFactory Grains => cluster.Client;
 
-    /// <summary>Starts the grains on <paramref name="database"/>; <paramref name="wrap"/> may put a fault injector in front of the storage.</summary>
-    public static async Task<GrainSilo> StartAsync(string database, Func<IGrainStorage, IGrainStorage>? wrap = null)
+    /// <summary>Starts silos for <paramref name="nodes"/> on <paramref name="database"/>; with <paramref name="faults"/>, every storage provider obeys them.</summary>
+    public static async Task<GrainSilo> StartAsync(string database, string[] nodes, StorageFaults? faults = null)
     {
-        IGrainStorage storage = new SqliteGrainStorage(database);
-        await storage.EnsureSchemaAsync(CancellationToken.None);
-        storage = wrap?.Invoke(storage) ?? storage;
-        return new GrainSilo(new ServiceCollection()
-            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
-            .AddGrainHost(storage, o => o.StateJson = new JsonSerializerOptions { TypeInfoResolver = GrainStateJson.Default })
-            .AddGrain<IShardGrain, ShardGrain>()
-            .AddGrain<IPeerGrain, PeerGrain>()
-            .AddGrain<IBootstrapGrain, BootstrapGrain>()
-            .AddGrain<IReplicaSetGrain, ReplicaSetGrain>()
-            .BuildServiceProvider());
+        var connection = $"Data Source={database}";
+        await OrleansSchema.ApplySqliteAsync(connection);
+        var names = new Dictionary<string, string>();
+        var builder = new InProcessTestClusterBuilder((short)nodes.Length);
+        (builder.Options.ClusterId, builder.Options.ServiceId) = ("grains", "grains"); // the ADO.NET rows are per service: a restarted cluster reads them back
+        builder.ConfigureSilo((options, silo) =>
+        {
+            var node = names.TryGetValue(options.SiloName, out var named) ? named : names[options.SiloName] = nodes[names.Count];
+            silo.Services.PostConfigure<SiloOptions>(o => o.SiloName = node); // after the test host names it
+            silo.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel));
+            silo.AddNodeAffinePlacement();
+            foreach (var name in (string[])[GrainStorageNames.Node, GrainStorageNames.Shared])
+            {
+                silo.AddAdoNetGrainStorage(name, o => (o.Invariant, o.ConnectionString, o.GrainStorageSerializer) = (OrleansSchema.SqliteInvariant, connection, GrainStateStorage.JsonSerializer()));
+                if (faults is not null)
+                {
+                    silo.Services.AddKeyedSingleton<IGrainStorage>(name, (services, _) => new FailingStorage(AdoNetGrainStorageFactory.Create(services, name), faults));
+                }
+            }
+        });
+        builder.ConfigureClient(client => client.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel)));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new GrainSilo(cluster);
     }
 
-    public ValueTask DisposeAsync() => services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
 }

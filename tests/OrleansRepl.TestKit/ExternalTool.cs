@@ -17,9 +17,13 @@ public static class ExternalTool
     }
 
     /// <summary>Runs <paramref name="executable"/> to completion (at most two minutes) and returns its exit code and both outputs.</summary>
-    public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, byte[]? standardInput = null)
+    public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, byte[]? standardInput = null) =>
+        RunProcess(executable, arguments, new Dictionary<string, string>(), standardInput);
+
+    /// <summary>As <see cref="RunProcess(string, IEnumerable{string}, byte[])"/>, with <paramref name="environment"/> added to the process's environment.</summary>
+    public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, byte[]? standardInput = null)
     {
-        using var process = Start(executable, arguments, redirectInput: true);
+        using var process = Start(executable, arguments, redirectInput: true, environment);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (standardInput is not null)
@@ -38,7 +42,7 @@ public static class ExternalTool
     }
 
     /// <summary>Starts <paramref name="executable"/> with its output (and optionally input) redirected; the caller owns the process.</summary>
-    public static Process Start(string executable, IEnumerable<string> arguments, bool redirectInput = false)
+    public static Process Start(string executable, IEnumerable<string> arguments, bool redirectInput = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(executable)
         {
@@ -50,6 +54,11 @@ public static class ExternalTool
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");

@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Core.Storage;
-using OrleansRepl.Hosting.Gateway;
 using OrleansRepl.Silo.Node;
 
 namespace OrleansRepl.Silo.Data;
@@ -24,7 +23,7 @@ public static class KeyValueEndpoints
 
     public static IEndpointRouteBuilder MapKeyValue(this IEndpointRouteBuilder endpoints, string token)
     {
-        var kv = endpoints.MapGroup("/kv").RequireGatewayToken(token);
+        var kv = endpoints.MapGroup("/kv").RequireApiToken(token);
         kv.MapPut("/{key}", async (string key, HttpContext http, LocalNode node) =>
         {
             var bytes = Encoding.UTF8.GetBytes(key);

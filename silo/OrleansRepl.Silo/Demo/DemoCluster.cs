@@ -2,23 +2,25 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using OrleansRepl.Client;
 using OrleansRepl.Client.Cluster;
+using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Demo;
 
 /// <summary>
-/// The demo's silos on loopback: one work directory with the shared SQLite file, the node-to-node secret and
-/// the gateway token (both random, mode 600), and a data directory and log per node. Disposing stops every silo.
+/// The demo's silos on loopback: one work directory with the SQLite file the silos share (membership and the
+/// replica set's state), the node-to-node secret and the API token (both random, mode 600), and a data directory
+/// (store and the node's own grain state) and log per node. Disposing stops every silo.
 /// </summary>
 internal sealed class DemoCluster : IAsyncDisposable
 {
     private readonly List<SiloProcess> _silos = [];
-    private readonly Dictionary<string, (int Gateway, int Replication)> _ports = [];
+    private readonly Dictionary<string, SiloPorts> _ports = [];
     private readonly SiloLauncher _launcher;
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _secretFile;
     private readonly string _tokenFile;
+    private ClusterClient? _watcher;
 
     /// <summary>
     /// A cluster in <paramref name="workDirectory"/>; <paramref name="settings"/> add to or override each silo's
@@ -31,7 +33,7 @@ internal sealed class DemoCluster : IAsyncDisposable
         _launcher = launcher ?? SiloLauncher.Self();
         _settings = settings ?? new Dictionary<string, string>();
         _secretFile = WriteSecret("cluster.secret", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
-        _tokenFile = WriteSecret("gateway.token", Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
+        _tokenFile = WriteSecret("api.token", Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
     }
 
     public string WorkDirectory { get; }
@@ -40,25 +42,31 @@ internal sealed class DemoCluster : IAsyncDisposable
 
     public string TokenFile => _tokenFile;
 
+    /// <summary>The Orleans cluster id the silos run under.</summary>
+    public string Cluster => _settings.GetValueOrDefault("Replication:Cluster", "orepl");
+
+    /// <summary>The SQLite file the silos share, when they run on the embedded default.</summary>
+    public string MembershipFile => Path.Combine(WorkDirectory, "cluster.db");
+
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
-    /// <summary>Starts node <paramref name="node"/> (again on the same ports, if it ran before) and waits until its gateway answers.</summary>
+    /// <summary>Starts node <paramref name="node"/> (again on the same ports, if it ran before) and waits until its workers answer through its node grain.</summary>
     public async Task<SiloProcess> StartAsync(string node, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (!_ports.TryGetValue(node, out var ports))
         {
-            _ports[node] = ports = (FreePort(), FreePort());
+            _ports[node] = ports = new SiloPorts(FreePort(), FreePort(), FreePort(), FreePort());
         }
 
-        var (gateway, replication) = ports;
         var settings = new Dictionary<string, string>
         {
             ["Silo:NodeId"] = node,
-            ["Silo:HomeNode"] = "n1",
-            ["Silo:GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
-            ["Silo:ReplicationPort"] = replication.ToString(CultureInfo.InvariantCulture),
-            ["Silo:GatewayTokenFile"] = _tokenFile,
-            ["Silo:SqlitePath"] = Path.Combine(WorkDirectory, "cluster.db"),
+            ["Silo:SiloPort"] = ports.Silo.ToString(CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = ports.Gateway.ToString(CultureInfo.InvariantCulture),
+            ["Silo:HttpPort"] = ports.Http.ToString(CultureInfo.InvariantCulture),
+            ["Silo:ReplicationPort"] = ports.Replication.ToString(CultureInfo.InvariantCulture),
+            ["Silo:TokenFile"] = _tokenFile,
+            ["Silo:SqlitePath"] = MembershipFile,
             ["Replication:DataDirectory"] = Path.Combine(WorkDirectory, node),
             ["Replication:SecretFile"] = _secretFile,
             ["Replication:SegmentRollBytes"] = SegmentRollBytes.ToString(CultureInfo.InvariantCulture),
@@ -69,10 +77,10 @@ internal sealed class DemoCluster : IAsyncDisposable
             settings[key] = value;
         }
 
-        var silo = SiloProcess.Start(_launcher, node, WorkDirectory, gateway, replication, settings);
+        var silo = SiloProcess.Start(_launcher, node, WorkDirectory, ports, settings);
         _silos.Add(silo);
-        using var client = Client(silo.Gateway);
         var deadline = DateTime.UtcNow + timeout;
+        string? lastError = null;
         while (true)
         {
             if (silo.HasExited)
@@ -84,27 +92,36 @@ internal sealed class DemoCluster : IAsyncDisposable
 
             try
             {
-                if ((await client.GetMembersAsync(cancellationToken)).Any(m => m.NodeId == node && m.IsLive))
+                _watcher ??= await ConnectAsync(silo.Gateway, "main", cancellationToken);
+                if ((await _watcher.LiveNodesAsync()).Contains(node)) // only then can its node grain activate
                 {
+                    await _watcher.Grains.Node(node).GetStatusAsync();
                     return silo;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is ClusterUnavailableException || ClusterClient.IsUnreachable(e))
             {
-                // not listening yet
+                lastError = e.Message; // not up yet, or its workers have not attached yet
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"silo {node} did not answer on {silo.Gateway} within {timeout.TotalSeconds} s; see {silo.Log}");
+                throw new TimeoutException($"silo {node} did not answer within {timeout.TotalSeconds} s ({lastError}); see {silo.Log}");
             }
 
             await Task.Delay(200, cancellationToken);
         }
     }
 
-    /// <summary>A cluster client through <paramref name="gateway"/>.</summary>
-    public ClusterClient Connect(Uri gateway, string replicaSet = "main") => new(Options(gateway), replicaSet);
+    /// <summary>A cluster client through the gateways of every silo started so far (<paramref name="first"/> first).</summary>
+    public Task<ClusterClient> ConnectAsync(IPEndPoint first, string replicaSet = "main", CancellationToken cancellationToken = default) =>
+        ClusterClient.ConnectAsync(new ClusterConnection
+        {
+            Cluster = Cluster,
+            Gateways = [first, .. _ports.Values.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway)).Where(g => !g.Equals(first))],
+            Token = File.ReadAllText(_tokenFile).Trim(),
+            ReplicaSet = replicaSet,
+        }, cancellationToken);
 
     /// <summary>The running silo of <paramref name="node"/>.</summary>
     public SiloProcess Silo(string node) => _silos.Last(s => s.Node == node);
@@ -112,22 +129,23 @@ internal sealed class DemoCluster : IAsyncDisposable
     /// <summary>Stops every silo gracefully; the number that needed a kill is returned.</summary>
     public async Task<int> StopAllAsync()
     {
-        var stops = _silos.Where(s => !s.HasExited).Select(s => s.StopAsync(TimeSpan.FromSeconds(15))).ToList();
+        var stops = _silos.Where(s => !s.HasExited).Select(s => s.StopAsync(TimeSpan.FromSeconds(20))).ToList();
         var graceful = await Task.WhenAll(stops);
         return graceful.Count(g => !g);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_watcher is not null)
+        {
+            await _watcher.DisposeAsync();
+        }
+
         foreach (var silo in _silos)
         {
             await silo.DisposeAsync();
         }
     }
-
-    private GrainClient Client(Uri gateway) => new(Options(gateway));
-
-    private GrainClientOptions Options(Uri gateway) => new() { Gateways = [gateway], Token = File.ReadAllText(_tokenFile).Trim() };
 
     private string WriteSecret(string name, string content)
     {

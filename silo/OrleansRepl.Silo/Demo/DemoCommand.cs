@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using OrleansRepl.Client;
 using OrleansRepl.Client.Cluster;
 
 namespace OrleansRepl.Silo.Demo;
@@ -66,7 +65,7 @@ internal static class DemoCommand
             {
                 await output.WriteLineAsync("stopping");
             }
-            catch (Exception e) when (e is DemoStepException or GrainCallException or HttpRequestException or NotLeaderException or TimeoutException or InvalidOperationException)
+            catch (Exception e) when (e is DemoStepException or ClusterUnavailableException or NotLeaderException || ClusterClient.IsUnreachable(e))
             {
                 await Console.Error.WriteLineAsync($"orepl-silo demo: {e.Message} (logs in {work})");
                 keep = true;

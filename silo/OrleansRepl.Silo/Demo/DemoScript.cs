@@ -20,14 +20,14 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Step(1, "three silos on loopback, grain state in SQLite");
+        Step(1, "three Orleans silos on loopback; membership and grain state in SQLite");
         foreach (var node in (string[])["n1", "n2", "n3"])
         {
             var silo = await cluster.StartAsync(node, StepTimeout, cancellationToken);
-            Say($"{node}: gateway {silo.Gateway}, replication 127.0.0.1:{silo.ReplicationPort}, pid {silo.ProcessId}");
+            Say($"{node}: Orleans gateway {silo.Gateway}, key-value API {silo.Http}, replication 127.0.0.1:{silo.Ports.Replication}, pid {silo.ProcessId}");
         }
 
-        using var client = cluster.Connect(cluster.Silos[0].Gateway);
+        await using var client = await cluster.ConnectAsync(cluster.Silos[0].Gateway, cancellationToken: cancellationToken);
         _client = client;
         foreach (var node in (string[])["n1", "n2", "n3"])
         {
@@ -83,7 +83,9 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
         Step(6, "status");
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // every worker reports once more
         await output.WriteAsync(ClusterStatusTable.Render(await _client.GetStatusAsync(cancellationToken)));
-        Say($"gateway {cluster.Silos[0].Gateway}, token file {cluster.TokenFile}; try: orepl status --gateway {cluster.Silos[0].Gateway} --token-file {cluster.TokenFile}");
+        var first = cluster.Silos[0];
+        Say($"Orleans Dashboard: {first.Http}dashboard/ (user orepl, password: the token in {cluster.TokenFile})");
+        Say($"try: orepl status --gateway {first.Gateway} --token-file {cluster.TokenFile}");
     }
 
     private async Task AddNodeAsync(string node, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 
 namespace OrleansRepl.Silo.Demo;
 
@@ -12,32 +13,33 @@ internal sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Task _pump;
 
-    private SiloProcess(string node, Process process, Task pump, int gatewayPort, int replicationPort, string log)
+    private SiloProcess(string node, Process process, Task pump, SiloPorts ports, string log)
     {
         Node = node;
         _process = process;
         _pump = pump;
-        GatewayPort = gatewayPort;
-        ReplicationPort = replicationPort;
+        Ports = ports;
         Log = log;
     }
 
     public string Node { get; }
 
-    public int GatewayPort { get; }
-
-    public int ReplicationPort { get; }
+    public SiloPorts Ports { get; }
 
     public string Log { get; }
 
-    public Uri Gateway => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{GatewayPort}/"));
+    /// <summary>The node's key-value API and dashboard.</summary>
+    public Uri Http => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Ports.Http}/"));
+
+    /// <summary>The Orleans client gateway.</summary>
+    public IPEndPoint Gateway => new(IPAddress.Loopback, Ports.Gateway);
 
     public bool HasExited => _process.HasExited;
 
     public int ProcessId => _process.Id;
 
     /// <summary>Starts node <paramref name="node"/> with <paramref name="settings"/> as <c>--Key=value</c> arguments.</summary>
-    public static SiloProcess Start(SiloLauncher launcher, string node, string workDirectory, int gatewayPort, int replicationPort, IReadOnlyDictionary<string, string> settings)
+    public static SiloProcess Start(SiloLauncher launcher, string node, string workDirectory, SiloPorts ports, IReadOnlyDictionary<string, string> settings)
     {
         ArgumentNullException.ThrowIfNull(launcher);
         var start = new ProcessStartInfo
@@ -61,7 +63,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         var log = Path.Combine(workDirectory, $"{node}.log");
         File.AppendAllText(log, $"--- started {DateTimeOffset.UtcNow:O}\n");
         var process = Process.Start(start) ?? throw new InvalidOperationException($"silo {node} did not start");
-        return new SiloProcess(node, process, PumpAsync(process, log), gatewayPort, replicationPort, log);
+        return new SiloProcess(node, process, PumpAsync(process, log), ports, log);
     }
 
     /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; true when it stopped by itself.</summary>
@@ -135,3 +137,6 @@ internal sealed class SiloProcess : IAsyncDisposable
         await Task.WhenAll(CopyAsync(process.StandardOutput), CopyAsync(process.StandardError));
     }
 }
+
+/// <summary>A silo's ports: Orleans silo-to-silo, Orleans client gateway, HTTP (key-value API and dashboard), replication.</summary>
+internal sealed record SiloPorts(int Silo, int Gateway, int Http, int Replication);

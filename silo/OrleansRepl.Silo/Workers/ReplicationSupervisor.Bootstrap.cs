@@ -13,8 +13,8 @@ namespace OrleansRepl.Silo.Workers;
 /// The supervisor's bootstrap: the BootstrapGrain asked for one (an operator, or a shard that needs a restore).
 /// Every worker stops and the store closes; a store holding data is set aside (never deleted), an empty one is
 /// removed; the snapshot is pulled with the grain as the intent log, so a silo killed mid-transfer resumes
-/// from the last checkpoint when it starts again. Progress goes to the grain every half second, and the
-/// grain's answer carries a cancellation.
+/// from the last checkpoint when it starts again. Progress goes to the grain every half second, and the grain's
+/// request is read again each time: once it is no longer requested or running (cancelled), the transfer stops.
 /// </summary>
 public sealed partial class ReplicationSupervisor
 {
@@ -101,7 +101,8 @@ public sealed partial class ReplicationSupervisor
             while (!cancel.IsCancellationRequested)
             {
                 await Task.Delay(ProgressInterval, cancel.Token);
-                if (!await grain.ReportProgressAsync(progress.Snapshot()))
+                await grain.ReportProgressAsync(progress.Snapshot());
+                if ((await grain.GetStatusAsync()).State is not ("requested" or "running"))
                 {
                     await cancel.CancelAsync(); // cancelled by the operator
                 }

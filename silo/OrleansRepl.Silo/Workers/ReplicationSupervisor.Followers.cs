@@ -93,7 +93,7 @@ public sealed partial class ReplicationSupervisor
     private bool RecentlyFailed(int shard) =>
         _failedAt.TryGetValue(shard, out var at) && DateTimeOffset.UtcNow - at < TimeSpan.FromSeconds(_options.FailedRetrySeconds);
 
-    /// <summary>Tells every ShardGrain of this node how its shard stands; their answers say which are paused.</summary>
+    /// <summary>Tells every ShardGrain of this node how its shard stands, then reads each one's directive: paused or not.</summary>
     private async Task ReportShardsAsync(int shardCount, ReplicaSetTopology? topology)
     {
         for (var shard = 0; shard < shardCount; shard++)
@@ -105,7 +105,9 @@ public sealed partial class ReplicationSupervisor
                 : _followers.TryGetValue(shard, out var run)
                 ? new ShardReport(run.Follower.State.ToString(), leader, run.Follower.LagRecords, run.Follower.LagMilliseconds, run.SampleRate(), run.Follower.LastError)
                 : new ShardReport(leader == _node.NodeId ? "Leading" : _paused.Contains(shard) ? "Paused" : "Idle", leader, 0, 0, 0, null);
-            var paused = await _grains.Shard(_node.NodeId, shard).ReportAsync(report);
+            var grain = _grains.Shard(_node.NodeId, shard);
+            await grain.ReportAsync(report);
+            var paused = (await grain.GetStatusAsync()).Paused;
             if (paused ? _paused.Add(shard) : _paused.Remove(shard))
             {
                 Wake(); // start or stop its follower now

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Options;
 using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Replication.Streaming.Feeder;
 using OrleansRepl.Core.Storage;
-using OrleansRepl.Grains.Peers;
-using OrleansRepl.Hosting.Silo;
-using OrleansRepl.Silo.Node;
 using OrleansRepl.Grains.Keys;
+using OrleansRepl.Grains.Topology;
+using OrleansRepl.Silo.Hosting;
+using OrleansRepl.Silo.Node;
 
 namespace OrleansRepl.Silo.Workers;
 
@@ -21,12 +21,16 @@ namespace OrleansRepl.Silo.Workers;
 /// </list>
 /// Everything it starts comes from durable state (topology, cursors, intents), so a restarted silo resumes
 /// where the killed one stopped. Stopping saves every cursor: followers write theirs as they end.
+/// The calls go one way, from here to grains; the control plane reaches the workers only through the node grain,
+/// to which every tick attaches them (<see cref="NodeWorkers"/>, an Orleans observer).
 /// </summary>
-public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntropyTrigger
+public sealed partial class ReplicationSupervisor : BackgroundService
 {
     private readonly LocalNode _node;
     private readonly NodeOptions _options;
-    private readonly SiloOptions _silo;
+    private readonly SiloHostOptions _silo;
+    private readonly NodeWorkers _workers;
+    private INodeWorkers? _workersReference;
     private readonly IGrainFactory _grains;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<ReplicationSupervisor> _logger;
@@ -40,11 +44,12 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
     private string? _topologyError;
     private IReadOnlySet<int> _following = new HashSet<int>();
 
-    public ReplicationSupervisor(LocalNode node, IOptions<NodeOptions> options, IOptions<SiloOptions> silo, IGrainFactory grains, ILoggerFactory loggers)
+    public ReplicationSupervisor(LocalNode node, IOptions<NodeOptions> options, IOptions<SiloHostOptions> silo, IGrainFactory grains, ILoggerFactory loggers)
     {
         _node = node;
         _options = options.Value;
         _silo = silo.Value;
+        _workers = new NodeWorkers(node, this, $"{_silo.Host}:{_silo.ReplicationPort}", $"http://{_silo.Host}:{_silo.HttpPort}/");
         _grains = grains;
         _loggers = loggers;
         _logger = loggers.CreateLogger<ReplicationSupervisor>();
@@ -62,6 +67,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
         }
     }
 
+    /// <summary>Starts a cycle with <paramref name="peer"/> now; false when this node runs no loop for it.</summary>
     public bool SyncNow(string peer)
     {
         lock (_peers)
@@ -117,6 +123,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
+        await AttachAsync();
         await RefreshTopologyAsync();
         var bootstrap = await _grains.Bootstrap(_node.NodeId).GetStatusAsync();
         if (bootstrap.State is "requested" or "running")
@@ -134,6 +141,16 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
         await ReconcileFollowersAsync(cancellationToken);
         await ReconcileAntiEntropyAsync();
         _node.State = "serving";
+    }
+
+    /// <summary>
+    /// Attaches the workers to this node's grain. Every tick: a grain that was deactivated (idle, or its silo
+    /// restarted) is attached again within a poll. The reference is kept here, as Orleans holds observers weakly.
+    /// </summary>
+    private async Task AttachAsync()
+    {
+        _workersReference ??= _grains.CreateObjectReference<INodeWorkers>(_workers);
+        await _grains.Node(_node.NodeId).AttachAsync(_workersReference);
     }
 
     private async Task RefreshTopologyAsync()
@@ -219,6 +236,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService, IAntiEntr
 
     public override void Dispose()
     {
+        // The workers' observer reference needs no deleting: it ends with the silo, which has stopped by now.
         _wake.Dispose();
         base.Dispose();
     }

@@ -8,7 +8,7 @@ using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Cli.Cluster;
 
-/// <summary>The cluster commands: status, topology changes, bootstrap, and the key-value API, all through a gateway.</summary>
+/// <summary>The cluster commands: status, topology changes, bootstrap (through the Orleans client), and the key-value API (through each key's leader).</summary>
 internal static class ClusterCommands
 {
     public static IEnumerable<Command> Create()
@@ -261,7 +261,7 @@ internal static class ClusterCommands
         options.AddTo(command);
         command.SetAction((parse, cancellationToken) => ClusterOptions.RunAsync(name, parse.InvocationConfiguration.Error, async () =>
         {
-            using var cluster = options.Connect(parse);
+            await using var cluster = await options.ConnectAsync(parse, cancellationToken);
             return await body(parse, cluster, parse.InvocationConfiguration.Output, cancellationToken);
         }));
         return command;

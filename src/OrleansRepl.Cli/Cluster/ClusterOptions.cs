@@ -1,52 +1,64 @@
 using System.CommandLine;
-using OrleansRepl.Client;
+using System.Net;
 using OrleansRepl.Client.Cluster;
 
 namespace OrleansRepl.Cli.Cluster;
 
 /// <summary>
-/// What every cluster command takes: <c>--gateway URL</c> (or OREPL_GATEWAY), <c>--token-file F</c> (or
-/// OREPL_TOKEN_FILE) and <c>--replica-set NAME</c> (or OREPL_REPLICA_SET, default "main").
+/// What every cluster command takes: where the cluster's Orleans gateways are (<c>--gateway HOST:PORT,…</c>, or the
+/// membership in <c>--membership-file F</c> for the embedded SQLite default, or in PostgreSQL through
+/// <c>--postgres-file F</c>), <c>--cluster NAME</c>, the key-value API's <c>--token-file F</c>, and
+/// <c>--replica-set NAME</c>. Each falls back to an environment variable, named in its description.
 /// </summary>
 internal sealed class ClusterOptions
 {
-    public Option<string?> Gateway { get; } = new("--gateway") { Description = "A silo's gateway URL (default: $OREPL_GATEWAY)." };
+    public Option<string?> Gateway { get; } = new("--gateway") { Description = "Orleans gateways, HOST:PORT[,HOST:PORT...] (default: $OREPL_GATEWAY)." };
 
-    public Option<string?> TokenFile { get; } = new("--token-file") { Description = "File holding the gateway token (default: $OREPL_TOKEN_FILE)." };
+    public Option<string?> MembershipFile { get; } = new("--membership-file") { Description = "Find the gateways in the SQLite file the silos share (default: $OREPL_MEMBERSHIP_FILE)." };
+
+    public Option<string?> PostgresFile { get; } = new("--postgres-file") { Description = "Find the gateways in PostgreSQL; the file holds the connection string (default: $OREPL_POSTGRES_FILE)." };
+
+    public Option<string?> Cluster { get; } = new("--cluster") { Description = "The Orleans cluster id (default: $OREPL_CLUSTER, else \"orepl\")." };
+
+    public Option<string?> TokenFile { get; } = new("--token-file") { Description = "File holding the key-value API token (default: $OREPL_TOKEN_FILE)." };
 
     public Option<string?> ReplicaSet { get; } = new("--replica-set") { Description = "The replica set (default: $OREPL_REPLICA_SET, else \"main\")." };
 
     public void AddTo(Command command)
     {
-        command.Options.Add(Gateway);
-        command.Options.Add(TokenFile);
-        command.Options.Add(ReplicaSet);
+        foreach (var option in (Option[])[Gateway, MembershipFile, PostgresFile, Cluster, TokenFile, ReplicaSet])
+        {
+            command.Options.Add(option);
+        }
     }
 
-    /// <summary>A client for the parsed options; a missing or unusable setting is an error naming the option and its variable.</summary>
-    public ClusterClient Connect(ParseResult parse)
+    /// <summary>A connected client for the parsed options; a missing or unusable setting is an error naming the option and its variable.</summary>
+    public Task<ClusterClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var gateway = parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("OREPL_GATEWAY")
-            ?? throw new ArgumentException("no gateway: pass --gateway URL or set OREPL_GATEWAY");
+        var gateway = parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("OREPL_GATEWAY");
+        var membership = parse.GetValue(MembershipFile) ?? Environment.GetEnvironmentVariable("OREPL_MEMBERSHIP_FILE");
+        var postgres = parse.GetValue(PostgresFile) ?? Environment.GetEnvironmentVariable("OREPL_POSTGRES_FILE");
+        if ((gateway is null ? 0 : 1) + (membership is null ? 0 : 1) + (postgres is null ? 0 : 1) != 1)
+        {
+            throw new ArgumentException("say where the cluster is with exactly one of --gateway HOST:PORT ($OREPL_GATEWAY), --membership-file F ($OREPL_MEMBERSHIP_FILE) or --postgres-file F ($OREPL_POSTGRES_FILE)");
+        }
+
+        if (membership is not null && !File.Exists(membership))
+        {
+            throw new ArgumentException($"--membership-file {membership} does not exist");
+        }
+
         var tokenFile = parse.GetValue(TokenFile) ?? Environment.GetEnvironmentVariable("OREPL_TOKEN_FILE")
-            ?? throw new ArgumentException("no gateway token: pass --token-file F or set OREPL_TOKEN_FILE");
-        if (!Uri.TryCreate(gateway.EndsWith('/') ? gateway : gateway + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            ?? throw new ArgumentException("no API token: pass --token-file F or set OREPL_TOKEN_FILE");
+        return ClusterClient.ConnectAsync(new ClusterConnection
         {
-            throw new ArgumentException($"--gateway \"{gateway}\" is not an http(s) URL");
-        }
-
-        string token;
-        try
-        {
-            token = File.ReadAllText(tokenFile).Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ArgumentException($"cannot read the gateway token file {tokenFile}: {e.Message}", e);
-        }
-
-        var replicaSet = parse.GetValue(ReplicaSet) ?? Environment.GetEnvironmentVariable("OREPL_REPLICA_SET") ?? "main";
-        return new ClusterClient(new GrainClientOptions { Gateways = [uri], Token = token }, replicaSet);
+            Cluster = parse.GetValue(Cluster) ?? Environment.GetEnvironmentVariable("OREPL_CLUSTER") ?? "orepl",
+            Gateways = gateway is null ? [] : [.. gateway.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseGateway)],
+            SqliteMembershipFile = membership is null ? null : Path.GetFullPath(membership),
+            PostgresConnectionString = postgres is null ? null : ReadSecret(postgres, "--postgres-file"),
+            Token = ReadSecret(tokenFile, "--token-file"),
+            ReplicaSet = parse.GetValue(ReplicaSet) ?? Environment.GetEnvironmentVariable("OREPL_REPLICA_SET") ?? "main",
+        }, cancellationToken);
     }
 
     /// <summary>Runs a cluster command: failures the cluster reports become one line on stderr and exit code 1.</summary>
@@ -56,10 +68,27 @@ internal sealed class ClusterOptions
         {
             return await body();
         }
-        catch (Exception e) when (e is GrainCallException or HttpRequestException or NotLeaderException or InvalidOperationException or ArgumentException or IOException or TaskCanceledException)
+        catch (Exception e) when (e is ClusterUnavailableException or NotLeaderException or ArgumentException or IOException || ClusterClient.IsUnreachable(e))
         {
             await error.WriteLineAsync($"orepl {command}: {e.Message}");
             return 1;
+        }
+    }
+
+    private static IPEndPoint ParseGateway(string text) =>
+        IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0
+            ? endPoint
+            : throw new ArgumentException($"--gateway \"{text}\" is not IP:PORT");
+
+    private static string ReadSecret(string file, string option)
+    {
+        try
+        {
+            return File.ReadAllText(file).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"cannot read {option} {file}: {e.Message}", e);
         }
     }
 }

@@ -1,41 +1,95 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Serialization;
 using OrleansRepl.Core.Storage;
+using OrleansRepl.Grains;
 using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Keys;
 using OrleansRepl.Grains.Peers;
 using OrleansRepl.Grains.Shards;
 using OrleansRepl.Grains.Topology;
-using OrleansRepl.Grains.Keys;
+using OrleansRepl.Persistence;
 
 namespace OrleansRepl.Client.Cluster;
 
 /// <summary>
-/// A replica set through its gateways: the topology and the grains that change it, and the key-value API routed to
-/// each key's shard leader. The topology and the node-to-gateway map are cached; a 421 from a node that no longer
-/// leads (or a gateway that is gone) refreshes them and the call is tried once more.
+/// A replica set through the Orleans client: the topology and the grains that change it, and the key-value API routed
+/// to each key's shard leader (each node's API address comes from its node grain). The topology and the API
+/// addresses are cached; a 421 from a node that no longer leads (or an API that is gone) refreshes them and the call
+/// is tried once more.
 /// </summary>
-public sealed class ClusterClient : IDisposable
+public sealed class ClusterClient : IAsyncDisposable
 {
-    private readonly GrainClient _grains;
+    private readonly IHost _host;
+    private readonly HttpClient _http;
     private ReplicaSetTopology? _topology;
-    private Dictionary<string, Uri> _gateways = [];
+    private Dictionary<string, Uri> _apis = [];
 
-    public ClusterClient(GrainClientOptions options, string replicaSet = "main")
+    private ClusterClient(IHost host, ClusterConnection connection)
     {
-        ArgumentException.ThrowIfNullOrEmpty(replicaSet);
-        _grains = new GrainClient(options);
-        ReplicaSet = replicaSet;
+        _host = host;
+        Orleans = host.Services.GetRequiredService<IClusterClient>();
+        ReplicaSet = connection.ReplicaSet;
+        _http = new HttpClient { Timeout = connection.CallTimeout };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", connection.Token);
+    }
+
+    /// <summary>Connects to the cluster's gateways; fails (naming the cluster and where it looked) when none answers.</summary>
+    public static async Task<ClusterClient> ConnectAsync(ClusterConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        connection.ThrowIfInvalid();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Critical);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (connection.Cluster, connection.Cluster));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = connection.CallTimeout);
+            client.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel));
+            client.UseConnectionRetryFilter((_, _) => Task.FromResult(false)); // fail at once, naming where it looked
+            if (connection.Gateways.Count > 0)
+            {
+                client.UseStaticClustering([.. connection.Gateways]);
+            }
+            else
+            {
+                var (invariant, database) = connection.PostgresConnectionString is { } postgres
+                    ? (OrleansSchema.PostgresInvariant, postgres)
+                    : (OrleansSchema.SqliteInvariant, $"Data Source={connection.SqliteMembershipFile}");
+                client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (invariant, database));
+            }
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            var where = connection.Gateways.Count > 0 ? $"gateways {string.Join(", ", connection.Gateways)}"
+                : connection.SqliteMembershipFile is { } file ? $"the membership in {file}" : "the membership in PostgreSQL";
+            throw new ClusterUnavailableException($"cannot connect to cluster {connection.Cluster} through {where}: {e.Message}", e);
+        }
+
+        return new ClusterClient(host, connection);
     }
 
     public string ReplicaSet { get; }
 
-    public GrainClient Grains => _grains;
+    /// <summary>The Orleans client: every grain of the cluster by typed reference.</summary>
+    public IClusterClient Orleans { get; }
 
-    public IReplicaSetGrain ReplicaSetGrain => _grains.ReplicaSet(ReplicaSet);
+    public IGrainFactory Grains => Orleans;
+
+    public IReplicaSetGrain ReplicaSetGrain => Grains.ReplicaSet(ReplicaSet);
 
     public async Task<ReplicaSetTopology> GetTopologyAsync(CancellationToken cancellationToken = default)
     {
@@ -45,45 +99,52 @@ public sealed class ClusterClient : IDisposable
         return topology;
     }
 
-    /// <summary>The gateway of <paramref name="node"/>'s live silo.</summary>
-    public async Task<Uri> GatewayOfAsync(string node, CancellationToken cancellationToken = default)
+    /// <summary>The nodes that have an active silo, by the cluster's membership.</summary>
+    public async Task<IReadOnlySet<string>> LiveNodesAsync()
     {
-        if (Volatile.Read(ref _gateways).TryGetValue(node, out var known))
+        var hosts = await Grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
+        return hosts.Where(h => h.Status == SiloStatus.Active).Select(h => h.SiloName).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The key-value API of <paramref name="node"/>, as its silo reports it.</summary>
+    public async Task<Uri> ApiOfAsync(string node, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _apis).TryGetValue(node, out var known))
         {
             return known;
         }
 
-        var members = await _grains.GetMembersAsync(cancellationToken);
-        var map = members.Where(m => m.IsLive).Select(m => m.NodeId).Distinct().ToDictionary(n => n, n => LiveSilo(members, n)!.Gateway);
-        Volatile.Write(ref _gateways, map);
-        return map.TryGetValue(node, out var gateway) ? gateway : throw new HttpRequestException($"node {node} has no live silo in the membership");
+        cancellationToken.ThrowIfCancellationRequested();
+        var status = await Grains.Node(node).GetStatusAsync();
+        var api = new Uri(status.ApiUrl ?? throw new InvalidOperationException($"node {node} reports no key-value API"));
+        Volatile.Write(ref _apis, new Dictionary<string, Uri>(Volatile.Read(ref _apis)) { [node] = api });
+        return api;
     }
 
-    /// <summary>The replication address (host:port) <paramref name="node"/>'s live silo registered.</summary>
+    /// <summary>The replication address (host:port) <paramref name="node"/>'s silo serves.</summary>
     public async Task<string> ReplicationAddressOfAsync(string node, CancellationToken cancellationToken = default)
     {
-        var member = LiveSilo(await _grains.GetMembersAsync(cancellationToken), node)
-            ?? throw new InvalidOperationException($"node {node} has no live silo in the membership; start it first");
-        return string.Create(CultureInfo.InvariantCulture, $"{member.Host}:{member.ReplicationPort}");
+        cancellationToken.ThrowIfCancellationRequested();
+        return (await Grains.Node(node).GetStatusAsync()).ReplicationAddress;
     }
 
     public Task PutAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
-        SendToLeaderAsync(key, gateway => new HttpRequestMessage(HttpMethod.Put, KeyUri(gateway, key)) { Content = new ReadOnlyMemoryContent(value) }, cancellationToken);
+        SendToLeaderAsync(key, api => new HttpRequestMessage(HttpMethod.Put, KeyUri(api, key)) { Content = new ReadOnlyMemoryContent(value) }, cancellationToken);
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        SendToLeaderAsync(key, gateway => new HttpRequestMessage(HttpMethod.Delete, KeyUri(gateway, key)), cancellationToken);
+        SendToLeaderAsync(key, api => new HttpRequestMessage(HttpMethod.Delete, KeyUri(api, key)), cancellationToken);
 
     /// <summary>The value of <paramref name="key"/> from its leader, or from <paramref name="node"/>'s own copy when given; null when absent.</summary>
     public async Task<byte[]?> GetAsync(string key, string? node = null, CancellationToken cancellationToken = default)
     {
         if (node is not null)
         {
-            using var response = await _grains.Http.GetAsync(new Uri(KeyUri(await GatewayOfAsync(node, cancellationToken), key) + "?local=true"), cancellationToken);
+            using var response = await _http.GetAsync(new Uri(KeyUri(await ApiOfAsync(node, cancellationToken), key) + "?local=true"), cancellationToken);
             return await ReadValueAsync(response, key, cancellationToken);
         }
 
         byte[]? value = null;
-        await SendToLeaderAsync(key, gateway => new HttpRequestMessage(HttpMethod.Get, KeyUri(gateway, key)), cancellationToken, async response => value = await ReadValueAsync(response, key, cancellationToken));
+        await SendToLeaderAsync(key, api => new HttpRequestMessage(HttpMethod.Get, KeyUri(api, key)), cancellationToken, async response => value = await ReadValueAsync(response, key, cancellationToken));
         return value;
     }
 
@@ -144,68 +205,62 @@ public sealed class ClusterClient : IDisposable
     public async Task<ClusterStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
         var topology = await GetTopologyAsync(cancellationToken);
-        var members = await _grains.GetMembersAsync(cancellationToken);
+        var live = await LiveNodesAsync();
         var nodes = new List<NodeView>();
-        foreach (var node in topology.Nodes.Select(n => n.NodeId).Concat(members.Where(m => m.IsLive).Select(m => m.NodeId)).Distinct())
+        foreach (var node in topology.Nodes.Select(n => n.NodeId).Concat(live.Order(StringComparer.Ordinal)).Distinct())
         {
-            var gateway = LiveSilo(members, node)?.Gateway;
-            NodeStatus? status = null;
-            string? error = gateway is null ? "no live silo" : null;
-            if (gateway is not null)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!live.Contains(node))
             {
-                try
-                {
-                    status = await _grains.Node(node).GetStatusAsync();
-                }
-                catch (Exception e) when (e is GrainCallException or HttpRequestException or TaskCanceledException)
-                {
-                    error = e.Message;
-                }
+                nodes.Add(new NodeView(node, null, null, "no live silo", [], null, []));
+                continue;
             }
 
+            NodeStatus? status = null;
+            string? error = null;
             var shards = new List<ShardStatus>();
             var peers = new List<PeerStatus>();
-            if (status is not null)
-            {
-                try
-                {
-                    for (var shard = 0; shard < topology.ShardCount; shard++)
-                    {
-                        shards.Add(await _grains.Shard(node, shard).GetStatusAsync());
-                    }
-
-                    foreach (var peer in topology.PeersOf(node))
-                    {
-                        peers.Add(await _grains.Peer(node, peer).GetStatusAsync());
-                    }
-                }
-                catch (Exception e) when (e is GrainCallException or HttpRequestException or TaskCanceledException)
-                {
-                    error = e.Message; // the node went away meanwhile: what was read is shown
-                }
-            }
-
             BootstrapStatus? bootstrap = null;
             try
             {
-                bootstrap = await _grains.Bootstrap(node).GetStatusAsync();
+                status = await Grains.Node(node).GetStatusAsync();
+                bootstrap = await Grains.Bootstrap(node).GetStatusAsync();
+                for (var shard = 0; shard < topology.ShardCount; shard++)
+                {
+                    shards.Add(await Grains.Shard(node, shard).GetStatusAsync());
+                }
+
+                foreach (var peer in topology.PeersOf(node))
+                {
+                    peers.Add(await Grains.Peer(node, peer).GetStatusAsync());
+                }
             }
-            catch (Exception e) when (e is GrainCallException or HttpRequestException or TaskCanceledException)
+            catch (Exception e) when (IsUnreachable(e))
             {
-                // its home silo is down; reported as unknown
+                error = e.Message; // the node went away meanwhile, or is starting: what was read is shown
             }
 
-            nodes.Add(new NodeView(node, gateway, status, error, shards, bootstrap, peers));
+            nodes.Add(new NodeView(node, status?.ApiUrl is { } api ? new Uri(api) : null, status, error, shards, bootstrap, peers));
         }
 
         return new ClusterStatus(topology, nodes);
     }
 
-    public void Dispose() => _grains.Dispose();
+    /// <summary>A grain call that failed because a node or the cluster could not be reached (or is still starting), rather than a refusal.</summary>
+    public static bool IsUnreachable(Exception e) => e is OrleansException or TimeoutException or InvalidOperationException or HttpRequestException or TaskCanceledException;
 
-    /// <summary>The silo serving <paramref name="node"/>: its newest live generation, if any.</summary>
-    private static SiloMember? LiveSilo(IEnumerable<SiloMember> members, string node) =>
-        members.Where(m => m.IsLive && m.NodeId == node).MaxBy(m => m.Generation);
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        try
+        {
+            await _host.StopAsync(TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            _host.Dispose();
+        }
+    }
 
     private string LeaderOf(byte[] key)
     {
@@ -223,10 +278,10 @@ public sealed class ClusterClient : IDisposable
             KeyValueBatch.Write(body, key, value);
         }
 
-        var gateway = await GatewayOfAsync(leader, cancellationToken);
+        var api = await ApiOfAsync(leader, cancellationToken);
         using var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var response = await _grains.Http.PostAsync(new Uri(gateway, "kv"), content, cancellationToken);
+        using var response = await _http.PostAsync(new Uri(api, "kv"), content, cancellationToken);
         if (response.StatusCode == HttpStatusCode.MisdirectedRequest && retry)
         {
             await GetTopologyAsync(cancellationToken); // leadership moved: route every record of the batch again
@@ -248,7 +303,7 @@ public sealed class ClusterClient : IDisposable
         progress?.Report(total);
     }
 
-    private static Uri KeyUri(Uri gateway, string key) => new(gateway, "kv/" + Uri.EscapeDataString(key));
+    private static Uri KeyUri(Uri api, string key) => new(api, "kv/" + Uri.EscapeDataString(key));
 
     private async Task SendToLeaderAsync(string key, Func<Uri, HttpRequestMessage> request, CancellationToken cancellationToken, Func<HttpResponseMessage, Task>? read = null)
     {
@@ -265,13 +320,13 @@ public sealed class ClusterClient : IDisposable
             string method;
             try
             {
-                using var message = request(await GatewayOfAsync(leader, cancellationToken));
+                using var message = request(await ApiOfAsync(leader, cancellationToken));
                 method = message.Method.Method;
-                response = await _grains.Http.SendAsync(message, cancellationToken);
+                response = await _http.SendAsync(message, cancellationToken);
             }
             catch (HttpRequestException) when (attempt == 0)
             {
-                Volatile.Write(ref _gateways, []); // the leader's silo moved or is gone: read the membership again
+                Volatile.Write(ref _apis, []); // the leader's silo moved or is gone: ask its node grain again
                 continue;
             }
 

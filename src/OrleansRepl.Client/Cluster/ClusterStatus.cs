@@ -9,7 +9,7 @@ namespace OrleansRepl.Client.Cluster;
 public sealed record ClusterStatus(ReplicaSetTopology Topology, IReadOnlyList<NodeView> Nodes);
 
 /// <summary>
-/// One member node. <see cref="Status"/> is null when its silo did not answer (<see cref="Error"/> says why);
-/// the durable grain state (<see cref="Shards"/>, <see cref="Bootstrap"/>, <see cref="Peers"/>) is read regardless.
+/// One member node and its key-value API. <see cref="Status"/> is null when its silo did not answer (<see cref="Error"/> says
+/// why); its grains (<see cref="Shards"/>, <see cref="Bootstrap"/>, <see cref="Peers"/>) live on its silo, so they are empty then.
 /// </summary>
-public sealed record NodeView(string NodeId, Uri? Gateway, NodeStatus? Status, string? Error, IReadOnlyList<ShardStatus> Shards, BootstrapStatus? Bootstrap, IReadOnlyList<PeerStatus> Peers);
+public sealed record NodeView(string NodeId, Uri? Api, NodeStatus? Status, string? Error, IReadOnlyList<ShardStatus> Shards, BootstrapStatus? Bootstrap, IReadOnlyList<PeerStatus> Peers);

@@ -14,11 +14,11 @@ public static class ClusterStatusTable
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"replica set {topology.ReplicaSet}: epoch {topology.Epoch}, {topology.ShardCount} shards, {topology.Nodes.Count} nodes\n\n");
 
-        var nodes = new TextTable("NODE", "STATE", "GATEWAY", "LEADS", "STORE ROOT", "SEGMENT ROOT", "BOOTSTRAP");
+        var nodes = new TextTable("NODE", "STATE", "API", "LEADS", "STORE ROOT", "SEGMENT ROOT", "BOOTSTRAP");
         foreach (var node in status.Nodes)
         {
             var member = topology.Node(node.NodeId) is null ? " (not a member)" : "";
-            nodes.Add(node.NodeId + member, node.Status?.State ?? node.Error, node.Gateway, Join(topology.ShardsLedBy(node.NodeId)),
+            nodes.Add(node.NodeId + member, node.Status?.State ?? node.Error, node.Api, Join(topology.ShardsLedBy(node.NodeId)),
                 Short(node.Status?.StoreRoot), Short(node.Status?.SegmentRoot), Bootstrap(node));
         }
 

@@ -1,27 +1,17 @@
+using Microsoft.Extensions.Logging;
 using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Storage.Files;
+using OrleansRepl.Grains.Keys;
+using OrleansRepl.Placement;
 
 namespace OrleansRepl.Grains.Bootstrap;
 
-/// <summary>One intent as the grain keeps it.</summary>
-public sealed record BootstrapIntentEntry(string Intent, string Source, DateTimeOffset Begun, BootstrapCheckpoint? LastCheckpoint, string? Ended, string? Reason);
-
-/// <summary>Durable state of a <see cref="BootstrapGrain"/>: its node's intents, newest last.</summary>
-public sealed class BootstrapGrainState
-{
-    public List<BootstrapIntentEntry> Intents { get; set; } = [];
-
-    /// <summary>The operator's (or a NeedsRestore's) latest request, and how it ended.</summary>
-    public BootstrapRequest? Request { get; set; }
-
-    public BootstrapGrainState Copy() => new() { Intents = [.. Intents], Request = Request };
-}
-
-/// <summary>A requested bootstrap: from where and why, and its state ("requested", "running", "complete", "failed", "cancelled").</summary>
-public sealed record BootstrapRequest(string Source, string Reason, DateTimeOffset Requested, string State, string? Summary, string? Error);
-
-/// <summary>The intent log of one node's bootstraps; every change is written before the call returns.</summary>
-public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentState<BootstrapGrainState> state) : Grain, IBootstrapGrain
+/// <summary>
+/// The intent log of one node's bootstraps, and the operator's request; every change is written before the call
+/// returns. A new or cancelled request is also told to the node's workers at once (they read it every second anyway).
+/// </summary>
+[NodeAffinePlacement]
+public sealed partial class BootstrapGrain([PersistentState("bootstrap", GrainStorageNames.Node)] IPersistentState<BootstrapGrainState> state, ILogger<BootstrapGrain> logger) : Grain, IBootstrapGrain
 {
     /// <summary>Ended intents kept for operators; older ones are dropped.</summary>
     public const int History = 50;
@@ -65,6 +55,7 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
 
         await Write(s => s.Request = new BootstrapRequest(source, reason, DateTimeOffset.UtcNow, "requested", null, null));
         _progress = null;
+        await TellNodeAsync();
     }
 
     public async Task CancelAsync()
@@ -75,24 +66,19 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
         }
 
         await Write(s => s.Request = open with { State = "cancelled" });
+        await TellNodeAsync();
     }
 
     public Task<BootstrapStatus> GetStatusAsync() => Task.FromResult(state.State.Request is { } request
         ? new BootstrapStatus(GrainKey, request.State, request.Source, request.Reason, request.Requested, _progress, request.Summary, request.Error)
         : new BootstrapStatus(GrainKey, "none", null, null, null, null, null, null));
 
-    public async Task<bool> ReportProgressAsync(BootstrapProgress progress)
+    public async Task ReportProgressAsync(BootstrapProgress progress)
     {
         _progress = progress ?? throw new ArgumentNullException(nameof(progress));
-        switch (state.State.Request)
+        if (state.State.Request is { State: "requested" } requested)
         {
-            case { State: "requested" } requested:
-                await Write(s => s.Request = requested with { State = "running" });
-                return true;
-            case { State: "running" }:
-                return true;
-            default:
-                return false;
+            await Write(s => s.Request = requested with { State = "running" });
         }
     }
 
@@ -123,4 +109,22 @@ public sealed class BootstrapGrain([PersistentState("bootstrap")] IPersistentSta
     }
 
     private Task Write(Action<BootstrapGrainState> change) => state.WriteChangedAsync(s => s.Copy(), change);
+
+    private string GrainKey => this.GetPrimaryKeyString();
+
+    /// <summary>The request is durable already; telling the node's workers only spares them the wait for their next read.</summary>
+    private async Task TellNodeAsync()
+    {
+        try
+        {
+            await GrainFactory.Node(GrainKey).DirectivesChangedAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogNodeNotTold(logger, GrainKey, e.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 920, Level = LogLevel.Debug, Message = "node {Node} was not told of its changed bootstrap request now ({Reason}); its workers read it at their next tick")]
+    private static partial void LogNodeNotTold(ILogger logger, string node, string reason);
 }

@@ -1,23 +1,12 @@
 using OrleansRepl.Core.Replication.AntiEntropy;
+using OrleansRepl.Grains.Keys;
+using OrleansRepl.Placement;
 
 namespace OrleansRepl.Grains.Peers;
 
-/// <summary>Durable state of a <see cref="PeerGrain"/>.</summary>
-public sealed class PeerGrainState
-{
-    public string? Address { get; set; }
-
-    public double IntervalSeconds { get; set; } = 30;
-
-    public PeerCursorRecord? Cursor { get; set; }
-
-    public string? LastError { get; set; }
-
-    public PeerGrainState Copy() => new() { Address = Address, IntervalSeconds = IntervalSeconds, Cursor = Cursor, LastError = LastError };
-}
-
 /// <summary>Holds one peer's anti-entropy settings and cursor; every save is written (the loop saves once per step).</summary>
-public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGrainState> state, IAntiEntropyTrigger? trigger = null) : Grain, IPeerGrain
+[NodeAffinePlacement]
+public sealed class PeerGrain([PersistentState("peer", GrainStorageNames.Node)] IPersistentState<PeerGrainState> state) : Grain, IPeerGrain
 {
     public async Task ConfigureAsync(string address, double intervalSeconds)
     {
@@ -41,15 +30,15 @@ public sealed class PeerGrain([PersistentState("peer")] IPersistentState<PeerGra
     public Task<PeerStatus> GetStatusAsync()
     {
         var cursor = state.State.Cursor;
-        return Task.FromResult(new PeerStatus(GrainKey, state.State.Address, state.State.IntervalSeconds, cursor?.LastKnownPeerRoot, cursor?.SegmentsPending.Count ?? 0, cursor?.LastAttempt, cursor?.SegmentsAppliedTotal ?? 0, state.State.LastError));
+        return Task.FromResult(new PeerStatus(this.GetPrimaryKeyString(), state.State.Address, state.State.IntervalSeconds, cursor?.LastKnownPeerRoot, cursor?.SegmentsPending.Count ?? 0,
+            cursor?.LastAttempt, cursor?.SegmentsAppliedTotal ?? 0, state.State.LastError));
     }
 
+    /// <summary>Asks the node's workers, through its node grain, to start a cycle with the peer now.</summary>
     public Task SyncNowAsync()
     {
-        var peer = Keys.PeerKey.Parse(GrainKey).Peer;
-        return trigger?.SyncNow(peer) == true
-            ? Task.CompletedTask
-            : throw new InvalidOperationException($"{GrainKey}: this node runs no anti-entropy loop for peer {peer} (is it a peer in the topology?)");
+        var key = PeerKey.Parse(this.GetPrimaryKeyString());
+        return GrainFactory.Node(key.Node).SyncNowAsync(key.Peer);
     }
 
     public async Task ReportErrorAsync(string? error)

@@ -1,20 +1,10 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
-using System.Globalization;
 using OrleansRepl.Core.Replication.Streaming.Follower;
+using OrleansRepl.Grains.Keys;
+using OrleansRepl.Placement;
 
 namespace OrleansRepl.Grains.Shards;
-
-/// <summary>Durable state of a <see cref="ShardGrain"/>.</summary>
-public sealed class ShardGrainState
-{
-    public FollowerCursor? Cursor { get; set; }
-
-    public bool Paused { get; set; }
-
-    public string? LastError { get; set; }
-
-    public ShardGrainState Copy() => new() { Cursor = Cursor, Paused = Paused, LastError = LastError };
-}
 
 /// <summary>
 /// Holds a shard follower's cursor and status. Cursor saves arrive as often as the follower likes; the grain
@@ -22,7 +12,8 @@ public sealed class ShardGrainState
 /// one still pending), and on flush and deactivation. A cursor that lags the store loses nothing, since apply
 /// is idempotent by LSN, so coalescing is safe.
 /// </summary>
-public sealed class ShardGrain([PersistentState("shard")] IPersistentState<ShardGrainState> state) : Grain, IShardGrain
+[NodeAffinePlacement]
+public sealed partial class ShardGrain([PersistentState("shard", GrainStorageNames.Node)] IPersistentState<ShardGrainState> state, ILogger<ShardGrain> logger) : Grain, IShardGrain
 {
     public static readonly TimeSpan WriteInterval = TimeSpan.FromMilliseconds(100);
 
@@ -44,38 +35,37 @@ public sealed class ShardGrain([PersistentState("shard")] IPersistentState<Shard
         }
 
         // Written by the timer once the interval has passed; one timer at a time.
-        _flushTimer ??= RegisterGrainTimer(async _ => await WritePendingAsync(), WriteInterval - Stopwatch.GetElapsedTime(_lastWrite), WriteInterval);
+        _flushTimer ??= this.RegisterGrainTimer(_ => WritePendingAsync(), WriteInterval - Stopwatch.GetElapsedTime(_lastWrite), WriteInterval);
     }
 
     public Task FlushAsync() => WritePendingAsync();
 
-    public async Task<bool> ReportAsync(ShardReport report)
+    public async Task ReportAsync(ShardReport report)
     {
         _report = report ?? throw new ArgumentNullException(nameof(report));
         if (report.LastError is { } error && error != state.State.LastError)
         {
             await WriteAsync(s => s.LastError = error); // the last error outlives the process
         }
-
-        return state.State.Paused;
     }
 
     public async Task PauseAsync()
     {
         await WriteAsync(s => s.Paused = true);
+        await TellNodeAsync();
     }
 
     public async Task ResumeAsync()
     {
         await WriteAsync(s => s.Paused = false);
+        await TellNodeAsync();
     }
 
     public Task<ShardStatus> GetStatusAsync()
     {
         var cursor = _pending ?? state.State.Cursor;
-        var writes = state.Etag is { } etag ? long.Parse(etag, CultureInfo.InvariantCulture) : 0;
-        return Task.FromResult(new ShardStatus(GrainKey, state.State.Paused ? "Paused" : _report.State, _report.Leader, state.State.Paused, cursor?.LastAppliedLsn ?? 0, cursor?.AppliedTotal ?? 0,
-            _report.LagRecords, _report.LagMilliseconds, _report.RecordsPerSecond, _report.LastError ?? state.State.LastError, writes));
+        return Task.FromResult(new ShardStatus(this.GetPrimaryKeyString(), state.State.Paused ? "Paused" : _report.State, _report.Leader, state.State.Paused, cursor?.LastAppliedLsn ?? 0, cursor?.AppliedTotal ?? 0,
+            _report.LagRecords, _report.LagMilliseconds, _report.RecordsPerSecond, _report.LastError ?? state.State.LastError, state.State.Writes));
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => WritePendingAsync();
@@ -99,7 +89,28 @@ public sealed class ShardGrain([PersistentState("shard")] IPersistentState<Shard
 
     private async Task WriteAsync(Action<ShardGrainState> change)
     {
-        await state.WriteChangedAsync(s => s.Copy(), change);
+        await state.WriteChangedAsync(s => s.Copy(), s =>
+        {
+            change(s);
+            s.Writes++;
+        });
         _lastWrite = Stopwatch.GetTimestamp();
     }
+
+    /// <summary>The pause is durable already; telling the node's workers only spares them the wait for their next read.</summary>
+    private async Task TellNodeAsync()
+    {
+        var node = ShardKey.Parse(this.GetPrimaryKeyString()).Node;
+        try
+        {
+            await GrainFactory.Node(node).DirectivesChangedAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogNodeNotTold(logger, this.GetPrimaryKeyString(), node, e.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 910, Level = LogLevel.Debug, Message = "shard {Shard}: node {Node} was not told of its changed directive now ({Reason}); its workers read it at their next tick")]
+    private static partial void LogNodeNotTold(ILogger logger, string shard, string node, string reason);
 }

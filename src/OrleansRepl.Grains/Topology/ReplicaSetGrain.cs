@@ -4,29 +4,12 @@ using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Grains.Topology;
 
-/// <summary>Durable state of a <see cref="ReplicaSetGrain"/>.</summary>
-public sealed class ReplicaSetState
-{
-    public long Epoch { get; set; }
-
-    public int ShardCount { get; set; }
-
-    public List<TopologyNode> Nodes { get; set; } = [];
-
-    public List<string> Leaders { get; set; } = [];
-
-    public List<PeerLink> Peers { get; set; } = [];
-
-    /// <summary>A copy to change: the grain's state changes only once the copy is written.</summary>
-    public ReplicaSetState Copy() => new() { Epoch = Epoch, ShardCount = ShardCount, Nodes = [.. Nodes], Leaders = [.. Leaders], Peers = [.. Peers] };
-}
-
 /// <summary>
 /// Keeps a replica set's topology. Every change is made on a copy and becomes the grain's state only once written,
 /// so a failed write leaves the topology (and the epoch every node polls) as it was; then it is announced to the
 /// member nodes (best effort, outside the turn: a node that misses it learns at its next poll).
 /// </summary>
-public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPersistentState<ReplicaSetState> state, ILogger<ReplicaSetGrain> logger) : Grain, IReplicaSetGrain
+public sealed partial class ReplicaSetGrain([PersistentState("replicaset", GrainStorageNames.Shared)] IPersistentState<ReplicaSetState> state, ILogger<ReplicaSetGrain> logger) : Grain, IReplicaSetGrain
 {
     public async Task<ReplicaSetTopology> AddNodeAsync(string node, string replicationAddress, int shardCount)
     {
@@ -91,8 +74,11 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset")] IPer
 
     public Task<ReplicaSetTopology> GetTopologyAsync() => Task.FromResult(Current());
 
+    private string GrainKey => this.GetPrimaryKeyString();
+
+    // Arrays, not collection expressions: a grain call carries the concrete list type, and Orleans has codecs for arrays.
     private ReplicaSetTopology Current() =>
-        new(GrainKey, state.State.Epoch, state.State.ShardCount, [.. state.State.Nodes], [.. state.State.Leaders], [.. state.State.Peers]);
+        new(GrainKey, state.State.Epoch, state.State.ShardCount, state.State.Nodes.ToArray(), state.State.Leaders.ToArray(), state.State.Peers.ToArray());
 
     private async Task<ReplicaSetTopology> CommitAsync(ReplicaSetState next)
     {

@@ -13,12 +13,12 @@ public sealed class BootstrapGrainControlTests : IDisposable
     [Fact]
     public async Task FailedStateWrites_LeaveTheRequestAndTheIntentsAsTheyWere()
     {
-        FailingStorage? storage = null;
-        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), inner => storage = new FailingStorage(inner));
-        var grain = silo.Runtime.Bootstrap("n4");
+        var storage = new StorageFaults();
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n4", "n5"], storage);
+        var grain = silo.Grains.Bootstrap("n4");
         var intent = await grain.BeginAsync("n1");
 
-        storage!.FailWrites = true;
+        storage.FailWrites = true;
         await Assert.ThrowsAnyAsync<Exception>(() => grain.StartAsync("n1", "operator"));
         await Assert.ThrowsAnyAsync<Exception>(() => grain.CompleteAsync(intent));
         await Assert.ThrowsAnyAsync<Exception>(() => grain.BeginAsync("n2"));
@@ -33,37 +33,40 @@ public sealed class BootstrapGrainControlTests : IDisposable
     [Fact]
     public async Task ARequestRunsOnItsFirstProgress_OneAtATime_AndSurvivesARestart()
     {
-        await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db")))
+        await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n4", "n5"]))
         {
-            var grain = silo.Runtime.Bootstrap("n4");
+            var grain = silo.Grains.Bootstrap("n4");
             Assert.Equal("none", (await grain.GetStatusAsync()).State);
             await grain.StartAsync("n1", "operator");
             Assert.Equal(("requested", "n1"), ((await grain.GetStatusAsync()).State, (await grain.GetStatusAsync()).Source));
             Assert.Contains("already has a bootstrap from n1 requested", (await Assert.ThrowsAsync<InvalidOperationException>(() => grain.StartAsync("n2", "operator"))).Message);
-            Assert.True(await grain.ReportProgressAsync(new BootstrapProgress(1 << 20, 8 << 20, 12.5, 0)));
+            await grain.ReportProgressAsync(new BootstrapProgress(1 << 20, 8 << 20, 12.5, 0));
             var running = await grain.GetStatusAsync();
             Assert.Equal(("running", 1L << 20, 8L << 20), (running.State, running.Progress!.BytesDone, running.Progress.BytesTotal));
-            Assert.Contains("cannot bootstrap from itself", (await Assert.ThrowsAsync<ArgumentException>(() => silo.Runtime.Bootstrap("n5").StartAsync("n5", "operator"))).Message);
+            Assert.Contains("cannot bootstrap from itself", (await Assert.ThrowsAsync<ArgumentException>(() => silo.Grains.Bootstrap("n5").StartAsync("n5", "operator"))).Message);
         }
 
-        await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var reloaded = again.Runtime.Bootstrap("n4");
+        await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n4", "n5"]);
+        var reloaded = again.Grains.Bootstrap("n4");
         Assert.Equal("running", (await reloaded.GetStatusAsync()).State); // a restarted worker picks it up again
         await reloaded.FinishAsync(null, "8 MiB from n1");
         Assert.Equal(("complete", "8 MiB from n1"), ((await reloaded.GetStatusAsync()).State, (await reloaded.GetStatusAsync()).Summary));
-        Assert.False(await reloaded.ReportProgressAsync(new BootstrapProgress(0, 0, 0, 0))); // nothing runs now
+        await reloaded.ReportProgressAsync(new BootstrapProgress(0, 0, 0, 0)); // a late report does not revive it
+        Assert.Equal("complete", (await reloaded.GetStatusAsync()).State);
     }
 
     [Fact]
     public async Task ACancelledBootstrapTellsItsWorkerToStop_AndAFinishAfterwardsDoesNotUndoIt()
     {
-        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var grain = silo.Runtime.Bootstrap("n4");
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n4", "n5"]);
+        var grain = silo.Grains.Bootstrap("n4");
         await Assert.ThrowsAsync<InvalidOperationException>(() => grain.CancelAsync());
         await grain.StartAsync("n1", "operator");
-        Assert.True(await grain.ReportProgressAsync(new BootstrapProgress(10, 100, 1, 0)));
+        await grain.ReportProgressAsync(new BootstrapProgress(10, 100, 1, 0));
+        Assert.Equal("running", (await grain.GetStatusAsync()).State);
         await grain.CancelAsync();
-        Assert.False(await grain.ReportProgressAsync(new BootstrapProgress(20, 100, 1, 0)));
+        await grain.ReportProgressAsync(new BootstrapProgress(20, 100, 1, 0));
+        Assert.Equal("cancelled", (await grain.GetStatusAsync()).State); // what the worker reads after each report: it stops
         await grain.FinishAsync("cancelled by the operator", null);
         Assert.Equal("cancelled", (await grain.GetStatusAsync()).State);
         await grain.StartAsync("n2", "operator"); // a new one may start

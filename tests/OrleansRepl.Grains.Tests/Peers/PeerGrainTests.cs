@@ -29,16 +29,16 @@ public sealed class PeerGrainTests : IDisposable
         await using var feeder = new Feeder(peer, new NodeCredentials("c", "node-p", secret), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
 
-        await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db")))
+        await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["node-l"]))
         {
-            await silo.Runtime.Peer("node-l", "node-p").ConfigureAsync(feeder.EndPoint.ToString(), 30);
-            var loop = new AntiEntropyLoop(local, feeder.EndPoint, new NodeCredentials("c", "node-l", secret), new AntiEntropyOptions(), new GrainPeerCursorStore(silo.Runtime, "node-l"), null, NullLogger<AntiEntropyLoop>.Instance);
+            await silo.Grains.Peer("node-l", "node-p").ConfigureAsync(feeder.EndPoint.ToString(), 30);
+            var loop = new AntiEntropyLoop(local, feeder.EndPoint, new NodeCredentials("c", "node-l", secret), new AntiEntropyOptions(), new GrainPeerCursorStore(silo.Grains, "node-l"), null, NullLogger<AntiEntropyLoop>.Instance);
             var report = await loop.RunOnceAsync(CancellationToken.None);
             Assert.Equal(peer.ListSegments().Count, report.Applied);
         }
 
-        await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var status = await again.Runtime.Peer("node-l", "node-p").GetStatusAsync();
+        await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"), ["node-l"]);
+        var status = await again.Grains.Peer("node-l", "node-p").GetStatusAsync();
         Assert.Equal((feeder.EndPoint.ToString(), peer.ListSegments().Count, 0, peer.MerkleRoot().ToString()), (status.Address, (int)status.SegmentsAppliedTotal, status.SegmentsPending, status.LastKnownPeerRoot));
         Assert.NotNull(status.LastAttempt);
     }

@@ -25,7 +25,7 @@ public sealed class ShardGrainTests : IDisposable
         var clock = Stopwatch.StartNew();
         await using (var silo = await StartAsync())
         {
-            var shard = silo.Runtime.GetGrain<IShardGrain>("node-a/3");
+            var shard = silo.Grains.GetGrain<IShardGrain>("node-a/3");
             last = Cursor(0);
             for (var i = 1; i <= 2000; i++)
             {
@@ -41,7 +41,7 @@ public sealed class ShardGrainTests : IDisposable
         }
 
         await using var again = await StartAsync();
-        Assert.Equal(last, await again.Runtime.GetGrain<IShardGrain>("node-a/3").LoadCursorAsync());
+        Assert.Equal(last, await again.Grains.GetGrain<IShardGrain>("node-a/3").LoadCursorAsync());
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class ShardGrainTests : IDisposable
         await using var feeder = new Feeder(leader, new NodeCredentials("c", "leader", secret), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
         await using var silo = await StartAsync();
-        var cursors = new GrainCursorStore(silo.Runtime, "node-b");
+        var cursors = new GrainCursorStore(silo.Grains, "node-b");
 
         var followers = Enumerable.Range(0, 2).Select(s => new Follower(replica, s, feeder.EndPoint, new NodeCredentials("c", "node-b", secret), new StreamingOptions { CursorSaveEvery = 100 }, cursors, () => 1, NullLogger<Follower>.Instance)).ToList();
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
@@ -66,7 +66,7 @@ public sealed class ShardGrainTests : IDisposable
 
         for (var shard = 0; shard < 2; shard++)
         {
-            var grain = silo.Runtime.Shard("node-b", shard);
+            var grain = silo.Grains.Shard("node-b", shard);
             await grain.FlushAsync();
             var status = await grain.GetStatusAsync();
             Assert.Equal(leader.NextLsn(shard) - 1, status.LastAppliedLsn);
@@ -77,12 +77,12 @@ public sealed class ShardGrainTests : IDisposable
     [Fact]
     public async Task AFailedPauseWrite_LeavesTheShardUnpaused_AndAFailedCursorWriteKeepsTheCursorPending()
     {
-        FailingStorage? storage = null;
-        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), inner => storage = new FailingStorage(inner));
-        var shard = silo.Runtime.Shard("node-a", 1);
+        var storage = new StorageFaults();
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["node-a", "node-b"], storage);
+        var shard = silo.Grains.Shard("node-a", 1);
         await shard.SaveCursorAsync(new FollowerCursor(41, 41, default, DateTimeOffset.UtcNow));
         var cursor = new FollowerCursor(42, 42, default, DateTimeOffset.UtcNow);
-        storage!.FailWrites = true;
+        storage.FailWrites = true;
         try
         {
             await shard.SaveCursorAsync(cursor); // coalesced (pending) or written at once and failed: either way not stored
@@ -107,15 +107,16 @@ public sealed class ShardGrainTests : IDisposable
     {
         await using (var silo = await StartAsync())
         {
-            var shard = silo.Runtime.GetGrain<IShardGrain>("node-a/0");
-            Assert.False(await shard.ReportAsync(new ShardReport("Streaming", "n1", 12, 3.5, 1000, null)));
-            await shard.PauseAsync();
-            Assert.True(await shard.ReportAsync(new ShardReport("Streaming", "n1", 12, 3.5, 1000, null))); // the worker is told to stop
+            var shard = silo.Grains.GetGrain<IShardGrain>("node-a/0");
+            await shard.ReportAsync(new ShardReport("Streaming", "n1", 12, 3.5, 1000, null));
+            Assert.False((await shard.GetStatusAsync()).Paused);
+            await shard.PauseAsync(); // its node's workers are not attached here: telling them fails, the pause stands
+            await shard.ReportAsync(new ShardReport("Streaming", "n1", 12, 3.5, 1000, null));
             Assert.Equal(("Paused", true, 12L), ((await shard.GetStatusAsync()).State, (await shard.GetStatusAsync()).Paused, (await shard.GetStatusAsync()).LagRecords));
         }
 
         await using var again = await StartAsync();
-        var reloaded = again.Runtime.GetGrain<IShardGrain>("node-a/0");
+        var reloaded = again.Grains.GetGrain<IShardGrain>("node-a/0");
         Assert.True((await reloaded.GetStatusAsync()).Paused);
         await reloaded.ResumeAsync();
         Assert.False((await reloaded.GetStatusAsync()).Paused);
@@ -129,5 +130,5 @@ public sealed class ShardGrainTests : IDisposable
 
     private static FollowerCursor Cursor(long lsn) => new(lsn, lsn, new RecordVersion((ulong)lsn, 1), DateTimeOffset.UnixEpoch.AddSeconds(lsn));
 
-    private Task<GrainSilo> StartAsync() => GrainSilo.StartAsync(_directory.File("grains.db"));
+    private Task<GrainSilo> StartAsync() => GrainSilo.StartAsync(_directory.File("grains.db"), ["node-a", "node-b"]);
 }

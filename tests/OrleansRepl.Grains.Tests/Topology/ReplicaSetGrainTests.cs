@@ -13,8 +13,8 @@ public sealed class ReplicaSetGrainTests : IDisposable
     [Fact]
     public async Task TheFirstNodeLeadsEveryShard_LaterNodesFollow_AndEveryPairArePeers()
     {
-        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var set = silo.Runtime.ReplicaSet("main");
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1"]);
+        var set = silo.Grains.ReplicaSet("main");
         Assert.Equal(0, (await set.GetTopologyAsync()).Epoch);
 
         await set.AddNodeAsync("n1", "127.0.0.1:7001", 4);
@@ -36,9 +36,9 @@ public sealed class ReplicaSetGrainTests : IDisposable
     [Fact]
     public async Task PromotionRaisesTheEpoch_MovesEveryLeader_AndIsDurable()
     {
-        await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db")))
+        await using (var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1"]))
         {
-            var set = silo.Runtime.ReplicaSet("main");
+            var set = silo.Grains.ReplicaSet("main");
             await set.AddNodeAsync("n1", "127.0.0.1:7001", 2);
             await set.AddNodeAsync("n2", "127.0.0.1:7002", 2);
             var promoted = await set.PromoteAsync("n2");
@@ -47,8 +47,8 @@ public sealed class ReplicaSetGrainTests : IDisposable
             Assert.Contains("n9 is not a member", (await Assert.ThrowsAsync<InvalidOperationException>(() => set.PromoteAsync("n9"))).Message);
         }
 
-        await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var reloaded = await again.Runtime.ReplicaSet("main").GetTopologyAsync();
+        await using var again = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1"]);
+        var reloaded = await again.Grains.ReplicaSet("main").GetTopologyAsync();
         Assert.Equal(2, reloaded.Epoch);
         Assert.Equal(["n2", "n2"], reloaded.Leaders);
     }
@@ -56,14 +56,14 @@ public sealed class ReplicaSetGrainTests : IDisposable
     [Fact]
     public async Task AFailedStateWrite_LeavesTheTopologyAndItsEpochAsTheyWere()
     {
-        FailingStorage? storage = null;
-        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), inner => storage = new FailingStorage(inner));
-        var set = silo.Runtime.ReplicaSet("main");
+        var storage = new StorageFaults();
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1"], storage);
+        var set = silo.Grains.ReplicaSet("main");
         await set.AddNodeAsync("n1", "127.0.0.1:7001", 2);
         await set.AddNodeAsync("n2", "127.0.0.1:7002", 2);
         var before = await set.GetTopologyAsync();
 
-        storage!.FailWrites = true;
+        storage.FailWrites = true;
         await Assert.ThrowsAnyAsync<Exception>(() => set.PromoteAsync("n2"));
         await Assert.ThrowsAnyAsync<Exception>(() => set.AddNodeAsync("n3", "127.0.0.1:7003", 2));
         await Assert.ThrowsAnyAsync<Exception>(() => set.RemoveNodeAsync("n2"));
@@ -76,8 +76,8 @@ public sealed class ReplicaSetGrainTests : IDisposable
     [Fact]
     public async Task ALeaderCannotBeRemoved_AFollowerIsRemovedWithItsPeerLinks()
     {
-        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"));
-        var set = silo.Runtime.ReplicaSet("main");
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1"]);
+        var set = silo.Grains.ReplicaSet("main");
         await set.AddNodeAsync("n1", "127.0.0.1:7001", 2);
         await set.AddNodeAsync("n2", "127.0.0.1:7002", 2);
 

@@ -12,9 +12,13 @@ public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<Po
         await using var cluster = new TestCluster(postgres.Server, "cli");
         await cluster.StartAsync(1);
         await cluster.StartAsync(2);
-        string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--token-file", cluster.TokenFile, "--replica-set", "cli"];
+        string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli"];
+        using var directory = new TempDirectory();
+        await File.WriteAllTextAsync(directory.File("postgres"), postgres.Server.ConnectionString);
+        string[] throughMembership = ["--postgres-file", directory.File("postgres"), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli"];
 
-        Assert.Contains("orepl status: no gateway: pass --gateway URL or set OREPL_GATEWAY", Orepl(1, "status").StandardError);
+        Assert.Contains("orepl status: say where the cluster is with exactly one of --gateway", Orepl(1, "status").StandardError);
+        Assert.Contains("cannot connect to cluster nowhere through gateways 127.0.0.1:1", Orepl(1, ["status", "--gateway", "127.0.0.1:1", "--cluster", "nowhere", "--token-file", cluster.TokenFile]).StandardError);
         await TestCluster.WaitAsync("the stores to open", async () => (await cluster.StatusAsync(1)).ShardCount > 0 && (await cluster.StatusAsync(2)).ShardCount > 0);
         Assert.Contains("added cli1", Orepl(0, ["add-node", "--node", "cli1", .. connect]).StandardOutput);
         Assert.Contains("it follows cli1", Orepl(0, ["add-node", "--node", "cli2", .. connect]).StandardOutput);
@@ -22,10 +26,23 @@ public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<Po
 
         using (var anonymous = new HttpClient())
         {
-            // The key-value API is behind the gateway token, as the grain calls are; nothing unauthenticated is written.
-            using var refused = await anonymous.PutAsync(new Uri(cluster.Gateway(1), "kv/colour"), new ByteArrayContent("red"u8.ToArray()));
+            // The key-value API is behind the API token; nothing unauthenticated is written.
+            using var refused = await anonymous.PutAsync(new Uri(cluster.Api(1), "kv/colour"), new ByteArrayContent("red"u8.ToArray()));
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
             Assert.Null(await cluster.Client.GetAsync("colour"));
+
+            // The Orleans Dashboard is behind Basic authentication: a browser is challenged, a wrong password refused.
+            using var challenged = await anonymous.GetAsync(new Uri(cluster.Api(1), "dashboard/"));
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, challenged.StatusCode);
+            Assert.Equal("Basic", challenged.Headers.WwwAuthenticate.Single().Scheme);
+            using var wrong = new HttpRequestMessage(HttpMethod.Get, new Uri(cluster.Api(1), "dashboard/"));
+            wrong.Headers.Authorization = new("Basic", Convert.ToBase64String("orepl:not-the-token"u8.ToArray()));
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.SendAsync(wrong)).StatusCode);
+            using var right = new HttpRequestMessage(HttpMethod.Get, new Uri(cluster.Api(1), "dashboard/"));
+            right.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"orepl:{(await File.ReadAllTextAsync(cluster.TokenFile)).Trim()}")));
+            using var page = await anonymous.SendAsync(right);
+            Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         }
 
         Orepl(0, ["put", "colour", "blue", .. connect]);
@@ -34,7 +51,7 @@ public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<Po
         await cluster.ConvergedAsync(1, 2);
         Assert.Equal("blue", Orepl(0, ["get", "colour", "--node", "cli2", .. connect]).StandardOutput.Trim());
 
-        using (var status = JsonDocument.Parse(Orepl(0, ["status", "--json", .. connect]).StandardOutput))
+        using (var status = JsonDocument.Parse(Orepl(0, ["status", "--json", .. throughMembership]).StandardOutput)) // gateways found in PostgreSQL
         {
             Assert.Equal(1, status.RootElement.GetProperty("topology").GetProperty("epoch").GetInt32());
             Assert.Equal(2, status.RootElement.GetProperty("nodes").GetArrayLength());

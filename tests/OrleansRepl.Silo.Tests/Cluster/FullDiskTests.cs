@@ -15,7 +15,7 @@ public sealed class FullDiskTests(PostgresFixture postgres) : IClassFixture<Post
         using var disk = new TmpfsMount(cluster.DataDirectory(1), 8 << 20);
         await cluster.StartAsync(1);
         await cluster.AddAsync(1);
-        var gateway = await cluster.Client.GatewayOfAsync(cluster.Node(1));
+        var gateway = cluster.Api(1);
         var filler = Path.Combine(disk.Path, "filler");
         await File.WriteAllBytesAsync(filler, new byte[(8 << 20) - (1 << 20)]);
 
@@ -25,7 +25,7 @@ public sealed class FullDiskTests(PostgresFixture postgres) : IClassFixture<Post
         for (var i = 0; i < 2_000 && refused is null; i++)
         {
             var key = string.Create(CultureInfo.InvariantCulture, $"full-{i}");
-            var response = await cluster.Client.Grains.Http.PutAsync(new Uri(gateway, $"kv/{key}"), new ByteArrayContent(value));
+            var response = await cluster.Http.PutAsync(new Uri(gateway, $"kv/{key}"), new ByteArrayContent(value));
             if (response.StatusCode == HttpStatusCode.NoContent)
             {
                 acknowledged.Add(key);
@@ -50,7 +50,7 @@ public sealed class FullDiskTests(PostgresFixture postgres) : IClassFixture<Post
         File.Delete(filler);
         await TestCluster.WaitAsync("writes to be taken again", async () =>
         {
-            using var again = await cluster.Client.Grains.Http.PutAsync(new Uri(gateway, "kv/after-space"), new ByteArrayContent(value));
+            using var again = await cluster.Http.PutAsync(new Uri(gateway, "kv/after-space"), new ByteArrayContent(value));
             return again.StatusCode == HttpStatusCode.NoContent;
         });
 

@@ -1,18 +1,21 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Grains.Keys;
 using static OrleansRepl.Silo.Tests.Cluster.TestRecords;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
 
-/// <summary>Silo processes on loopback with their grain state in a real PostgreSQL: replication end to end.</summary>
+/// <summary>Orleans silo processes on loopback, their membership and grain state in a real PostgreSQL (and, where marked, on the embedded SQLite default): replication end to end.</summary>
 public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
-    [Fact]
-    public async Task ThreeSilos_Load200k_FollowersMatch_AndAFollowerKilledMidStreamResumesFromItsShardGrainCursor()
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task ThreeSilos_Load200k_FollowersMatch_AndAFollowerKilledMidStreamResumesFromItsShardGrainCursor(string storage)
     {
-        await using var cluster = new TestCluster(postgres.Server, "load");
+        await using var cluster = new TestCluster(storage == "postgres" ? postgres.Server : null, $"load{storage[0]}");
         for (var n = 1; n <= 3; n++)
         {
             await cluster.StartAsync(n);
@@ -24,11 +27,14 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
         await TestCluster.WaitAsync("load3 to apply 100,000 records", async () => (await cluster.StatusAsync(3)).Shards.Sum(s => s.NextLsn - 1) >= 100_000);
         await cluster.KillAsync(3); // SIGKILL mid-stream
         var persisted = await cluster.StoredShardStateAsync(3, 0);
-        Assert.True(persisted?.Cursor?.LastAppliedLsn > 0, "the ShardGrain kept no cursor for load3/0 before the kill");
+        Assert.True(persisted?.Cursor?.LastAppliedLsn > 0, $"the ShardGrain kept no cursor for {cluster.Node(3)}/0 before the kill");
 
         await cluster.StartAsync(3);
         Assert.Equal(200_000, await loading);
         await cluster.ConvergedAsync(1, 2, 3);
+
+        // A silo leaving (and coming back) restarts no replication elsewhere: node 2 started each shard's follower once.
+        Assert.Equal(4, File.ReadLines(cluster.Log(2)).Count(l => l.Contains($"node {cluster.Node(2)} follows shard", StringComparison.Ordinal)));
 
         var leader = await cluster.StatusAsync(1);
         for (var shard = 0; shard < leader.ShardCount; shard++)
@@ -41,32 +47,38 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
         // The cursor was carried over the crash: counting went on from it rather than from zero.
         Assert.True((await cluster.Shard(3, 0).GetStatusAsync()).AppliedTotal >= persisted!.Cursor!.AppliedTotal);
         Assert.Equal("load-199999 value", Text(await cluster.Client.GetAsync("load-199999", cluster.Node(3))));
+        Assert.Equal(storage == "sqlite", File.Exists(Path.Combine(cluster.DataDirectory(3), "grains.db"))); // a node's own grain state: its own file on the embedded default
     }
 
-    [Fact]
-    public async Task ABootstrapTargetKilledMidSnapshot_ResumesFromTheBootstrapGrainsCheckpoint()
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task ABootstrapTargetKilledMidSnapshot_ResumesFromTheBootstrapGrainsCheckpoint(string storage)
     {
-        await using var cluster = new TestCluster(postgres.Server, "boot");
+        // A checkpoint every MiB: by the time 12 MiB are in, several are durable, whatever a grain write costs.
+        await using var cluster = new TestCluster(storage == "postgres" ? postgres.Server : null, $"boot{storage[0]}", settings: new Dictionary<string, string> { ["Replication:Bootstrap:CheckpointEvery"] = "1048576" });
         await cluster.StartAsync(1);
         await cluster.AddAsync(1);
         await cluster.Client.LoadAsync(Records("boot-", 200_000, valueBytes: 200)); // a snapshot of ~50 MB
         await cluster.StartAsync(2);
         var bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2));
         await bootstrap.StartAsync(cluster.Node(1), "test");
-        // Watched on disk, closer than the grain's half-second reports: kill once 12 MiB are in (a checkpoint is at 8).
-        var received = Path.Combine(cluster.DataDirectory(2), "store.bootstrap", "recv");
+        // Killed as soon as a checkpoint (one every MiB, written beside the transfer) is durable in the BootstrapGrain's
+        // stored state, polled closely: the transfer of ~50 MB is still under way then.
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (!(Directory.Exists(received) && Directory.GetFiles(received, "*.partial").Any(f => new FileInfo(f).Length >= 12 << 20)))
+        BootstrapCheckpoint? checkpoint = null;
+        while ((checkpoint = (await cluster.StoredBootstrapStateAsync(2))?.Intents.SingleOrDefault(i => i.Ended is null)?.LastCheckpoint) is null)
         {
-            Assert.True(watch.Elapsed < TestCluster.Patience, "the snapshot transfer did not reach 12 MiB");
-            await Task.Delay(5);
+            Assert.True(watch.Elapsed < TestCluster.Patience, "no snapshot checkpoint was recorded");
+            await Task.Delay(2);
         }
 
         await cluster.KillAsync(2);
-
-        var checkpoint = Assert.Single(await bootstrap.ListUnfinishedAsync()).LastCheckpoint;
-        Assert.True(checkpoint?.SnapshotOffset > 0, "no snapshot checkpoint was recorded before the kill");
+        Assert.True(checkpoint.SnapshotOffset > 0, $"the checkpoint is at offset {checkpoint.SnapshotOffset}");
+        var received = Path.Combine(cluster.DataDirectory(2), "store.bootstrap", "recv");
+        Assert.True(Directory.GetFiles(received, "*.partial").Any(f => new FileInfo(f).Length >= checkpoint.SnapshotOffset), "the partial snapshot is shorter than its checkpoint");
         await cluster.StartAsync(2);
+        bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2)); // through the client connected anew
         await TestCluster.WaitAsync("the bootstrap to end", async () => (await bootstrap.GetStatusAsync()).State is not ("requested" or "running"));
 
         var done = await bootstrap.GetStatusAsync();
@@ -107,8 +119,8 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
         Assert.All(oldLeader.Shards, s => Assert.Equal(("follower", false), (s.Role, s.Writable)));
 
         // The old leader refuses writes now, naming the new one.
-        var gateway = await cluster.Client.GatewayOfAsync(cluster.Node(1));
-        using var refused = await cluster.Client.Grains.Http.PutAsync(new Uri(gateway, "kv/after-1"), new ByteArrayContent("stale"u8.ToArray()));
+        var gateway = cluster.Api(1);
+        using var refused = await cluster.Http.PutAsync(new Uri(gateway, "kv/after-1"), new ByteArrayContent("stale"u8.ToArray()));
         Assert.Equal(HttpStatusCode.MisdirectedRequest, refused.StatusCode);
         Assert.Contains($"is {cluster.Node(2)}", await refused.Content.ReadAsStringAsync());
     }

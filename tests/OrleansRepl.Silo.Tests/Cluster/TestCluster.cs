@@ -1,20 +1,26 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Grains;
+using OrleansRepl.Grains.Bootstrap;
+using OrleansRepl.Grains.Keys;
 using OrleansRepl.Grains.Shards;
 using OrleansRepl.Grains.Topology;
-using OrleansRepl.Hosting.Persistence;
 using OrleansRepl.Silo.Demo;
 using OrleansRepl.TestKit;
-using OrleansRepl.Grains.Keys;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
 
 /// <summary>
-/// Silo processes (<c>dotnet orepl-silo.dll</c>) on loopback against a real PostgreSQL: nodes <c>{prefix}1</c>,
-/// <c>{prefix}2</c>, … in replica set <c>{prefix}</c>, home node <c>{prefix}1</c>. Disposing stops them all.
+/// Orleans silo processes (<c>dotnet orepl-silo.dll</c>) on loopback against a real PostgreSQL, or on the embedded
+/// default (SQLite files) when no server is given: nodes <c>{prefix}1</c>, <c>{prefix}2</c>, … in replica set and
+/// Orleans cluster <c>{prefix}</c>. The client is connected again after every
+/// start, through the gateways of every node started so far. Disposing stops them all.
 /// </summary>
 internal sealed class TestCluster : IAsyncDisposable
 {
@@ -22,30 +28,37 @@ internal sealed class TestCluster : IAsyncDisposable
 
     private readonly TempDirectory _directory = new();
     private readonly DemoCluster _cluster;
-    private readonly string _connectionString;
+    private readonly NpgsqlDataSource? _database;
     private ClusterClient? _client;
 
-    public TestCluster(PostgresServer postgres, string prefix, long segmentRollBytes = 1 << 20)
+    public TestCluster(PostgresServer? postgres, string prefix, long segmentRollBytes = 1 << 20, IReadOnlyDictionary<string, string>? settings = null)
     {
         Prefix = prefix;
-        _connectionString = postgres.ConnectionString;
+        _database = postgres is null ? null : NpgsqlDataSource.Create(postgres.ConnectionString); // pooled: tests may poll stored state closely
+        var storage = postgres is null
+            ? new Dictionary<string, string>()
+            : new Dictionary<string, string> { ["Silo:Storage"] = "postgres", ["Silo:PostgresConnectionString"] = postgres.ConnectionString };
         _cluster = new DemoCluster(_directory.Path, segmentRollBytes, SiloLauncher.Dotnet(ExternalTool.Resolve("dotnet"), Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll")), new Dictionary<string, string>
         {
-            ["Silo:Storage"] = "postgres",
-            ["Silo:PostgresConnectionString"] = postgres.ConnectionString,
-            ["Silo:HomeNode"] = $"{prefix}1",
-            ["Silo:HeartbeatIntervalSeconds"] = "0.5",
-            ["Silo:DeadAfterSeconds"] = "3",
+            ["Silo:ProbeTimeoutSeconds"] = "1",
             ["Replication:ReplicaSet"] = prefix,
+            ["Replication:Cluster"] = prefix,
             ["Logging:LogLevel:Default"] = "Information",
-        });
+        }.Concat(storage).Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
     }
 
     public string Prefix { get; }
 
     public string TokenFile => _cluster.TokenFile;
 
-    public Uri Gateway(int number) => _cluster.Silo(Node(number)).Gateway;
+    /// <summary>The Orleans gateway of the node's silo.</summary>
+    public IPEndPoint Gateway(int number) => _cluster.Silo(Node(number)).Gateway;
+
+    /// <summary>The node's key-value API.</summary>
+    public Uri Api(int number) => _cluster.Silo(Node(number)).Http;
+
+    /// <summary>An HTTP client carrying the API token.</summary>
+    public HttpClient Http { get; } = new();
 
     public ClusterClient Client => _client ?? throw new InvalidOperationException("start the first node first");
 
@@ -57,18 +70,20 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task StartAsync(int number)
     {
         var silo = await _cluster.StartAsync(Node(number), Patience, CancellationToken.None);
-        _client ??= _cluster.Connect(silo.Gateway, Prefix);
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        _client = await _cluster.ConnectAsync(silo.Gateway, Prefix);
+        Http.DefaultRequestHeaders.Authorization ??= new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(TokenFile)).Trim());
     }
 
     /// <summary>SIGTERM: a graceful stop; true when the silo ended within 30 s.</summary>
     public Task<bool> StopAsync(int number) => _cluster.Silo(Node(number)).StopAsync(TimeSpan.FromSeconds(30));
 
-    /// <summary>SIGKILL, then wait until the membership declares the silo dead (a restart is refused before that).</summary>
-    public async Task KillAsync(int number)
-    {
-        await _cluster.Silo(Node(number)).KillAsync();
-        await WaitAsync($"{Node(number)} to be declared dead", async () => !(await Client.Grains.GetMembersAsync()).Any(m => m.NodeId == Node(number) && m.IsLive));
-    }
+    /// <summary>SIGKILL, as a crash would; a restart on the same ports supersedes the dead silo in the membership.</summary>
+    public Task KillAsync(int number) => _cluster.Silo(Node(number)).KillAsync();
 
     public async Task AddAsync(int number)
     {
@@ -109,12 +124,44 @@ internal sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>The shard cursor as stored in PostgreSQL, read without any silo (its node may be down).</summary>
-    public async Task<ShardGrainState?> StoredShardStateAsync(int number, int shard)
+    /// <summary>The node's silo log.</summary>
+    public string Log(int number) => _cluster.Silo(Node(number)).Log;
+
+    /// <summary>The shard grain's state as stored (JSON, in PostgreSQL or the node's SQLite file), read without any silo (its node may be down).</summary>
+    public Task<ShardGrainState?> StoredShardStateAsync(int number, int shard) =>
+        StoredStateAsync(number, "shard", new ShardKey(Node(number), shard).ToString(), GrainStateJson.Default.ShardGrainState);
+
+    /// <summary>The bootstrap grain's state (its intents) as stored, read without any silo.</summary>
+    public Task<BootstrapGrainState?> StoredBootstrapStateAsync(int number) =>
+        StoredStateAsync(number, "bootstrap", new BootstrapKey(Node(number)).ToString(), GrainStateJson.Default.BootstrapGrainState);
+
+    private async Task<T?> StoredStateAsync<T>(int number, string state, string key, JsonTypeInfo<T> type)
+        where T : class
     {
-        await using var source = NpgsqlDataSource.Create(_connectionString);
-        var stored = await new PostgresGrainStorage(source).ReadAsync($"{typeof(ShardGrain).FullName}.shard", new ShardKey(Node(number), shard).ToString(), CancellationToken.None);
-        return stored is null ? null : JsonSerializer.Deserialize(stored.Payload, GrainStateJson.Default.ShardGrainState);
+        const string Query = "SELECT PayloadBinary FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @state AND GrainIdExtensionString = @key";
+        object? payload;
+        if (_database is not null)
+        {
+            await using var command = _database.CreateCommand(Query);
+            command.Parameters.AddWithValue("service", Prefix);
+            command.Parameters.AddWithValue("state", state);
+            command.Parameters.AddWithValue("key", key);
+            payload = await command.ExecuteScalarAsync();
+        }
+        else
+        {
+            // The node's own grains keep their state in grains.db in its data directory (read-only, beside the silo).
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(DataDirectory(number), "grains.db")};Mode=ReadOnly;Pooling=False");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = Query;
+            command.Parameters.AddWithValue("@service", Prefix);
+            command.Parameters.AddWithValue("@state", state);
+            command.Parameters.AddWithValue("@key", key);
+            payload = await command.ExecuteScalarAsync();
+        }
+
+        return payload is byte[] json ? JsonSerializer.Deserialize(json, type) : null;
     }
 
     public static async Task WaitAsync(string what, Func<Task<bool>> condition)
@@ -129,7 +176,16 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _client?.Dispose();
+        Http.Dispose();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
         await _cluster.StopAllAsync();
         await _cluster.DisposeAsync();
         if (Environment.GetEnvironmentVariable("OREPL_TEST_KEEP") is { } keep)

@@ -23,6 +23,7 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("diverge-0 on n3: present", output);
         Assert.Contains("tail-0 on n1: absent; after-promotion-9 on n1: present", output);
         Assert.Contains("replica set main: epoch 2, 4 shards, 4 nodes", output);
+        Assert.Matches(@"Orleans Dashboard: http://127\.0\.0\.1:\d+/dashboard/ \(user orepl, password: the token in ", output);
         Assert.Contains("stopped 4 silos cleanly", output);
         Assert.False(Directory.Exists(work), "the work directory was left behind");
         var survivors = ExternalTool.RunProcess("pgrep", ["-f", work]);

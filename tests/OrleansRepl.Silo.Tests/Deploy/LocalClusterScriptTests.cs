@@ -21,6 +21,22 @@ public sealed class LocalClusterScriptTests : IDisposable
         Assert.Contains("n2 ", start.StandardOutput);
         Assert.True(ExternalTool.RunProcess("pgrep", ["-f", _state.Path]).ExitCode == 0, "nothing of the cluster is running");
 
+        // An Orleans cluster on PostgreSQL: the silos' rows in the membership table, the replica set's state in the storage table.
+        var connection = File.ReadAllText(Path.Combine(_state.Path, "postgres.connection"));
+        Assert.Equal(["n1", "n2"], Query(connection, "SELECT siloname FROM orleansmembershiptable WHERE deploymentid = 'local' AND status = 3 ORDER BY siloname"));
+        Assert.Contains("\"Epoch\":1", Assert.Single(Query(connection, "SELECT convert_from(payloadbinary, 'UTF8') FROM orleansstorage WHERE serviceid = 'local' AND graintypestring = 'replicaset'")));
+
+        // orepl as the script's env tells it: through the Orleans client, gateways found in PostgreSQL.
+        var orepl = new Dictionary<string, string>();
+        foreach (var assignment in Run(script, ["env"], environment).StandardOutput.Replace("export ", "", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            orepl[assignment[..assignment.IndexOf('=', StringComparison.Ordinal)]] = assignment[(assignment.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        }
+
+        var load = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl.dll"), "load", "--count", "2000"], orepl);
+        Assert.True(load.ExitCode == 0, $"orepl load exited {load.ExitCode}: {load.StandardError}");
+        Assert.Matches(@"loaded 2000 records in [\d.]+ s", load.StandardOutput);
+
         var again = Run(script, ["start", "2", "--throwaway-postgres", "--no-build"], environment);
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("a cluster is running (run stop first)", again.StandardError);
@@ -39,6 +55,20 @@ public sealed class LocalClusterScriptTests : IDisposable
     }
 
     public void Dispose() => _state.Dispose();
+
+    private static List<string> Query(string connection, string sql)
+    {
+        using var source = Npgsql.NpgsqlDataSource.Create(connection);
+        using var command = source.CreateCommand(sql);
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
+    }
 
     private static ProcessResult Run(string script, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {

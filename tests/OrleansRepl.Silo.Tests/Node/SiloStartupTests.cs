@@ -9,12 +9,13 @@ public sealed class SiloStartupTests
     public void BadSettings_StopTheSilo_BeforeAnythingStarts_NamingEachKey()
     {
         var result = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"),
-            [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "--Silo:NodeId=../etc", "--Silo:GatewayToken=short", "--Replication:ShardCount=0", "--Replication:Fsync=sometimes"]);
+            [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "--Silo:NodeId=../etc", "--Silo:Token=short", "--Silo:Host=10.1.2.3", "--Replication:ShardCount=0", "--Replication:Fsync=sometimes"]);
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("orepl-silo: invalid configuration: ", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("Silo:NodeId must be 1-128 characters of [A-Za-z0-9._-] without '..', got \"../etc\"", result.StandardError);
-        Assert.Contains("Silo:GatewayToken must be at least 16 characters", result.StandardError);
+        Assert.Contains("Silo:Token must be at least 16 characters", result.StandardError);
+        Assert.Contains("Silo:Host must be a loopback address, got \"10.1.2.3\"", result.StandardError);
         Assert.Contains("Silo:ReplicationPort must be set", result.StandardError);
         Assert.Contains("Replication:ShardCount must be 1-1024, got 0", result.StandardError);
         Assert.Contains("Replication:SecretFile must name the node-to-node secret file", result.StandardError);

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using Orleans.Serialization;
+using OrleansRepl.Grains;
+using OrleansRepl.Persistence;
+using OrleansRepl.Placement;
+
+namespace OrleansRepl.Silo.Hosting;
+
+/// <summary>
+/// This process as an Orleans silo: named after its node, clustered and persisted through the ADO.NET providers on
+/// the project's schema (PostgreSQL, or SQLite files on the embedded default), node-affine placement, the
+/// distributed grain directory, Core's records as JSON, and the Orleans Dashboard.
+/// </summary>
+internal static class OrleansSiloSetup
+{
+    /// <summary>Fills in free ports for those left at 0; the same instance is then registered and used everywhere.</summary>
+    public static void ChoosePorts(SiloHostOptions silo)
+    {
+        silo.SiloPort = silo.SiloPort != 0 ? silo.SiloPort : FreePort(silo.Host);
+        silo.GatewayPort = silo.GatewayPort != 0 ? silo.GatewayPort : FreePort(silo.Host);
+        silo.HttpPort = silo.HttpPort != 0 ? silo.HttpPort : FreePort(silo.Host);
+    }
+
+    public static void UseReplicationSilo(this WebApplicationBuilder builder, SiloHostOptions silo, string cluster, NodeStateFile stateFile)
+    {
+        builder.Services.AddSingleton(stateFile);
+        builder.UseOrleans(orleans =>
+        {
+            orleans.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster, cluster));
+            orleans.Configure<SiloOptions>(o => o.SiloName = silo.NodeId);
+            orleans.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(silo.ProbeTimeoutSeconds));
+            orleans.ConfigureEndpoints(IPAddress.Parse(silo.Host), silo.SiloPort, silo.GatewayPort);
+            orleans.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaInstaller>();
+            orleans.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel));
+            var (invariant, membership, shared, own) = silo.Storage == "postgres"
+                ? (OrleansSchema.PostgresInvariant, silo.PostgresConnectionString, silo.PostgresConnectionString, silo.PostgresConnectionString)
+                : (OrleansSchema.SqliteInvariant, Sqlite(silo.SqlitePath), Sqlite(silo.SqlitePath), Sqlite(stateFile.Path));
+            orleans.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (invariant, membership));
+            orleans.AddAdoNetGrainStorage(GrainStorageNames.Shared, o => (o.Invariant, o.ConnectionString, o.GrainStorageSerializer) = (invariant, shared, GrainStateStorage.JsonSerializer()));
+            orleans.AddAdoNetGrainStorage(GrainStorageNames.Node, o => (o.Invariant, o.ConnectionString, o.GrainStorageSerializer) = (invariant, own, GrainStateStorage.JsonSerializer()));
+            orleans.AddNodeAffinePlacement();
+#pragma warning disable ORLEANSEXP003 // experimental: a silo that leaves does not deactivate grains on the others (the placement tests show it)
+            orleans.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+            orleans.AddDashboard();
+        });
+    }
+
+    private static string Sqlite(string file) => $"Data Source={Path.GetFullPath(file)}";
+
+    private static int FreePort(string host)
+    {
+        using var probe = new TcpListener(IPAddress.Parse(host), 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using OrleansRepl.Core.Storage;
+using OrleansRepl.Core.Storage.Files;
+
+namespace OrleansRepl.Silo.Hosting;
+
+/// <summary>Checks every "Silo" setting at start-up; each failure names its configuration key and the reason.</summary>
+public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        void Check(bool ok, string key, string reason)
+        {
+            if (!ok)
+            {
+                problems.Add($"{SiloHostOptions.Section}:{key} {reason}");
+            }
+        }
+
+        Check(IsSafe(options.NodeId), nameof(options.NodeId), $"must be 1-128 characters of [A-Za-z0-9._-] without '..', got \"{options.NodeId}\"");
+        Check(IPAddress.TryParse(options.Host, out var host) && IPAddress.IsLoopback(host), nameof(options.Host),
+            $"must be a loopback address, got \"{options.Host}\": the Orleans silo and gateway ports do not authenticate peers yet, so they are not exposed beyond this machine");
+        foreach (var (key, port) in new[] { (nameof(options.SiloPort), options.SiloPort), (nameof(options.GatewayPort), options.GatewayPort), (nameof(options.HttpPort), options.HttpPort), (nameof(options.ReplicationPort), options.ReplicationPort) })
+        {
+            Check(port is >= 0 and <= 65535, key, $"must be 0-65535, got {port}");
+        }
+
+        Check(options.ReplicationPort != 0, nameof(options.ReplicationPort), "must be set: the topology names every node's feeder by it");
+        Check(options.TokenFile.Length == 0 || File.Exists(options.TokenFile), nameof(options.TokenFile), $"names no file: {options.TokenFile}");
+        Check(options.TokenFile.Length > 0 || options.Token.Length >= 16, nameof(options.Token), "must be at least 16 characters (or set Silo:TokenFile)");
+        Check(options.DashboardUser.Length > 0 && !options.DashboardUser.Contains(':', StringComparison.Ordinal), nameof(options.DashboardUser), $"must be a non-empty name without ':', got \"{options.DashboardUser}\"");
+        Check(options.Storage is "sqlite" or "postgres", nameof(options.Storage), $"must be \"sqlite\" or \"postgres\", got \"{options.Storage}\"");
+        Check(options.Storage != "sqlite" || options.SqlitePath.Length > 0, nameof(options.SqlitePath), "must name the SQLite file the machine's silos share");
+        Check(options.Storage != "postgres" || options.PostgresConnectionString.Length > 0, nameof(options.PostgresConnectionString), "must be set when Silo:Storage is \"postgres\"");
+        Check(options.ProbeTimeoutSeconds is >= 0.5 and <= 60, nameof(options.ProbeTimeoutSeconds), $"must be between 0.5 and 60, got {options.ProbeTimeoutSeconds}");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static bool IsSafe(string value)
+    {
+        try
+        {
+            SafeName.Check(value, "id");
+            return true;
+        }
+        catch (StorageException)
+        {
+            return false;
+        }
+    }
+}
