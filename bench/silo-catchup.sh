@@ -10,6 +10,8 @@
 # Prints the medians and silo/standalone (the target: within 5%, i.e. a ratio of at least 0.95).
 #
 #   bench/silo-catchup.sh [COUNT] [RUNS]      defaults: 1000000 records, 9 runs
+#   SILO_ARGS="--Silo:Dashboard=false" SILO_ENV="DOTNET_GCgen0size=0x8000000" bench/silo-catchup.sh
+#                                             extra silo settings and environment, for experiments
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,7 +63,7 @@ silo_run() {
   local run_dir="$work/silo-$1" silo_port gateway http replication
   mkdir -p "$run_dir"
   silo_port=$(free_port); gateway=$(free_port); http=$(free_port); replication=$(free_port)
-  "$work/silo/orepl-silo" --Silo:NodeId=follower --Silo:SiloPort="$silo_port" --Silo:GatewayPort="$gateway" --Silo:HttpPort="$http" \
+  env ${SILO_ENV:-} "$work/silo/orepl-silo" ${SILO_ARGS:-} --Silo:NodeId=follower --Silo:SiloPort="$silo_port" --Silo:GatewayPort="$gateway" --Silo:HttpPort="$http" \
     --Silo:ReplicationPort="$replication" --Silo:TokenFile="$work/token" --Silo:SqlitePath="$run_dir/cluster.db" \
     --Replication:DataDirectory="$run_dir" --Replication:SecretFile="$work/secret" --Replication:Fsync=interval \
     > "$run_dir/silo.log" 2>&1 &

@@ -74,8 +74,12 @@ public static class ReplicationNodeExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapKeyValue(app.Services.GetRequiredService<IOptions<SiloHostOptions>>().Value.ResolveToken());
-        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(policy => policy.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser());
+        var silo = app.Services.GetRequiredService<IOptions<SiloHostOptions>>().Value;
+        app.MapKeyValue(silo.ResolveToken());
+        if (silo.Dashboard)
+        {
+            app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(policy => policy.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser());
+        }
         return app;
     }
 

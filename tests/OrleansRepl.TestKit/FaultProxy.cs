@@ -5,7 +5,8 @@ namespace OrleansRepl.TestKit;
 
 /// <summary>
 /// A loopback TCP proxy between a client and a server that can damage the server→client direction:
-/// flip one byte at a chosen position (once), or cut connections after a random number of bytes.
+/// flip one byte at a chosen position (once), cut connections after a random number of bytes, or hold
+/// everything past a chosen byte until <see cref="Resume"/> (a transfer caught mid-way, for as long as a test needs).
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly List<Task> _pumps = [];
     private Task _accepting = Task.CompletedTask;
     private long _downstreamBytes;
+    private readonly TaskCompletionSource _resumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public FaultProxy(IPEndPoint target) => _target = target;
 
@@ -28,6 +30,12 @@ public sealed class FaultProxy : IAsyncDisposable
     public int CutsRemaining { get; set; }
 
     public int MaxBytesBeforeCut { get; set; } = 200_000;
+
+    /// <summary>Server→client bytes (counted across all connections) past which forwarding that way waits for <see cref="Resume"/>; -1 for never.</summary>
+    public long PauseAtByte { get; set; } = -1;
+
+    /// <summary>Lets held traffic through, and all traffic from now on.</summary>
+    public void Resume() => _resumed.TrySetResult();
 
     public int Corrupted { get; private set; }
 
@@ -109,6 +117,11 @@ public sealed class FaultProxy : IAsyncDisposable
                 if (damage)
                 {
                     var start = Interlocked.Add(ref _downstreamBytes, read) - read;
+                    if (PauseAtByte >= 0 && start + read > PauseAtByte)
+                    {
+                        await _resumed.Task.WaitAsync(connection.Token);
+                    }
+
                     if (CorruptAtByte >= start && CorruptAtByte < start + read)
                     {
                         buffer[CorruptAtByte - start] ^= 0x5A;

@@ -45,7 +45,10 @@ internal static class OrleansSiloSetup
 #pragma warning disable ORLEANSEXP003 // experimental: a silo that leaves does not deactivate grains on the others (the placement tests show it)
             orleans.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
-            orleans.AddDashboard();
+            if (silo.Dashboard)
+            {
+                orleans.AddDashboard();
+            }
         });
     }
 

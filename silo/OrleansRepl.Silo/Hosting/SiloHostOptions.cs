@@ -35,6 +35,9 @@ public sealed class SiloHostOptions
 
     public string Token { get; set; } = "";
 
+    /// <summary>Whether the silo serves the Orleans Dashboard at <c>/dashboard/</c> (it profiles every grain call while on).</summary>
+    public bool Dashboard { get; set; } = true;
+
     /// <summary>The dashboard's Basic-authentication user name; its password is the API token.</summary>
     public string DashboardUser { get; set; } = "orepl";
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Grains.Keys;
+using OrleansRepl.TestKit;
 using static OrleansRepl.Silo.Tests.Cluster.TestRecords;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
@@ -55,28 +56,31 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
     [InlineData("sqlite")]
     public async Task ABootstrapTargetKilledMidSnapshot_ResumesFromTheBootstrapGrainsCheckpoint(string storage)
     {
-        // A checkpoint every MiB: by the time 12 MiB are in, several are durable, whatever a grain write costs.
+        // The source is reached through a proxy that holds the transfer after 16 MiB, so the target is certainly killed
+        // mid-snapshot, once a checkpoint (one every MiB, written beside the transfer) is durable in its grain's state.
         await using var cluster = new TestCluster(storage == "postgres" ? postgres.Server : null, $"boot{storage[0]}", settings: new Dictionary<string, string> { ["Replication:Bootstrap:CheckpointEvery"] = "1048576" });
         await cluster.StartAsync(1);
-        await cluster.AddAsync(1);
+        await using var proxy = new FaultProxy(cluster.ReplicationEndPoint(1)) { PauseAtByte = 16 << 20 };
+        proxy.Start();
+        await cluster.AddAsync(1, address: proxy.EndPoint.ToString());
         await cluster.Client.LoadAsync(Records("boot-", 200_000, valueBytes: 200)); // a snapshot of ~50 MB
         await cluster.StartAsync(2);
         var bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2));
         await bootstrap.StartAsync(cluster.Node(1), "test");
-        // Killed as soon as a checkpoint (one every MiB, written beside the transfer) is durable in the BootstrapGrain's
-        // stored state, polled closely: the transfer of ~50 MB is still under way then.
+
         var watch = System.Diagnostics.Stopwatch.StartNew();
         BootstrapCheckpoint? checkpoint = null;
         while ((checkpoint = (await cluster.StoredBootstrapStateAsync(2))?.Intents.SingleOrDefault(i => i.Ended is null)?.LastCheckpoint) is null)
         {
             Assert.True(watch.Elapsed < TestCluster.Patience, "no snapshot checkpoint was recorded");
-            await Task.Delay(2);
+            await Task.Delay(20);
         }
 
-        await cluster.KillAsync(2);
+        await cluster.KillAsync(2); // its grain is down with it: the checkpoint was read from the stored state
         Assert.True(checkpoint.SnapshotOffset > 0, $"the checkpoint is at offset {checkpoint.SnapshotOffset}");
         var received = Path.Combine(cluster.DataDirectory(2), "store.bootstrap", "recv");
         Assert.True(Directory.GetFiles(received, "*.partial").Any(f => new FileInfo(f).Length >= checkpoint.SnapshotOffset), "the partial snapshot is shorter than its checkpoint");
+        proxy.Resume();
         await cluster.StartAsync(2);
         bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2)); // through the client connected anew
         await TestCluster.WaitAsync("the bootstrap to end", async () => (await bootstrap.GetStatusAsync()).State is not ("requested" or "running"));

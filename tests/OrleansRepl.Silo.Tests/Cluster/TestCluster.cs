@@ -85,11 +85,15 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>SIGKILL, as a crash would; a restart on the same ports supersedes the dead silo in the membership.</summary>
     public Task KillAsync(int number) => _cluster.Silo(Node(number)).KillAsync();
 
-    public async Task AddAsync(int number)
+    /// <summary>Adds the node to the replica set at its own replication address, or at <paramref name="address"/> (a proxy in front of it).</summary>
+    public async Task AddAsync(int number, string? address = null)
     {
         await WaitAsync($"{Node(number)}'s store to open", async () => (await StatusAsync(number)).ShardCount > 0);
-        await Client.ReplicaSetGrain.AddNodeAsync(Node(number), await Client.ReplicationAddressOfAsync(Node(number)), (await StatusAsync(number)).ShardCount);
+        await Client.ReplicaSetGrain.AddNodeAsync(Node(number), address ?? await Client.ReplicationAddressOfAsync(Node(number)), (await StatusAsync(number)).ShardCount);
     }
+
+    /// <summary>The node's replication port.</summary>
+    public IPEndPoint ReplicationEndPoint(int number) => new(IPAddress.Loopback, _cluster.Silo(Node(number)).Ports.Replication);
 
     public Task<NodeStatus> StatusAsync(int number) => Client.Grains.Node(Node(number)).GetStatusAsync();
 
