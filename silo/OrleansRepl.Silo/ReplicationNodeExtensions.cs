@@ -42,6 +42,7 @@ public static class ReplicationNodeExtensions
         OrleansSiloSetup.ChoosePorts(silo);
         builder.WebHost.UseUrls($"http://{silo.Host}:{silo.HttpPort}");
         builder.Services.AddSingleton(Options.Create(silo));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(silo.ShutdownSeconds));
         builder.Services.AddSingleton(Options.Create(options));
 
         // The silo first: hosted services start in order, so the workers below start once the silo has joined and

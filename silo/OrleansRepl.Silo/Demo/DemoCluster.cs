@@ -126,12 +126,19 @@ internal sealed class DemoCluster : IAsyncDisposable
     /// <summary>The running silo of <paramref name="node"/>.</summary>
     public SiloProcess Silo(string node) => _silos.Last(s => s.Node == node);
 
-    /// <summary>Stops every silo gracefully; the number that needed a kill is returned.</summary>
+    /// <summary>
+    /// Stops every silo gracefully, one at a time, newest first (as a rolling stop would: each leaves a cluster whose
+    /// other members are up); the number that did not stop cleanly (killed after the grace period, or a non-zero exit) is returned.
+    /// </summary>
     public async Task<int> StopAllAsync()
     {
-        var stops = _silos.Where(s => !s.HasExited).Select(s => s.StopAsync(TimeSpan.FromSeconds(20))).ToList();
-        var graceful = await Task.WhenAll(stops);
-        return graceful.Count(g => !g);
+        var unclean = 0;
+        foreach (var silo in _silos.Where(s => !s.HasExited).Reverse().ToList())
+        {
+            unclean += await silo.StopAsync(TimeSpan.FromSeconds(20)) ? 0 : 1;
+        }
+
+        return unclean;
     }
 
     public async ValueTask DisposeAsync()

@@ -72,11 +72,12 @@ internal static class DemoCommand
                 exit = 1;
             }
 
-            var killed = await cluster.StopAllAsync();
-            await output.WriteLineAsync(killed == 0
+            var unclean = await cluster.StopAllAsync();
+            await output.WriteLineAsync(unclean == 0
                 ? $"stopped {cluster.Silos.Count} silos cleanly"
-                : $"stopped {cluster.Silos.Count} silos; {killed} did not stop within 15 s and were killed");
-            exit = killed == 0 ? exit : 1;
+                : $"stopped {cluster.Silos.Count} silos; {unclean} did not stop cleanly (killed after 20 s, or exited with an error: see their logs in {work})");
+            exit = unclean == 0 ? exit : 1;
+            keep |= unclean > 0;
         }
 
         if (keep)

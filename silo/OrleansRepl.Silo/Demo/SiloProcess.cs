@@ -66,12 +66,12 @@ internal sealed class SiloProcess : IAsyncDisposable
         return new SiloProcess(node, process, PumpAsync(process, log), ports, log);
     }
 
-    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; true when it stopped by itself.</summary>
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; true when it stopped by itself with exit code 0.</summary>
     public async Task<bool> StopAsync(TimeSpan grace)
     {
         if (_process.HasExited)
         {
-            return true;
+            return _process.ExitCode == 0;
         }
 
         using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
@@ -83,7 +83,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         try
         {
             await _process.WaitForExitAsync(timeout.Token);
-            return true;
+            return _process.ExitCode == 0;
         }
         catch (OperationCanceledException)
         {

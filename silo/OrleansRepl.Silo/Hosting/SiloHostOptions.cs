@@ -56,6 +56,12 @@ public sealed class SiloHostOptions
     /// <summary>How long a probe of another silo may take; three missed probes suspect it, and the cluster votes it dead.</summary>
     public double ProbeTimeoutSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// How long a graceful stop may take. The workers stop first (every cursor saved through its grain); then the
+    /// Orleans silo leaves, and a leave that waits on silos that are stopping at the same moment is cut off here.
+    /// </summary>
+    public double ShutdownSeconds { get; set; } = 15;
+
     /// <summary>The token, read from <see cref="TokenFile"/> when set.</summary>
     public string ResolveToken() => TokenFile.Length > 0 ? File.ReadAllText(TokenFile).Trim() : Token;
 

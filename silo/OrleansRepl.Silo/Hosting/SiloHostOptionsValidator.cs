@@ -35,6 +35,7 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
         Check(options.Storage is "sqlite" or "postgres", nameof(options.Storage), $"must be \"sqlite\" or \"postgres\", got \"{options.Storage}\"");
         Check(options.Storage != "sqlite" || options.SqlitePath.Length > 0, nameof(options.SqlitePath), "must name the SQLite file the machine's silos share");
         Check(options.Storage != "postgres" || options.PostgresConnectionString.Length > 0, nameof(options.PostgresConnectionString), "must be set when Silo:Storage is \"postgres\"");
+        Check(options.ShutdownSeconds is >= 1 and <= 300, nameof(options.ShutdownSeconds), $"must be between 1 and 300, got {options.ShutdownSeconds}");
         Check(options.ProbeTimeoutSeconds is >= 0.5 and <= 60, nameof(options.ProbeTimeoutSeconds), $"must be between 0.5 and 60, got {options.ProbeTimeoutSeconds}");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }

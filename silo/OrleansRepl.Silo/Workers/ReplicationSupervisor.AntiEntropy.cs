@@ -70,6 +70,6 @@ public sealed partial class ReplicationSupervisor
             _peers.Remove(peer);
         }
 
-        await run.StopAsync();
+        await StopRunAsync(run, $"the anti-entropy loop with {peer}");
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class ReplicationSupervisor
                 && !_paused.Contains(shard) && !RecentlyFailed(shard);
             if (_followers.TryGetValue(shard, out var run) && (!wanted || run.Leader != leader || run.Epoch != topology!.Epoch || run.Task.IsCompleted))
             {
-                await run.StopAsync();
+                await StopRunAsync(run, $"the follower of shard {shard}");
                 _followers.Remove(shard);
                 await OnFollowerStoppedAsync(shard, run);
             }

@@ -53,4 +53,10 @@ public sealed partial class ReplicationSupervisor
 
     [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "node {Node} shard {Shard} caught up with {Leader}: {Applied} records applied in {Seconds:F3} s")]
     private static partial void LogCaughtUp(ILogger logger, string node, int shard, string leader, long applied, double seconds);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "node {Node}: {Worker} had ended by {Error} when it was stopped: {Reason}")]
+    private static partial void LogWorkerEndedByError(ILogger logger, string node, string worker, string error, string reason);
+
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "node {Node}: the cursor of shard {Shard} could not be flushed on stop ({Reason}); its grain writes the latest it holds as it deactivates")]
+    private static partial void LogFlushFailed(ILogger logger, string node, int shard, string reason);
 }

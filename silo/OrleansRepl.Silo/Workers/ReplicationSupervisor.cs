@@ -214,9 +214,16 @@ public sealed partial class ReplicationSupervisor : BackgroundService
     {
         foreach (var (shard, run) in _followers.ToList())
         {
-            await run.StopAsync(); // the follower saves its cursor as it ends
+            await StopRunAsync(run, $"the follower of shard {shard}"); // the follower saves its cursor as it ends
             _followers.Remove(shard);
-            await _grains.Shard(_node.NodeId, shard).FlushAsync();
+            try
+            {
+                await _grains.Shard(_node.NodeId, shard).FlushAsync();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogFlushFailed(_logger, _node.NodeId, shard, e.Message); // the grain writes it as it deactivates
+            }
         }
 
         Volatile.Write(ref _following, new HashSet<int>());
@@ -230,7 +237,16 @@ public sealed partial class ReplicationSupervisor : BackgroundService
 
         foreach (var run in loops)
         {
-            await run.StopAsync();
+            await StopRunAsync(run, $"the anti-entropy loop with {run.Address}");
+        }
+    }
+
+    /// <summary>Stops a worker; one that ended by an exception is reported, never rethrown.</summary>
+    private async Task StopRunAsync(WorkerRun run, string what)
+    {
+        if (await run.StopAsync() is { } error)
+        {
+            LogWorkerEndedByError(_logger, _node.NodeId, what, error.GetType().Name, error.Message);
         }
     }
 

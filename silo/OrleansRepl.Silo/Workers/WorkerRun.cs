@@ -5,18 +5,30 @@ internal abstract class WorkerRun(CancellationTokenSource stop, Task task)
 {
     public Task Task { get; } = task;
 
-    /// <summary>Stops the worker and waits for it to end (a follower saves its cursor on the way out).</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops the worker and waits for it to end (a follower saves its cursor on the way out). The stop always
+    /// completes: a worker that ended by an exception hands it back for the caller to report, so one broken worker
+    /// never stops the others from stopping, nor the silo from shutting down.
+    /// </summary>
+    public async Task<Exception?> StopAsync()
     {
         await stop.CancelAsync();
         try
         {
             await Task;
+            return null;
         }
         catch (OperationCanceledException)
         {
+            return null;
         }
-
-        stop.Dispose();
+        catch (Exception e)
+        {
+            return e;
+        }
+        finally
+        {
+            stop.Dispose();
+        }
     }
 }

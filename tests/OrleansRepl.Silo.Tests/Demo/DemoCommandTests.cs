@@ -35,13 +35,19 @@ public sealed class DemoCommandTests : IDisposable
     {
         var work = Path.Combine(_directory.Path, "killed");
         using var demo = ExternalTool.Start(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "demo", "--records", "1000", "--dir", work]);
-        _ = demo.StandardError.ReadToEndAsync();
+        var errors = demo.StandardError.ReadToEndAsync();
+        var seen = new System.Text.StringBuilder();
         string? line;
         while ((line = await demo.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120))) is not null && !line.Contains("the cluster stays up", StringComparison.Ordinal))
         {
+            seen.AppendLine(line);
         }
 
-        Assert.NotNull(line);
+        if (line is null)
+        {
+            Assert.Fail($"the demo ended before its tour did: {await errors}\n{seen}"); // its stderr ends only when it does
+        }
+
         Assert.True(ExternalTool.RunProcess("pgrep", ["-f", work]).ExitCode == 0, "no silo of the demo is running");
         demo.Kill(); // SIGKILL: the demo cannot stop its silos; they notice and stop themselves
         await demo.WaitForExitAsync();

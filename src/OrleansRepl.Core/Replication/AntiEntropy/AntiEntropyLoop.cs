@@ -58,7 +58,7 @@ public sealed partial class AntiEntropyLoop
                     LastReport = await RunOnceAsync(cancellationToken);
                     LastError = null;
                 }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is ProtocolException or IOException or System.Net.Sockets.SocketException or OperationCanceledException or StorageException or System.Threading.Channels.ChannelClosedException or InvalidDataException)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && (SessionFailure.IsTransient(e) || e is InvalidDataException))
                 {
                     LastError = e.Message;
                     LogCycleFailed(_logger, _peer, e.Message);
@@ -67,8 +67,9 @@ public sealed partial class AntiEntropyLoop
                 await _wake.WaitAsync(_options.Interval, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && (SessionFailure.IsTransient(e) || e is InvalidDataException))
         {
+            // Stopping: a cycle whose connection broke meanwhile is part of the stop, not a failure.
         }
     }
 

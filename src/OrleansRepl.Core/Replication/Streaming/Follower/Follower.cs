@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Protocol.Messages;
@@ -99,7 +98,7 @@ public sealed partial class Follower
                     LogFailed(_logger, Shard, e.Message);
                     return;
                 }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is ProtocolException or IOException or SocketException or OperationCanceledException or StorageException or System.Threading.Channels.ChannelClosedException)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && SessionFailure.IsTransient(e))
                 {
                     LastError = e.Message;
                     Reconnects++;
@@ -111,8 +110,9 @@ public sealed partial class Follower
                 await Task.Delay(Backoff(attempt), cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && SessionFailure.IsTransient(e))
         {
+            // Stopping: a connection that broke or a read that was cut meanwhile is part of the stop, not a failure.
         }
         finally
         {
