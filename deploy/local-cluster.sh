@@ -94,15 +94,14 @@ stop() {
   if [[ ! -e $state/pids ]]; then
     echo "local-cluster: nothing started from $state"; return 0
   fi
-  # Only the processes this script started: each pid is checked to still be a silo before it is signalled.
+  # Only the processes this script started: each pid is checked to still be a silo before it is signalled. One at
+  # a time, newest first (a rolling stop): each silo leaves a cluster whose other members are still up.
   while read -r pid; do
     if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' </proc/"$pid"/cmdline | grep -q 'orepl-silo.dll'; then
       kill -TERM "$pid"
+      for _ in $(seq 1 60); do [[ -e /proc/$pid ]] || break; sleep 0.5; done
     fi
-  done <"$state/pids"
-  while read -r pid; do
-    for _ in $(seq 1 60); do [[ -e /proc/$pid ]] || break; sleep 0.5; done
-  done <"$state/pids"
+  done < <(tac "$state/pids")
   rm -f "$state/pids"
   if [[ -e $state/postgres.dir ]]; then
     local pg; pg=$(cat "$state/postgres.dir")
