@@ -82,8 +82,15 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>SIGTERM: a graceful stop; true when the silo ended within 30 s.</summary>
     public Task<bool> StopAsync(int number) => _cluster.Silo(Node(number)).StopAsync(TimeSpan.FromSeconds(30));
 
-    /// <summary>SIGKILL, as a crash would; a restart on the same ports supersedes the dead silo in the membership.</summary>
-    public Task KillAsync(int number) => _cluster.Silo(Node(number)).KillAsync();
+    /// <summary>
+    /// SIGKILL, as a crash would, then wait until the cluster has declared the silo dead: a restart before that can
+    /// find the node's grains still registered to the dead silo (its next start is then unreachable for a while).
+    /// </summary>
+    public async Task KillAsync(int number)
+    {
+        await _cluster.Silo(Node(number)).KillAsync();
+        await WaitAsync($"{Node(number)} to be declared dead", async () => !(await Client.LiveNodesAsync()).Contains(Node(number)));
+    }
 
     /// <summary>Adds the node to the replica set at its own replication address, or at <paramref name="address"/> (a proxy in front of it).</summary>
     public async Task AddAsync(int number, string? address = null)
