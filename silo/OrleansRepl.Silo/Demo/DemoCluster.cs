@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Grains.Keys;
+using OrleansRepl.Silo.Hosting;
 
 namespace OrleansRepl.Silo.Demo;
 
@@ -55,7 +55,7 @@ internal sealed class DemoCluster : IAsyncDisposable
     {
         if (!_ports.TryGetValue(node, out var ports))
         {
-            _ports[node] = ports = new SiloPorts(FreePort(), FreePort(), FreePort(), FreePort());
+            _ports[node] = ports = new SiloPorts(FreePort.On(IPAddress.Loopback), FreePort.On(IPAddress.Loopback), FreePort.On(IPAddress.Loopback), FreePort.On(IPAddress.Loopback));
         }
 
         var settings = new Dictionary<string, string>
@@ -164,12 +164,5 @@ internal sealed class DemoCluster : IAsyncDisposable
         }
 
         return path;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
@@ -19,9 +18,9 @@ internal static class OrleansSiloSetup
     /// <summary>Fills in free ports for those left at 0; the same instance is then registered and used everywhere.</summary>
     public static void ChoosePorts(SiloHostOptions silo)
     {
-        silo.SiloPort = silo.SiloPort != 0 ? silo.SiloPort : FreePort(silo.Host);
-        silo.GatewayPort = silo.GatewayPort != 0 ? silo.GatewayPort : FreePort(silo.Host);
-        silo.HttpPort = silo.HttpPort != 0 ? silo.HttpPort : FreePort(silo.Host);
+        silo.SiloPort = silo.SiloPort != 0 ? silo.SiloPort : FreePort.On(IPAddress.Parse(silo.Host));
+        silo.GatewayPort = silo.GatewayPort != 0 ? silo.GatewayPort : FreePort.On(IPAddress.Parse(silo.Host));
+        silo.HttpPort = silo.HttpPort != 0 ? silo.HttpPort : FreePort.On(IPAddress.Parse(silo.Host));
     }
 
     public static void UseReplicationSilo(this WebApplicationBuilder builder, SiloHostOptions silo, string cluster, NodeStateFile stateFile)
@@ -53,11 +52,4 @@ internal static class OrleansSiloSetup
     }
 
     private static string Sqlite(string file) => $"Data Source={Path.GetFullPath(file)}";
-
-    private static int FreePort(string host)
-    {
-        using var probe = new TcpListener(IPAddress.Parse(host), 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }
