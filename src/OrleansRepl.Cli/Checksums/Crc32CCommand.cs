@@ -18,14 +18,10 @@ internal static class Crc32CCommand
 
     private sealed class Crc32CChecksum : IChecksum
     {
-        private readonly System.IO.Hashing.Crc32 _crc = Crc32C.Running();
+        private uint _crc;
 
-        public void Append(ReadOnlySpan<byte> data) => _crc.Append(data);
+        public void Append(ReadOnlySpan<byte> data) => _crc = Crc32C.Append(_crc, data);
 
-        public string ToHex() => _crc.GetCurrentHashAsUInt32().ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
-
-        public void Dispose()
-        {
-        }
+        public string ToHex() => _crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,7 +1,7 @@
 namespace OrleansRepl.Cli.Checksums;
 
-/// <summary>One running digest of one input; disposed when its line is printed or its input failed.</summary>
-internal interface IChecksum : IDisposable
+/// <summary>One running digest of one input.</summary>
+internal interface IChecksum
 {
     void Append(ReadOnlySpan<byte> data);
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Index;
 using OrleansRepl.Core.Storage.Segments;
 
@@ -87,8 +88,9 @@ internal sealed partial class Shard
                 var removed = _nextLsn - 1 - lsn;
                 RandomAccess.SetLength(_activeHandle, keep);
                 RandomAccess.FlushToDisk(_activeHandle);
-                _activeHasher.Reset();
-                _activeHasher.Update(image.AsSpan(0, (int)keep));
+                var hasher = new Blake3Hasher();
+                hasher.Update(image.AsSpan(0, (int)keep));
+                _activeHasher = hasher;
                 _activeLength = keep;
                 _activeRecords = kept;
                 _nextLsn = lsn + 1;

@@ -1,3 +1,4 @@
+using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Files;
 
 namespace OrleansRepl.Core.Storage;
@@ -35,18 +36,16 @@ internal sealed partial class Shard
     {
         _activeHandle = File.OpenHandle(ActivePath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
         DurableFile.SyncDirectory(_directory);
-        AdoptActive(AddSlot(ActivePath), firstLsn, records: 0, written: []);
+        AdoptActive(AddSlot(ActivePath), firstLsn, length: 0, records: 0, new Blake3Hasher());
     }
 
-    /// <summary>Makes the segment in <paramref name="slot"/> the active one, its hash running over the bytes already <paramref name="written"/>.</summary>
-    private void AdoptActive(int slot, long firstLsn, long records, ReadOnlySpan<byte> written)
+    private void AdoptActive(int slot, long firstLsn, long length, long records, Blake3Hasher hasher)
     {
         _activeSlot = slot;
         _activeFirstLsn = firstLsn;
-        _activeLength = written.Length;
+        _activeLength = length;
         _activeRecords = records;
-        _activeHasher.Reset();
-        _activeHasher.Update(written);
+        _activeHasher = hasher;
     }
 
     /// <summary>The active segment's written bytes. Caller holds the flush gate, so nothing is appended meanwhile.</summary>

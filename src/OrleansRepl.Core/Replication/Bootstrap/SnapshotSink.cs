@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using Microsoft.Win32.SafeHandles;
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage;
@@ -58,7 +57,7 @@ public sealed class SnapshotSink : IDisposable
         if (envelope.Offset == 0)
         {
             Abort();
-            _transfer = new Transfer(envelope.Token, partial, File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite), 0, Crc32C.Running()) { Header = envelope };
+            _transfer = new Transfer(envelope.Token, partial, File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite), 0, 0) { Header = envelope };
             DurableFile.SyncDirectory(_directory); // a checkpoint must never name a partial file a power cut can unmake
         }
         else if (_transfer is null)
@@ -85,7 +84,7 @@ public sealed class SnapshotSink : IDisposable
         }
 
         RandomAccess.Write(transfer.File, envelope.Data.Span, transfer.Next);
-        transfer.Running.Append(envelope.Data.Span);
+        transfer.Crc = Crc32C.Append(transfer.Crc, envelope.Data.Span);
         transfer.Next += envelope.Data.Length;
         transfer.SinceReport += envelope.Data.Length;
         if (transfer.SinceReport >= ProgressEvery)
@@ -150,8 +149,7 @@ public sealed class SnapshotSink : IDisposable
 
         var file = File.OpenHandle(partial, FileMode.Open, FileAccess.ReadWrite);
         var held = RandomAccess.GetLength(file);
-        var running = held >= offset ? CrcOfPrefix(file, offset) : null;
-        var computed = running?.GetCurrentHashAsUInt32() ?? 0;
+        var computed = held >= offset ? CrcOfPrefix(file, offset) : 0u;
         if (held < offset || computed != crc)
         {
             file.Dispose();
@@ -163,7 +161,7 @@ public sealed class SnapshotSink : IDisposable
         }
 
         RandomAccess.SetLength(file, offset);
-        _transfer = new Transfer(token, partial, file, offset, running!);
+        _transfer = new Transfer(token, partial, file, offset, crc);
         return true;
     }
 
@@ -206,10 +204,10 @@ public sealed class SnapshotSink : IDisposable
         && a.TotalBytes == b.TotalBytes && a.TotalCrc32C == b.TotalCrc32C && a.StoreRoot == b.StoreRoot
         && a.SnapshotLsns.SequenceEqual(b.SnapshotLsns);
 
-    private static Crc32 CrcOfPrefix(SafeFileHandle file, long length)
+    private static uint CrcOfPrefix(SafeFileHandle file, long length)
     {
         var buffer = new byte[1 << 20];
-        var crc = Crc32C.Running();
+        var crc = 0u;
         for (var at = 0L; at < length;)
         {
             var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - at)), at);
@@ -218,14 +216,14 @@ public sealed class SnapshotSink : IDisposable
                 break;
             }
 
-            crc.Append(buffer.AsSpan(0, read));
+            crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
             at += read;
         }
 
         return crc;
     }
 
-    private sealed class Transfer(string token, string path, SafeFileHandle file, long next, Crc32 running)
+    private sealed class Transfer(string token, string path, SafeFileHandle file, long next, uint crc)
     {
         public string Token { get; } = token;
 
@@ -237,10 +235,7 @@ public sealed class SnapshotSink : IDisposable
 
         public long Next { get; set; } = next;
 
-        /// <summary>The running CRC-32C of the bytes written so far.</summary>
-        public Crc32 Running { get; } = running;
-
-        public uint Crc => Running.GetCurrentHashAsUInt32();
+        public uint Crc { get; set; } = crc;
 
         public long SinceReport { get; set; }
     }
