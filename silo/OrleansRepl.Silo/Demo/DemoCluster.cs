@@ -93,11 +93,14 @@ internal sealed class DemoCluster : IAsyncDisposable
             try
             {
                 _watcher ??= await ConnectAsync(silo.Gateway, "main", cancellationToken);
-                if ((await _watcher.LiveNodesAsync()).Contains(node)) // only then can its node grain activate
+                var live = await _watcher.LiveNodesAsync();
+                if (live.Contains(node)) // only then can its node grain activate
                 {
                     await _watcher.Grains.Node(node).GetStatusAsync();
                     return silo;
                 }
+
+                lastError = $"the cluster lists live nodes {(live.Count == 0 ? "(none)" : string.Join(", ", live.Order(StringComparer.Ordinal)))}, not {node} yet";
             }
             catch (Exception e) when (e is ClusterUnavailableException || ClusterClient.IsUnreachable(e))
             {

@@ -175,13 +175,29 @@ internal sealed class TestCluster : IAsyncDisposable
         return payload is byte[] json ? JsonSerializer.Deserialize(json, type) : null;
     }
 
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds. A node grain whose silo the placing silo does not list yet
+    /// (a silo just started, before every membership view has it) counts as "not yet", not as a failure.
+    /// </summary>
     public static async Task WaitAsync(string what, Func<Task<bool>> condition)
     {
         var waited = Stopwatch.StartNew();
-        while (!await condition())
+        while (!await HoldsAsync(condition))
         {
             Assert.True(waited.Elapsed < Patience, $"gave up waiting for {what} after {Patience.TotalSeconds} s");
             await Task.Delay(200);
+        }
+    }
+
+    private static async Task<bool> HoldsAsync(Func<Task<bool>> condition)
+    {
+        try
+        {
+            return await condition();
+        }
+        catch (OrleansRepl.Placement.NodeUnavailableException)
+        {
+            return false;
         }
     }
 
