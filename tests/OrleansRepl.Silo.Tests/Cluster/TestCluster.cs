@@ -182,22 +182,23 @@ internal sealed class TestCluster : IAsyncDisposable
     public static async Task WaitAsync(string what, Func<Task<bool>> condition)
     {
         var waited = Stopwatch.StartNew();
-        while (!await HoldsAsync(condition))
+        string? unplaceable = null;
+        while (true)
         {
-            Assert.True(waited.Elapsed < Patience, $"gave up waiting for {what} after {Patience.TotalSeconds} s");
-            await Task.Delay(200);
-        }
-    }
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (OrleansRepl.Placement.NodeUnavailableException e)
+            {
+                unplaceable = e.Message;
+            }
 
-    private static async Task<bool> HoldsAsync(Func<Task<bool>> condition)
-    {
-        try
-        {
-            return await condition();
-        }
-        catch (OrleansRepl.Placement.NodeUnavailableException)
-        {
-            return false;
+            Assert.True(waited.Elapsed < Patience, $"gave up waiting for {what} after {Patience.TotalSeconds} s{(unplaceable is null ? "" : $"; the last placement error: {unplaceable}")}");
+            await Task.Delay(200);
         }
     }
 
