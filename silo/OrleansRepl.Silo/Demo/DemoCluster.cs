@@ -55,7 +55,8 @@ internal sealed class DemoCluster : IAsyncDisposable
     {
         if (!_ports.TryGetValue(node, out var ports))
         {
-            _ports[node] = ports = new SiloPorts(FreePort.On(IPAddress.Loopback), FreePort.On(IPAddress.Loopback), FreePort.On(IPAddress.Loopback), FreePort.On(IPAddress.Loopback));
+            static int Free() => FreePort.On(IPAddress.Loopback);
+            _ports[node] = ports = new SiloPorts(Free(), Free(), Free(), Free());
         }
 
         var settings = new Dictionary<string, string>

@@ -18,9 +18,10 @@ internal static class OrleansSiloSetup
     /// <summary>Fills in free ports for those left at 0; the same instance is then registered and used everywhere.</summary>
     public static void ChoosePorts(SiloHostOptions silo)
     {
-        silo.SiloPort = silo.SiloPort != 0 ? silo.SiloPort : FreePort.On(IPAddress.Parse(silo.Host));
-        silo.GatewayPort = silo.GatewayPort != 0 ? silo.GatewayPort : FreePort.On(IPAddress.Parse(silo.Host));
-        silo.HttpPort = silo.HttpPort != 0 ? silo.HttpPort : FreePort.On(IPAddress.Parse(silo.Host));
+        var host = IPAddress.Parse(silo.Host);
+        silo.SiloPort = silo.SiloPort != 0 ? silo.SiloPort : FreePort.On(host);
+        silo.GatewayPort = silo.GatewayPort != 0 ? silo.GatewayPort : FreePort.On(host);
+        silo.HttpPort = silo.HttpPort != 0 ? silo.HttpPort : FreePort.On(host);
     }
 
     public static void UseReplicationSilo(this WebApplicationBuilder builder, SiloHostOptions silo, string cluster, NodeStateFile stateFile)

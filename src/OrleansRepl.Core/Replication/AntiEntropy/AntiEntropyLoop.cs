@@ -58,7 +58,7 @@ public sealed partial class AntiEntropyLoop
                     LastReport = await RunOnceAsync(cancellationToken);
                     LastError = null;
                 }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested && (SessionFailure.IsTransient(e) || e is InvalidDataException))
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested && EndsACycle(e))
                 {
                     LastError = e.Message;
                     LogCycleFailed(_logger, _peer, e.Message);
@@ -67,11 +67,14 @@ public sealed partial class AntiEntropyLoop
                 await _wake.WaitAsync(_options.Interval, cancellationToken);
             }
         }
-        catch (Exception e) when (cancellationToken.IsCancellationRequested && (SessionFailure.IsTransient(e) || e is InvalidDataException))
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && EndsACycle(e))
         {
             // Stopping: a cycle whose connection broke meanwhile is part of the stop, not a failure.
         }
     }
+
+    /// <summary>A failure that ends one cycle, not the loop: a broken session, or a peer's segment that does not parse.</summary>
+    private static bool EndsACycle(Exception e) => SessionFailure.IsTransient(e) || e is InvalidDataException;
 
     /// <summary>Starts the next cycle now instead of at the interval.</summary>
     public void SyncNow()
