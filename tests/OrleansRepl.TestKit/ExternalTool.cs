@@ -16,6 +16,8 @@ public static class ExternalTool
         return result.StandardOutput;
     }
 
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+
     /// <summary>Runs <paramref name="executable"/> to completion (at most two minutes) and returns its exit code and both outputs.</summary>
     public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, byte[]? standardInput = null) =>
         RunProcess(executable, arguments, new Dictionary<string, string>(), standardInput);
@@ -32,10 +34,12 @@ public static class ExternalTool
         }
 
         process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(Patience))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{executable} did not finish within 2 minutes");
+            process.WaitForExit(); // its outputs end with it: what it printed says where it was
+            throw new TimeoutException($"{executable} {string.Join(' ', arguments)} did not finish within {Patience.TotalMinutes} minutes; "
+                + $"it printed:\n{Tail(output.Result)}\nand on stderr:\n{Tail(error.Result)}");
         }
 
         return new ProcessResult(process.ExitCode, output.Result, error.Result);
@@ -63,6 +67,9 @@ public static class ExternalTool
 
         return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
     }
+
+    /// <summary>The last 4,000 characters of <paramref name="text"/>: enough to see where a stuck process was.</summary>
+    private static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];
 
     /// <summary>The full path of <paramref name="tool"/> on PATH.</summary>
     public static string Resolve(string tool)

@@ -99,12 +99,9 @@ public sealed class ClusterClient : IAsyncDisposable
         return topology;
     }
 
-    /// <summary>The nodes that have an active silo, by the cluster's membership.</summary>
-    public async Task<IReadOnlySet<string>> LiveNodesAsync()
-    {
-        var hosts = await Grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true);
-        return hosts.Where(h => h.Status == SiloStatus.Active).Select(h => h.SiloName).ToHashSet(StringComparer.Ordinal);
-    }
+    /// <summary>The nodes that have an active silo, by the cluster membership the gateway's placement reads.</summary>
+    public async Task<IReadOnlySet<string>> LiveNodesAsync() =>
+        (await Grains.MembershipView().ActiveNodesAsync()).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The key-value API of <paramref name="node"/>, as its silo reports it.</summary>
     public async Task<Uri> ApiOfAsync(string node, CancellationToken cancellationToken = default)

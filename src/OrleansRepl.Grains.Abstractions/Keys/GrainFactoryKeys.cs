@@ -20,6 +20,10 @@ public static class GrainFactoryKeys
     public static IBootstrapGrain Bootstrap(this IGrainFactory grains, string node) =>
         grains.GetGrain<IBootstrapGrain>(new BootstrapKey(node).ToString());
 
+    /// <summary>The active nodes as the silo that answers sees them (a client's gateway).</summary>
+    public static IMembershipViewGrain MembershipView(this IGrainFactory grains) =>
+        grains.GetGrain<IMembershipViewGrain>(0);
+
     public static IReplicaSetGrain ReplicaSet(this IGrainFactory grains, string name) =>
         grains.GetGrain<IReplicaSetGrain>(name);
 }
