@@ -88,7 +88,7 @@ public static class ReplicationNodeExtensions
     private static ulong OriginOf(string nodeId)
     {
         Span<byte> hash = stackalloc byte[Blake3Hash.Size];
-        Blake3.Hash(System.Text.Encoding.UTF8.GetBytes(nodeId)).CopyTo(hash);
+        Blake3Hasher.Hash(System.Text.Encoding.UTF8.GetBytes(nodeId)).CopyTo(hash);
         return Math.Max(1, System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(hash));
     }
 }

@@ -11,7 +11,7 @@ internal static class ChecksumFiles
         var exitCode = 0;
         foreach (var path in paths is { Length: > 0 } ? paths : [InputReader.StandardInputName])
         {
-            var checksum = newChecksum();
+            using var checksum = newChecksum();
             try
             {
                 InputReader.ReadAll(path, openStandardInput, checksum.Append, cancellationToken);

@@ -18,10 +18,14 @@ internal static class Crc32CCommand
 
     private sealed class Crc32CChecksum : IChecksum
     {
-        private uint _crc;
+        private readonly System.IO.Hashing.Crc32 _crc = Crc32C.Running();
 
-        public void Append(ReadOnlySpan<byte> data) => _crc = Crc32C.Append(_crc, data);
+        public void Append(ReadOnlySpan<byte> data) => _crc.Append(data);
 
-        public string ToHex() => _crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+        public string ToHex() => _crc.GetCurrentHashAsUInt32().ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+
+        public void Dispose()
+        {
+        }
     }
 }

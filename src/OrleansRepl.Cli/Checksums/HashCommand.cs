@@ -66,7 +66,7 @@ internal static class HashCommand
         }
 
         var bytes = keyHex.Length / 2;
-        return bytes == Blake3.KeySize ? null : $"--keyed: a BLAKE3 key is {Blake3.KeySize} bytes ({Blake3.KeySize * 2} hex digits), got {bytes} bytes";
+        return bytes == Blake3Hasher.KeySize ? null : $"--keyed: a BLAKE3 key is {Blake3Hasher.KeySize} bytes ({Blake3Hasher.KeySize * 2} hex digits), got {bytes} bytes";
     }
 
     /// <summary>A hasher whose line shows <c>length</c> bytes of extended output, written out in pieces.</summary>
@@ -74,17 +74,18 @@ internal static class HashCommand
     {
         public void Append(ReadOnlySpan<byte> data) => hasher.Update(data);
 
+        public void Dispose() => hasher.Dispose();
+
         public string ToHex()
         {
-            var reader = hasher.FinalizeXof();
             var hex = new System.Text.StringBuilder(checked((int)(length * 2)));
             Span<byte> piece = stackalloc byte[4096];
-            for (var remaining = length; remaining > 0;)
+            for (var at = 0L; at < length;)
             {
-                var take = (int)Math.Min(remaining, piece.Length);
-                reader.Read(piece[..take]);
+                var take = (int)Math.Min(length - at, piece.Length);
+                hasher.Finalize((ulong)at, piece[..take]);
                 hex.Append(Convert.ToHexStringLower(piece[..take]));
-                remaining -= take;
+                at += take;
             }
 
             return hex.ToString();

@@ -1,7 +1,7 @@
 namespace OrleansRepl.Cli.Checksums;
 
-/// <summary>One running digest of one input.</summary>
-internal interface IChecksum
+/// <summary>One running digest of one input; disposed when its line is printed or its input failed.</summary>
+internal interface IChecksum : IDisposable
 {
     void Append(ReadOnlySpan<byte> data);
 

@@ -10,8 +10,8 @@ internal static class InputReader
 {
     public const string StandardInputName = "-";
 
-    /// <summary>1 MiB: large enough that the hash kernels work on whole subtrees, small enough to stay in cache.</summary>
-    private const int BufferSize = 1 << 20;
+    /// <summary>4 MiB: from this size a BLAKE3 update is spread over cores (see <c>Blake3Hasher.JoinThreshold</c>).</summary>
+    private const int BufferSize = 4 << 20;
 
     public static void ReadAll(string path, Func<Stream> openStandardInput, ChunkHandler handler, CancellationToken cancellationToken)
     {

@@ -26,6 +26,9 @@ public readonly struct Blake3Hash : IEquatable<Blake3Hash>, IComparable<Blake3Ha
         _w3 = BinaryPrimitives.ReadUInt64LittleEndian(bytes[24..]);
     }
 
+    /// <summary>The package's digest as ours: the one place the two types meet.</summary>
+    internal static Blake3Hash From(global::Blake3.Hash hash) => new(hash.AsSpan());
+
     public void CopyTo(Span<byte> destination)
     {
         if (destination.Length < Size)

@@ -30,7 +30,7 @@ public sealed partial class LogStore
     /// </summary>
     public async ValueTask<SegmentImportResult> ImportSegmentAsync(ReadOnlyMemory<byte> bytes, Blake3Hash expectedHash, CancellationToken cancellationToken = default)
     {
-        var actual = Blake3.Hash(bytes.Span);
+        var actual = Blake3Hasher.Hash(bytes.Span);
         if (actual != expectedHash)
         {
             return new SegmentImportResult.HashMismatch(expectedHash.ToString(), actual.ToString());

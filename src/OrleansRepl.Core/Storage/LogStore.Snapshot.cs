@@ -49,33 +49,34 @@ public sealed partial class LogStore
             }
         }
 
-        var crc = 0u;
+        var crc = Crc32C.Running();
         var headerBytes = header.ToArray();
-        crc = Crc32C.Append(crc, headerBytes);
+        crc.Append(headerBytes);
         await destination.WriteAsync(headerBytes, cancellationToken);
         foreach (var shard in shards)
         {
             foreach (var segment in shard.Sealed)
             {
                 var bytes = await File.ReadAllBytesAsync(shard.PathOf(segment.Hash), cancellationToken);
-                crc = Crc32C.Append(crc, bytes);
+                crc.Append(bytes);
                 await destination.WriteAsync(bytes, cancellationToken);
             }
 
-            crc = Crc32C.Append(crc, shard.Active);
+            crc.Append(shard.Active);
             await destination.WriteAsync(shard.Active, cancellationToken);
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(number, crc);
+        var content = crc.GetCurrentHashAsUInt32();
+        BinaryPrimitives.WriteUInt32LittleEndian(number, content);
         await destination.WriteAsync(number.AsMemory(0, 4), cancellationToken);
-        return new SnapshotInfo(total, crc, SnapshotRoot(shards), shards.Select(s => s.NextLsn - 1).ToList());
+        return new SnapshotInfo(total, content, SnapshotRoot(shards), shards.Select(s => s.NextLsn - 1).ToList());
     }
 
     /// <summary>The store root of the frozen shards: the same formula as <see cref="StoreRootAsync"/>.</summary>
     private static Blake3Hash SnapshotRoot(IReadOnlyList<ShardSnapshot> shards)
     {
         var tree = new Merkle.SegmentSetTree(shards.SelectMany(s => s.Sealed).Select(s => Blake3Hash.Parse(s.Hash)));
-        return ComputeStoreRoot(tree.Root, shards.Select(s => Blake3.Hash(s.Active)).ToList());
+        return ComputeStoreRoot(tree.Root, shards.Select(s => Blake3Hasher.Hash(s.Active)).ToList());
     }
 
     private static void WriteUInt64(Stream stream, byte[] buffer, ulong value)

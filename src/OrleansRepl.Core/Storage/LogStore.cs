@@ -232,7 +232,7 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
             activeHashes[i].CopyTo(material.AsSpan(Blake3Hash.Size * (i + 1)));
         }
 
-        return Blake3.KeyedHash(StoreRootKey, material);
+        return Blake3Hasher.KeyedHash(StoreRootKey, material);
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ internal sealed partial class Shard
             return;
         }
 
-        var activeHash = Blake3.Hash(File.ReadAllBytes(ActivePath)).ToString();
+        var activeHash = Blake3Hasher.Hash(File.ReadAllBytes(ActivePath)).ToString();
         if (segmentExists && activeHash != last.Hash)
         {
             return;
@@ -157,9 +157,7 @@ internal sealed partial class Shard
             RandomAccess.FlushToDisk(_activeHandle);
         }
 
-        var hasher = new Blake3Hasher();
-        hasher.Update(image.AsSpan(0, (int)good));
-        AdoptActive(slot, continuesAt, good, audit.Records, hasher);
+        AdoptActive(slot, continuesAt, audit.Records, image.AsSpan(0, (int)good));
         _nextLsn = audit.Records > 0 ? audit.LastGoodLsn + 1 : continuesAt;
         _bytesTowardRoll = good;
         if (audit.Records > 0 && lastKind == RecordKind.Seal)

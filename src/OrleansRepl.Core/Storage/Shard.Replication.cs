@@ -1,5 +1,4 @@
 using System.Buffers;
-using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Index;
 using OrleansRepl.Core.Storage.Segments;
 
@@ -88,9 +87,8 @@ internal sealed partial class Shard
                 var removed = _nextLsn - 1 - lsn;
                 RandomAccess.SetLength(_activeHandle, keep);
                 RandomAccess.FlushToDisk(_activeHandle);
-                var hasher = new Blake3Hasher();
-                hasher.Update(image.AsSpan(0, (int)keep));
-                _activeHasher = hasher;
+                _activeHasher.Reset();
+                _activeHasher.Update(image.AsSpan(0, (int)keep));
                 _activeLength = keep;
                 _activeRecords = kept;
                 _nextLsn = lsn + 1;

@@ -1,4 +1,3 @@
-using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Files;
 
 namespace OrleansRepl.Core.Storage;
@@ -36,16 +35,18 @@ internal sealed partial class Shard
     {
         _activeHandle = File.OpenHandle(ActivePath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
         DurableFile.SyncDirectory(_directory);
-        AdoptActive(AddSlot(ActivePath), firstLsn, length: 0, records: 0, new Blake3Hasher());
+        AdoptActive(AddSlot(ActivePath), firstLsn, records: 0, written: []);
     }
 
-    private void AdoptActive(int slot, long firstLsn, long length, long records, Blake3Hasher hasher)
+    /// <summary>Makes the segment in <paramref name="slot"/> the active one, its hash running over the bytes already <paramref name="written"/>.</summary>
+    private void AdoptActive(int slot, long firstLsn, long records, ReadOnlySpan<byte> written)
     {
         _activeSlot = slot;
         _activeFirstLsn = firstLsn;
-        _activeLength = length;
+        _activeLength = written.Length;
         _activeRecords = records;
-        _activeHasher = hasher;
+        _activeHasher.Reset();
+        _activeHasher.Update(written);
     }
 
     /// <summary>The active segment's written bytes. Caller holds the flush gate, so nothing is appended meanwhile.</summary>

@@ -15,7 +15,7 @@ internal sealed partial class Shard
         {
             cancellationToken.ThrowIfCancellationRequested();
             var image = await File.ReadAllBytesAsync(SegmentPath(entry.Hash), cancellationToken);
-            var actual = Blake3.Hash(image).ToString();
+            var actual = Blake3Hasher.Hash(image).ToString();
             if (actual != entry.Hash)
             {
                 throw new SegmentCorruptException(entry.Hash, 0, $"its bytes hash to {actual}");

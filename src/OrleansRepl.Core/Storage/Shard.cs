@@ -39,7 +39,7 @@ internal sealed partial class Shard : IDisposable
     private SafeFileHandle _activeHandle = null!;
     private long _activeLength;
     private int _activeSlot;
-    private Blake3Hasher _activeHasher = new();
+    private readonly Blake3Hasher _activeHasher = new();
     private long _activeFirstLsn;
     private long _activeRecords;
     private bool _unsynced;
@@ -159,5 +159,6 @@ internal sealed partial class Shard : IDisposable
         }
 
         _flushGate.Dispose();
+        _activeHasher.Dispose();
     }
 }

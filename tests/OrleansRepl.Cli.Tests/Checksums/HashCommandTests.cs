@@ -17,7 +17,7 @@ public sealed class HashCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Empty(error);
         Assert.Equal(
-            $"{Blake3.Hash(CliRun.Utf8("alpha"))}  {first}\n{Blake3.Hash(CliRun.Utf8("beta"))}  {second}\n",
+            $"{Blake3Hasher.Hash(CliRun.Utf8("alpha"))}  {first}\n{Blake3Hasher.Hash(CliRun.Utf8("beta"))}  {second}\n",
             output);
     }
 
@@ -25,7 +25,7 @@ public sealed class HashCommandTests : IDisposable
     public async Task Dash_AndNoArguments_ReadStandardInput()
     {
         var input = CliRun.Utf8("from stdin");
-        var expected = $"{Blake3.Hash(input)}  -\n";
+        var expected = $"{Blake3Hasher.Hash(input)}  -\n";
         Assert.Equal(expected, (await CliRun.RunAsync(["hash", "-"], input)).Output);
         Assert.Equal(expected, (await CliRun.RunAsync(["hash"], input)).Output);
     }
@@ -36,7 +36,7 @@ public sealed class HashCommandTests : IDisposable
         var path = Write("x", "extend me");
         var (exitCode, output, _) = await CliRun.RunAsync(["hash", "--length", "100", path]);
         var expected = new byte[100];
-        Blake3.Hash(CliRun.Utf8("extend me"), expected);
+        Blake3Hasher.Hash(CliRun.Utf8("extend me"), expected);
 
         Assert.Equal(0, exitCode);
         Assert.Equal($"{Convert.ToHexStringLower(expected)}  {path}\n", output);
@@ -48,10 +48,10 @@ public sealed class HashCommandTests : IDisposable
         var key = Enumerable.Range(0, 32).Select(i => (byte)(i * 3)).ToArray();
         var path = Write("m", "message");
         var keyed = await CliRun.RunAsync(["hash", "--keyed", Convert.ToHexString(key), path]);
-        Assert.Equal($"{Blake3.KeyedHash(key, CliRun.Utf8("message"))}  {path}\n", keyed.Output);
+        Assert.Equal($"{Blake3Hasher.KeyedHash(key, CliRun.Utf8("message"))}  {path}\n", keyed.Output);
 
         var derived = new byte[32];
-        Blake3.DeriveKey("orepl test", CliRun.Utf8("message"), derived);
+        Blake3Hasher.DeriveKey("orepl test", CliRun.Utf8("message"), derived);
         var derive = await CliRun.RunAsync(["hash", "--derive-key", "orepl test", path]);
         Assert.Equal($"{Convert.ToHexStringLower(derived)}  {path}\n", derive.Output);
     }
@@ -89,7 +89,7 @@ public sealed class HashCommandTests : IDisposable
 
         Assert.Equal(1, exitCode);
         Assert.Equal($"orepl hash: {missing}: no such file or directory\n", error.Replace("\r", string.Empty));
-        Assert.Equal($"{Blake3.Hash(CliRun.Utf8("here"))}  {present}\n", output);
+        Assert.Equal($"{Blake3Hasher.Hash(CliRun.Utf8("here"))}  {present}\n", output);
     }
 
     [Fact]

@@ -27,11 +27,11 @@ internal static class Blake3TestVectors
         return input;
     }
 
-    public static Blake3Hasher NewHasher(string mode, Blake3Backend backend) => mode switch
+    public static Blake3Hasher NewHasher(string mode) => mode switch
     {
-        "hash" => new Blake3Hasher(backend),
-        "keyed_hash" => Blake3Hasher.CreateKeyed(Key, backend),
-        "derive_key" => Blake3Hasher.CreateDeriveKey(Context, backend),
+        "hash" => new Blake3Hasher(),
+        "keyed_hash" => Blake3Hasher.CreateKeyed(Key),
+        "derive_key" => Blake3Hasher.CreateDeriveKey(Context),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown BLAKE3 mode"),
     };
 

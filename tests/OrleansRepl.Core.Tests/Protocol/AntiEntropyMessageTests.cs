@@ -7,7 +7,7 @@ namespace OrleansRepl.Core.Tests.Protocol;
 
 public sealed class AntiEntropyMessageTests
 {
-    private static readonly Blake3Hash SomeHash = Blake3.Hash("segment"u8);
+    private static readonly Blake3Hash SomeHash = Blake3Hasher.Hash("segment"u8);
 
     [Fact]
     public void EveryMessage_RoundTrips()
@@ -18,7 +18,7 @@ public sealed class AntiEntropyMessageTests
         Assert.Equal([3, 15, 0], Decode(new ChildrenRequest(new TreePath(new byte[] { 3, 15, 0 }))).Node.Digits.ToArray());
         Assert.Equal(0, Decode(new ListRequest(TreePath.Root)).Node.Depth);
 
-        var nodes = Enumerable.Range(0, SegmentSetTree.Fanout).Select(i => new TreeNode(Blake3.Hash([(byte)i]), i * 3)).ToArray();
+        var nodes = Enumerable.Range(0, SegmentSetTree.Fanout).Select(i => new TreeNode(Blake3Hasher.Hash([(byte)i]), i * 3)).ToArray();
         Assert.Equal(nodes, Decode(new Children(nodes)).Nodes);
         Assert.Equal([SomeHash, default], Decode(new SegmentList([SomeHash, default])).Hashes);
 

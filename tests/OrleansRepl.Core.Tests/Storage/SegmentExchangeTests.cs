@@ -97,12 +97,12 @@ public sealed class SegmentExchangeTests : IDisposable
         var bytes = (await source.ReadSegmentAsync(segment.Hash))!;
         var rootBefore = await peer.StoreRootAsync();
 
-        var mismatch = Assert.IsType<SegmentImportResult.HashMismatch>(await peer.ImportSegmentAsync(bytes, Blake3.Hash("something else"u8)));
+        var mismatch = Assert.IsType<SegmentImportResult.HashMismatch>(await peer.ImportSegmentAsync(bytes, Blake3Hasher.Hash("something else"u8)));
         Assert.Equal(segment.Hash.ToString(), mismatch.Actual);
 
         var tampered = (byte[])bytes.Clone();
         tampered[20] ^= 0x01;
-        Assert.IsType<SegmentImportResult.Rejected>(await peer.ImportSegmentAsync(tampered, Blake3.Hash(tampered)));
+        Assert.IsType<SegmentImportResult.Rejected>(await peer.ImportSegmentAsync(tampered, Blake3Hasher.Hash(tampered)));
 
         // A valid segment of a 2-shard store does not fit a 3-shard store's key mapping.
         await using var threeShards = LogStore.Open(Path.Combine(_directory.Path, "c"), Options(3) with { ShardCount = 3 });

@@ -213,7 +213,7 @@ public sealed class StoreDamageTests : IDisposable
             file.Write(sealBytes);
         }
 
-        var expectedHash = Blake3.Hash(File.ReadAllBytes(active));
+        var expectedHash = Blake3Hasher.Hash(File.ReadAllBytes(active));
         await using var store = LogStore.Open(_original, Options);
         var segment = Assert.Single(store.ListSegments(), s => s.Shard == 0);
         Assert.Equal(expectedHash, segment.Hash);

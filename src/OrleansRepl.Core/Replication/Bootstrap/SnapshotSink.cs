@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using Microsoft.Win32.SafeHandles;
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage;
@@ -57,7 +58,7 @@ public sealed class SnapshotSink : IDisposable
         if (envelope.Offset == 0)
         {
             Abort();
-            _transfer = new Transfer(envelope.Token, partial, File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite), 0, 0) { Header = envelope };
+            _transfer = new Transfer(envelope.Token, partial, File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite), 0, Crc32C.Running()) { Header = envelope };
             DurableFile.SyncDirectory(_directory); // a checkpoint must never name a partial file a power cut can unmake
         }
         else if (_transfer is null)
@@ -84,7 +85,7 @@ public sealed class SnapshotSink : IDisposable
         }
 
         RandomAccess.Write(transfer.File, envelope.Data.Span, transfer.Next);
-        transfer.Crc = Crc32C.Append(transfer.Crc, envelope.Data.Span);
+        transfer.Running.Append(envelope.Data.Span);
         transfer.Next += envelope.Data.Length;
         transfer.SinceReport += envelope.Data.Length;
         if (transfer.SinceReport >= ProgressEvery)
@@ -149,7 +150,8 @@ public sealed class SnapshotSink : IDisposable
 
         var file = File.OpenHandle(partial, FileMode.Open, FileAccess.ReadWrite);
         var held = RandomAccess.GetLength(file);
-        var computed = held >= offset ? CrcOfPrefix(file, offset) : 0u;
+        var running = held >= offset ? CrcOfPrefix(file, offset) : null;
+        var computed = running?.GetCurrentHashAsUInt32() ?? 0;
         if (held < offset || computed != crc)
         {
             file.Dispose();
@@ -161,7 +163,7 @@ public sealed class SnapshotSink : IDisposable
         }
 
         RandomAccess.SetLength(file, offset);
-        _transfer = new Transfer(token, partial, file, offset, crc);
+        _transfer = new Transfer(token, partial, file, offset, running!);
         return true;
     }
 
@@ -204,10 +206,10 @@ public sealed class SnapshotSink : IDisposable
         && a.TotalBytes == b.TotalBytes && a.TotalCrc32C == b.TotalCrc32C && a.StoreRoot == b.StoreRoot
         && a.SnapshotLsns.SequenceEqual(b.SnapshotLsns);
 
-    private static uint CrcOfPrefix(SafeFileHandle file, long length)
+    private static Crc32 CrcOfPrefix(SafeFileHandle file, long length)
     {
         var buffer = new byte[1 << 20];
-        var crc = 0u;
+        var crc = Crc32C.Running();
         for (var at = 0L; at < length;)
         {
             var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - at)), at);
@@ -216,14 +218,14 @@ public sealed class SnapshotSink : IDisposable
                 break;
             }
 
-            crc = Crc32C.Append(crc, buffer.AsSpan(0, read));
+            crc.Append(buffer.AsSpan(0, read));
             at += read;
         }
 
         return crc;
     }
 
-    private sealed class Transfer(string token, string path, SafeFileHandle file, long next, uint crc)
+    private sealed class Transfer(string token, string path, SafeFileHandle file, long next, Crc32 running)
     {
         public string Token { get; } = token;
 
@@ -235,7 +237,10 @@ public sealed class SnapshotSink : IDisposable
 
         public long Next { get; set; } = next;
 
-        public uint Crc { get; set; } = crc;
+        /// <summary>The running CRC-32C of the bytes written so far.</summary>
+        public Crc32 Running { get; } = running;
+
+        public uint Crc => Running.GetCurrentHashAsUInt32();
 
         public long SinceReport { get; set; }
     }

@@ -138,7 +138,7 @@ public sealed class SegmentSetTree
             start = high;
         }
 
-        return Blake3.KeyedHash(NodeKey, children);
+        return Blake3Hasher.KeyedHash(NodeKey, children);
     }
 
     /// <summary>Within a sorted range whose members share their first <paramref name="depth"/> digits, the sub-range whose next digit is <paramref name="digit"/>.</summary>
@@ -164,8 +164,8 @@ public sealed class SegmentSetTree
 
     internal static byte[] DeriveKey(string context)
     {
-        var key = new byte[Blake3.KeySize];
-        Blake3.DeriveKey(context, [], key);
+        var key = new byte[Blake3Hasher.KeySize];
+        Blake3Hasher.DeriveKey(context, [], key);
         return key;
     }
 }

@@ -86,7 +86,7 @@ public static class StoreInspector
             {
                 image = await ReadSharedAsync(path, cancellationToken);
             }
-            else if (entry == manifest.Segments[^1] && !entry.Imported && Blake3.Hash(active).ToString() == entry.Hash)
+            else if (entry == manifest.Segments[^1] && !entry.Imported && Blake3Hasher.Hash(active).ToString() == entry.Hash)
             {
                 image = active; // a seal interrupted before its rename: the next open finishes it
                 active = [];
@@ -102,7 +102,7 @@ public static class StoreInspector
                 return ShardResult.Damaged(shard, DamageOf(path, audit, audit.Records > 0 ? audit.LastGoodLsn : entry.FirstLsn - 1));
             }
 
-            var actual = Blake3.Hash(image);
+            var actual = Blake3Hasher.Hash(image);
             if (actual.ToString() != entry.Hash)
             {
                 return ShardResult.Damaged(shard, new ShardDamage(path, 0, entry.FirstLsn - 1, image.Length, audit.Records, 0, 0, $"its bytes hash to {actual}, not to its name"));
@@ -129,12 +129,12 @@ public static class StoreInspector
 
         var good = active.AsSpan(0, (int)activeAudit.GoodBytes);
         var nextLsn = activeAudit.Records > 0 ? activeAudit.LastGoodLsn + 1 : manifest.NextLsn;
-        var activeHash = Blake3.Hash(good);
+        var activeHash = Blake3Hasher.Hash(good);
         if (activeAudit.Records > 0 && lastKind == RecordKind.Seal)
         {
             // The seal record is written but the seal not finished: the next open makes this a sealed segment.
             sealedHashes.Add(activeHash);
-            activeHash = Blake3.Hash([]);
+            activeHash = Blake3Hasher.Hash([]);
         }
 
         var torn = activeAudit.Fault == TailFault.TornTail ? new TornTailFinding(activePath, activeAudit.GoodBytes, activeAudit.BytesAfter) : null;

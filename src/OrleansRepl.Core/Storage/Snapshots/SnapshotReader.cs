@@ -7,10 +7,12 @@ namespace OrleansRepl.Core.Storage.Snapshots;
 internal sealed class SnapshotReader(Stream source)
 {
     private readonly byte[] _number = new byte[8];
+    private readonly System.IO.Hashing.Crc32 _crc = Crc32C.Running();
 
     public long Offset { get; private set; }
 
-    public uint Crc { get; private set; }
+    /// <summary>The CRC-32C of everything read so far.</summary>
+    public uint Crc => _crc.GetCurrentHashAsUInt32();
 
     public async ValueTask ReadExactlyAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
@@ -26,7 +28,7 @@ internal sealed class SnapshotReader(Stream source)
             read += n;
         }
 
-        Crc = Crc32C.Append(Crc, destination.Span);
+        _crc.Append(destination.Span);
         Offset += destination.Length;
     }
 
@@ -45,7 +47,7 @@ internal sealed class SnapshotReader(Stream source)
     /// <summary>Copies <paramref name="length"/> bytes to <paramref name="path"/>, fsynced, and returns their BLAKE3.</summary>
     public async ValueTask<Blake3Hash> CopyToFileAsync(string path, long length, CancellationToken cancellationToken)
     {
-        var hasher = new Blake3Hasher();
+        using var hasher = new Blake3Hasher();
         var buffer = new byte[(int)Math.Min(length, 1 << 20)];
         using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         for (long done = 0; done < length;)
