@@ -11,7 +11,10 @@ public sealed partial class Blake3Hasher
 {
     public const int KeySize = 32;
 
-    /// <summary>The default hash of <paramref name="input"/>: a large input spread over cores, a small one in the package's all-at-once path.</summary>
+    /// <summary>
+    /// The default hash of <paramref name="input"/>: a small input in the package's all-at-once path, a large one
+    /// through a hasher, which spreads it over cores when the caller is not a thread-pool thread.
+    /// </summary>
     public static Blake3Hash Hash(ReadOnlySpan<byte> input)
     {
         if (input.Length < JoinThreshold)
