@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Snapshots;
 
@@ -7,6 +9,9 @@ namespace OrleansRepl.Core.Storage;
 /// <summary>Exporting a consistent point-in-time snapshot of the whole store.</summary>
 public sealed partial class LogStore
 {
+    /// <summary>The piece size in which sealed segments are read into a snapshot.</summary>
+    private const int ExportPieceSize = 1 << 20;
+
     /// <summary>
     /// Writes a snapshot of every shard, each as of one moment, to <paramref name="destination"/>. Writes
     /// may continue meanwhile; they are not in the snapshot. Returns the declared length, the CRC-32C
@@ -53,23 +58,59 @@ public sealed partial class LogStore
         var headerBytes = header.ToArray();
         crc.Append(headerBytes);
         await destination.WriteAsync(headerBytes, cancellationToken);
-        foreach (var shard in shards)
+        var piece = ArrayPool<byte>.Shared.Rent(ExportPieceSize);
+        try
         {
-            foreach (var segment in shard.Sealed)
+            for (var index = 0; index < shards.Count; index++)
             {
-                var bytes = await File.ReadAllBytesAsync(shard.PathOf(segment.Hash), cancellationToken);
-                crc.Append(bytes);
-                await destination.WriteAsync(bytes, cancellationToken);
-            }
+                var shard = shards[index];
+                foreach (var segment in shard.Sealed)
+                {
+                    await CopySealedAsync(index, shard.PathOf(segment.Hash), segment.Bytes, piece, crc, destination, cancellationToken);
+                }
 
-            crc.Append(shard.Active);
-            await destination.WriteAsync(shard.Active, cancellationToken);
+                crc.Append(shard.Active);
+                await destination.WriteAsync(shard.Active, cancellationToken);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(piece);
         }
 
         var content = crc.GetCurrentHashAsUInt32();
         BinaryPrimitives.WriteUInt32LittleEndian(number, content);
         await destination.WriteAsync(number.AsMemory(0, 4), cancellationToken);
         return new SnapshotInfo(total, content, SnapshotRoot(shards), shards.Select(s => s.NextLsn - 1).ToList());
+    }
+
+    /// <summary>
+    /// Copies one sealed segment's file into the snapshot a piece at a time (a segment is up to
+    /// <see cref="StoreOptions.SegmentRollBytes"/>, 64 MiB by default: never read whole). A file whose length is not
+    /// the one its manifest entry declares (and the snapshot header already promised) stops the export, naming it.
+    /// </summary>
+    private static async ValueTask CopySealedAsync(int shard, string path, long declared, byte[] piece, Crc32 crc, Stream destination, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var copied = 0L;
+        int read;
+        while ((read = await file.ReadAsync(piece.AsMemory(0, ExportPieceSize), cancellationToken)) > 0)
+        {
+            copied += read;
+            if (copied > declared)
+            {
+                break;
+            }
+
+            crc.Append(piece.AsSpan(0, read));
+            await destination.WriteAsync(piece.AsMemory(0, read), cancellationToken);
+        }
+
+        if (copied != declared)
+        {
+            var holds = copied > declared ? $"more than {declared}" : copied.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw new InvalidDataException($"shard {shard}: sealed segment {path} holds {holds} bytes where its manifest entry declares {declared}; the snapshot export stops (check the store with `orepl store verify`)");
+        }
     }
 
     /// <summary>The store root of the frozen shards: the same formula as <see cref="StoreRootAsync"/>.</summary>

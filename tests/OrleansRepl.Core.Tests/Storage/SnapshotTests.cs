@@ -166,6 +166,47 @@ public sealed class SnapshotTests : IDisposable
         Assert.Contains("already holds a store", error.Message);
     }
 
+    [Fact]
+    public async Task ASealedSegmentOfSeveralReadPieces_ExportsWhole_AndImportsToTheSameRoot()
+    {
+        var options = new StoreOptions { ShardCount = 1, SegmentRollBytes = 3 << 20, Fsync = FsyncMode.Never };
+        await using var source = LogStore.Open(Path.Combine(_directory.Path, "large"), options);
+        for (var i = 0; i < 1000; i++)
+        {
+            await source.PutAsync(Key(i), new byte[4096]);
+        }
+
+        await source.SealAllAsync();
+        Assert.Contains(source.ListSegments(), s => s.Bytes > 3 << 20); // more than three 1 MiB reads
+        var stream = new MemoryStream();
+        var exported = await source.ExportSnapshotAsync(stream);
+        Assert.Equal(exported.Length, stream.Length);
+
+        stream.Position = 0;
+        var imported = await LogStore.ImportSnapshotAsync(Path.Combine(_directory.Path, "large-replica"), stream, options);
+        Assert.Equal(exported, imported);
+        Assert.Equal(await source.StoreRootAsync(), imported.StoreRoot);
+    }
+
+    [Theory]
+    [InlineData(-10)]
+    [InlineData(5)]
+    public async Task ASealedSegmentFileOfTheWrongLength_StopsTheExport_NamingTheFileAndTheLengths(int change)
+    {
+        await using var source = await FilledStoreAsync("damaged", 300);
+        var segment = source.ListSegments()[0];
+        var file = Path.Combine(source.Directory, $"shard-{segment.Shard:D3}", "segments", $"{segment.Hash}.seg");
+        using (var resize = new FileStream(file, FileMode.Open, FileAccess.Write))
+        {
+            resize.SetLength(segment.Bytes + change);
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => source.ExportSnapshotAsync(new MemoryStream()).AsTask());
+        Assert.Contains($"shard {segment.Shard}: sealed segment {file} holds", error.Message);
+        Assert.Contains(change < 0 ? $"holds {segment.Bytes + change} bytes" : $"holds more than {segment.Bytes} bytes", error.Message);
+        Assert.Contains($"its manifest entry declares {segment.Bytes}", error.Message);
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private async Task<LogStore> FilledStoreAsync(string name, int count)

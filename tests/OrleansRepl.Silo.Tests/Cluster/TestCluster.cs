@@ -95,7 +95,15 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>Adds the node to the replica set at its own replication address, or at <paramref name="address"/> (a proxy in front of it).</summary>
     public async Task AddAsync(int number, string? address = null)
     {
-        await WaitAsync($"{Node(number)}'s store to open", async () => (await StatusAsync(number)).ShardCount > 0);
+        try
+        {
+            await WaitAsync($"{Node(number)}'s store to open", async () => (await StatusAsync(number)).ShardCount > 0);
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}; the end of its silo's log:\n{LogTailOf(number)}");
+        }
+
         await Client.ReplicaSetGrain.AddNodeAsync(Node(number), address ?? await Client.ReplicationAddressOfAsync(Node(number)), (await StatusAsync(number)).ShardCount);
     }
 
@@ -173,6 +181,23 @@ internal sealed class TestCluster : IAsyncDisposable
         }
 
         return payload is byte[] json ? JsonSerializer.Deserialize(json, type) : null;
+    }
+
+    /// <summary>The last 40 lines of the node's silo log (written meanwhile): why a node did not come up.</summary>
+    private string LogTailOf(int number)
+    {
+        using var log = new StreamReader(new FileStream(_cluster.Silo(Node(number)).Log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        var lines = new Queue<string>();
+        while (log.ReadLine() is { } line)
+        {
+            lines.Enqueue(line);
+            if (lines.Count > 40)
+            {
+                lines.Dequeue();
+            }
+        }
+
+        return string.Join('\n', lines);
     }
 
     /// <summary>

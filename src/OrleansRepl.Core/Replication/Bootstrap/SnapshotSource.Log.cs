@@ -17,4 +17,7 @@ public sealed partial class SnapshotSource
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "snapshot {Token} expired and was deleted")]
     private static partial void LogUnpinned(ILogger logger, string token);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Error, Message = "cannot export a snapshot: {Reason}")]
+    private static partial void LogExportFailed(ILogger logger, string reason);
 }

@@ -69,7 +69,17 @@ public sealed partial class SnapshotSource : IDisposable
                 return;
             }
 
-            pin = await PinAsync(cancellationToken);
+            try
+            {
+                pin = await PinAsync(cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                // The store's files disagree with its manifests: the sink is told why, and no snapshot is served.
+                LogExportFailed(_logger, e.Message);
+                await connection.FailAsync(ErrorCode.Internal, $"{_credentials.NodeId} cannot export a snapshot: {e.Message}");
+                return;
+            }
         }
         else
         {
@@ -137,11 +147,17 @@ public sealed partial class SnapshotSource : IDisposable
             var token = SafeName.Check($"snap-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}", "snapshot token");
             var path = Path.Combine(_directory, $"{token}.snap");
             SnapshotInfo info;
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 20, FileOptions.Asynchronous))
+            try
             {
+                await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 20, FileOptions.Asynchronous);
                 info = await _store.ExportSnapshotAsync(file, cancellationToken);
                 await file.FlushAsync(cancellationToken);
                 file.Flush(flushToDisk: true);
+            }
+            catch
+            {
+                File.Delete(path); // a failed or cancelled export leaves no partial snapshot behind
+                throw;
             }
 
             // The transfer's CRC covers every byte of the file, the snapshot's own trailer (its CRC) included.

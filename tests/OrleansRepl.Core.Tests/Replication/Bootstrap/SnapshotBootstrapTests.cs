@@ -141,6 +141,27 @@ public sealed class SnapshotBootstrapTests : IDisposable
     }
 
     [Fact]
+    public async Task ALeaderWhoseSealedSegmentIsDamaged_RefusesTheSnapshot_LeavingNoPinnedFileAndNothingInstalled()
+    {
+        await using var leader = await LeaderAsync(records: 20_000);
+        var segment = leader.ListSegments()[0];
+        var file = Path.Combine(leader.Directory, $"shard-{segment.Shard:D3}", "segments", $"{segment.Hash}.seg");
+        using (var cut = new FileStream(file, FileMode.Open, FileAccess.Write))
+        {
+            cut.SetLength(segment.Bytes - 10);
+        }
+
+        using var snapshots = Source(leader);
+        await using var feeder = Serve(leader, snapshots);
+        using var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents"));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => Puller(feeder.EndPoint, intents).RunAsync(_directory.File("replica"), StoreOptions(2), null, CancellationToken.None));
+        Assert.Contains($"holds {segment.Bytes - 10} bytes where its manifest entry declares {segment.Bytes}", refused.Message);
+        Assert.Empty(snapshots.LiveTokens);
+        Assert.Empty(Directory.GetFiles(_directory.File("pins")));
+        Assert.False(Directory.Exists(_directory.File("replica")));
+    }
+
+    [Fact]
     public async Task ADirectoryThatAlreadyHoldsAStore_IsNotOverwritten()
     {
         await using var leader = await LeaderAsync(records: 10);
