@@ -23,7 +23,15 @@ public static class ExternalTool
         RunProcess(executable, arguments, new Dictionary<string, string>(), standardInput);
 
     /// <summary>As <see cref="RunProcess(string, IEnumerable{string}, byte[])"/>, with <paramref name="environment"/> added to the process's environment.</summary>
-    public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, byte[]? standardInput = null)
+    public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, byte[]? standardInput = null) =>
+        RunProcess(executable, arguments, environment, standardInput, Patience);
+
+    /// <summary>
+    /// As <see cref="RunProcess(string, IEnumerable{string}, IReadOnlyDictionary{string, string}, byte[])"/>, given
+    /// <paramref name="patience"/>: past it the process and its children are killed, and the exception carries the end
+    /// of what it printed.
+    /// </summary>
+    public static ProcessResult RunProcess(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, byte[]? standardInput, TimeSpan patience)
     {
         using var process = Start(executable, arguments, redirectInput: true, environment);
         var output = process.StandardOutput.ReadToEndAsync();
@@ -34,12 +42,13 @@ public static class ExternalTool
         }
 
         process.StandardInput.Close();
-        if (!process.WaitForExit(Patience))
+        if (!process.WaitForExit(patience))
         {
             process.Kill(entireProcessTree: true);
-            process.WaitForExit(); // its outputs end with it: what it printed says where it was
-            throw new TimeoutException($"{executable} {string.Join(' ', arguments)} did not finish within {Patience.TotalMinutes} minutes; "
-                + $"it printed:\n{Tail(output.Result)}\nand on stderr:\n{Tail(error.Result)}");
+            // Its outputs end with it: what it printed says where it was. A failed read is shown as unreadable.
+            _ = Task.WhenAll(output, error).ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(10));
+            throw new TimeoutException($"{executable} {string.Join(' ', arguments)} did not finish within {patience.TotalSeconds} s; "
+                + $"it printed:\n{Tail(output)}\nand on stderr:\n{Tail(error)}");
         }
 
         return new ProcessResult(process.ExitCode, output.Result, error.Result);
@@ -68,8 +77,10 @@ public static class ExternalTool
         return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
     }
 
-    /// <summary>The last 4,000 characters of <paramref name="text"/>: enough to see where a stuck process was.</summary>
-    private static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];
+    /// <summary>The last 4,000 characters a killed process printed: enough to see where it was stuck.</summary>
+    private static string Tail(Task<string> printed) => !printed.IsCompletedSuccessfully
+        ? "(not readable: a process it started still holds the pipe)"
+        : printed.Result.Length <= 4000 ? printed.Result : "..." + printed.Result[^4000..];
 
     /// <summary>The full path of <paramref name="tool"/> on PATH.</summary>
     public static string Resolve(string tool)
