@@ -45,8 +45,14 @@ public static class ExternalTool
         if (!process.WaitForExit(patience))
         {
             process.Kill(entireProcessTree: true);
-            // Its outputs end with it: what it printed says where it was. A failed read is shown as unreadable.
-            _ = Task.WhenAll(output, error).ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(10));
+            try
+            {
+                Task.WaitAll([output, error], TimeSpan.FromSeconds(10)); // its outputs end with it: what it printed says where it was
+            }
+            catch (AggregateException)
+            {
+                // a failed read is shown as unreadable below
+            }
             throw new TimeoutException($"{executable} {string.Join(' ', arguments)} did not finish within {patience.TotalSeconds} s; "
                 + $"it printed:\n{Tail(output)}\nand on stderr:\n{Tail(error)}");
         }

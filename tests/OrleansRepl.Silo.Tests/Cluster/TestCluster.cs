@@ -95,15 +95,8 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>Adds the node to the replica set at its own replication address, or at <paramref name="address"/> (a proxy in front of it).</summary>
     public async Task AddAsync(int number, string? address = null)
     {
-        try
-        {
-            await WaitAsync($"{Node(number)}'s store to open", async () => (await StatusAsync(number)).ShardCount > 0);
-        }
-        catch (Xunit.Sdk.XunitException e)
-        {
-            throw new Xunit.Sdk.XunitException($"{e.Message}; the end of its silo's log:\n{LogTailOf(number)}");
-        }
-
+        await WaitAsync($"{Node(number)}'s store to open", async () => (await StatusAsync(number)).ShardCount > 0,
+            () => $"the end of its silo's log:\n{string.Join('\n', File.ReadLines(Log(number)).TakeLast(40))}");
         await Client.ReplicaSetGrain.AddNodeAsync(Node(number), address ?? await Client.ReplicationAddressOfAsync(Node(number)), (await StatusAsync(number)).ShardCount);
     }
 
@@ -183,28 +176,12 @@ internal sealed class TestCluster : IAsyncDisposable
         return payload is byte[] json ? JsonSerializer.Deserialize(json, type) : null;
     }
 
-    /// <summary>The last 40 lines of the node's silo log (written meanwhile): why a node did not come up.</summary>
-    private string LogTailOf(int number)
-    {
-        using var log = new StreamReader(new FileStream(_cluster.Silo(Node(number)).Log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-        var lines = new Queue<string>();
-        while (log.ReadLine() is { } line)
-        {
-            lines.Enqueue(line);
-            if (lines.Count > 40)
-            {
-                lines.Dequeue();
-            }
-        }
-
-        return string.Join('\n', lines);
-    }
-
     /// <summary>
     /// Polls <paramref name="condition"/> until it holds. A node grain whose silo the placing silo does not list yet
-    /// (a silo just started, before every membership view has it) counts as "not yet", not as a failure.
+    /// (a silo just started, before every membership view has it) counts as "not yet", not as a failure. When it gives
+    /// up, <paramref name="explain"/> (if given) adds what was seen to the failure.
     /// </summary>
-    public static async Task WaitAsync(string what, Func<Task<bool>> condition)
+    public static async Task WaitAsync(string what, Func<Task<bool>> condition, Func<string>? explain = null)
     {
         var waited = Stopwatch.StartNew();
         string? unplaceable = null;
@@ -222,7 +199,11 @@ internal sealed class TestCluster : IAsyncDisposable
                 unplaceable = e.Message;
             }
 
-            Assert.True(waited.Elapsed < Patience, $"gave up waiting for {what} after {Patience.TotalSeconds} s{(unplaceable is null ? "" : $"; the last placement error: {unplaceable}")}");
+            if (waited.Elapsed >= Patience)
+            {
+                Assert.Fail($"gave up waiting for {what} after {Patience.TotalSeconds} s{(unplaceable is null ? "" : $"; the last placement error: {unplaceable}")}{(explain is null ? "" : $"; {explain()}")}");
+            }
+
             await Task.Delay(200);
         }
     }
