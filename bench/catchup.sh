@@ -10,20 +10,19 @@
 #   bench/catchup.sh [COUNT] [RUNS]      defaults: 1000000 records, 3 runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 
 count=${1:-1000000}
 runs=${2:-3}
-[[ $count =~ ^[1-9][0-9]*$ ]] || { echo "COUNT must be a positive whole number, got '$count'" >&2; exit 2; }
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive whole number, got '$runs'" >&2; exit 2; }
+whole_number COUNT "$count"
+whole_number RUNS "$runs"
 
 work=$(mktemp -d)
 feeder=
 cleanup() { [[ -n $feeder ]] && kill -TERM "$feeder" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 source bench/orepl-as-shipped.sh "$work"
-head -c 48 /dev/urandom | base64 > "$work/secret"
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+new_secrets "$work/secret"
 
 port=$((20000 + RANDOM % 20000))
 for shards in 1 4; do
@@ -32,7 +31,7 @@ for shards in 1 4; do
   leader_root=$("$orepl" store root --dir "$leader")
   "$orepl" feed --dir "$leader" --listen "127.0.0.1:$port" --secret-file "$work/secret" >/dev/null &
   feeder=$!
-  for _ in $(seq 1 50); do grep -q ":$port " <(ss -ltn 2>/dev/null) && break; sleep 0.1; done
+  wait_port "$port"
 
   : > "$work/catchup" && : > "$work/wall"
   for run in $(seq 1 "$runs"); do

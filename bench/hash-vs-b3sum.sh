@@ -7,11 +7,12 @@
 #   bench/hash-vs-b3sum.sh [SIZE_MIB] [RUNS]      defaults: 1024 MiB, 5 runs each
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 
 size_mib=${1:-1024}
 runs=${2:-5}
-[[ $size_mib =~ ^[1-9][0-9]*$ ]] || { echo "SIZE_MIB must be a positive whole number, got '$size_mib'" >&2; exit 2; }
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive whole number, got '$runs'" >&2; exit 2; }
+whole_number SIZE_MIB "$size_mib"
+whole_number RUNS "$runs"
 command -v b3sum >/dev/null || { echo "b3sum is not installed (apt-get install b3sum)" >&2; exit 2; }
 
 work=$(mktemp -d)

@@ -14,11 +14,12 @@
 #                                             extra silo settings and environment, for experiments
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 
 count=${1:-1000000}
 runs=${2:-9}
-[[ $count =~ ^[1-9][0-9]*$ ]] || { echo "COUNT must be a positive whole number, got '$count'" >&2; exit 2; }
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive whole number, got '$runs'" >&2; exit 2; }
+whole_number COUNT "$count"
+whole_number RUNS "$runs"
 
 work=$(mktemp -d)
 feeder= silo=
@@ -29,13 +30,8 @@ cleanup() {
 }
 trap cleanup EXIT
 source bench/orepl-as-shipped.sh "$work"
-echo "publishing the silo (Release, ReadyToRun) to $work/silo"
-dotnet publish silo/OrleansRepl.Silo -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/silo" -v quiet -nologo >/dev/null
-head -c 48 /dev/urandom | base64 > "$work/secret"
-head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/token"
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+publish_silo "$work/silo"
+new_secrets "$work/secret" "$work/token"
 
 leader="$work/leader"
 "$orepl" store load --dir "$leader" --count "$count" --shards 4 --fsync interval >/dev/null
@@ -43,7 +39,7 @@ leader_root=$("$orepl" store root --dir "$leader")
 port=$(free_port)
 "$orepl" feed --dir "$leader" --listen "127.0.0.1:$port" --secret-file "$work/secret" --node leader >/dev/null &
 feeder=$!
-for _ in $(seq 1 50); do grep -q ":$port " <(ss -ltn 2>/dev/null) && break; sleep 0.1; done
+wait_port "$port"
 
 check_root() {
   local root; root=$("$orepl" store root --dir "$1")

@@ -7,15 +7,10 @@ using OrleansRepl.Benchmarks.Storage;
 // Whole-system comparisons, printed as ratios against a peer measured in the same run:
 //   dotnet run -c Release --project tests/OrleansRepl.Benchmarks -- store-vs-sqlite [COUNT] [ROUNDS]
 //   dotnet run -c Release --project tests/OrleansRepl.Benchmarks -- anti-entropy [SEGMENTS] [DIFFERING] [ROUNDS]
-//   dotnet run -c Release --project tests/OrleansRepl.Benchmarks -- snapshot [MIB] [ROUNDS]
+// Snapshot bootstrap against a raw copy runs process against process: bench/snapshot-vs-copy.sh
 if (args is ["store-vs-sqlite", .. var rest])
 {
     return await StoreLoadComparison.RunAsync(rest);
-}
-
-if (args is ["snapshot", .. var sizes])
-{
-    return await OrleansRepl.Benchmarks.Replication.SnapshotComparison.RunAsync(sizes);
 }
 
 if (args is ["anti-entropy", .. var options])

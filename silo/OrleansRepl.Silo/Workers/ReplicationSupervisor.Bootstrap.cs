@@ -37,6 +37,7 @@ public sealed partial class ReplicationSupervisor
         }
 
         _node.State = "bootstrapping";
+        var clock = Stopwatch.StartNew();
         await StopWorkersAsync();
         var empty = _node.Store is { } open && IsEmpty(open);
         await CloseStoreAsync();
@@ -54,7 +55,7 @@ public sealed partial class ReplicationSupervisor
             var puller = new SnapshotPuller(NodeEndPoint.Parse(source.ReplicationAddress, $"replication address of {source.NodeId}"), _node.Credentials,
                 _options.Bootstrap, new GrainBootstrapIntentLog(_grains, _node.NodeId), _loggers.CreateLogger<SnapshotPuller>());
             var (result, aside) = await ReplicaRestore.RestoreAsync(_node.StoreDirectory, _node.StoreOptions, puller, progress.Report, cancel.Token, progress.Started,
-                asideLabel: _damage is not null || request.Reason?.Contains(" is damaged", StringComparison.Ordinal) == true ? "damaged" : "diverged");
+                asideLabel: _damage is not null || request.Reason?.Contains(" is damaged", StringComparison.Ordinal) == true ? "damaged" : "diverged", indexing: true);
             for (var shard = 0; shard < result.ShardLsns.Count; shard++)
             {
                 // The old cursors described the replaced store; a cursor must never run ahead of its store.
@@ -62,11 +63,12 @@ public sealed partial class ReplicationSupervisor
                 await _grains.Shard(_node.NodeId, shard).FlushAsync();
             }
 
-            var summary = string.Create(CultureInfo.InvariantCulture,
-                $"{result.Bytes} bytes from {result.Source} in {result.Elapsed.TotalSeconds:F2} s ({result.MegabytesPerSecond:F1} MB/s), resumed from {result.ResumedFrom}, root {result.StoreRoot}{(result.RestartReason is { } why ? $"; restarted from 0: {why}" : "")}{(aside is null ? "" : $"; the old store was set aside at {aside}")}");
             await cancel.CancelAsync(); // stop the progress reports before the final word
             await reporting;
-            OpenStore(); // serving before the grain says complete: whoever waits on it may use the node at once
+            var opening = Stopwatch.StartNew();
+            OpenStore(result.Index); // serving before the grain says complete: whoever waits on it may use the node at once
+            var summary = string.Create(CultureInfo.InvariantCulture,
+                $"{result.Bytes} bytes from {result.Source} in {result.Elapsed.TotalSeconds:F2} s ({result.MegabytesPerSecond:F1} MB/s), resumed from {result.ResumedFrom}, root {result.StoreRoot}{(result.RestartReason is { } why ? $"; restarted from 0: {why}" : "")}{(aside is null ? "" : $"; the old store was set aside at {aside}")}; serving again after {clock.Elapsed.TotalSeconds:F2} s (the store opened in {opening.Elapsed.TotalSeconds:F2} s)");
             _damage = null;
             _node.State = "serving";
             await grain.FinishAsync(null, summary);

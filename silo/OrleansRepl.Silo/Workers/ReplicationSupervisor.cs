@@ -176,7 +176,8 @@ public sealed partial class ReplicationSupervisor : BackgroundService
     }
 
     /// <summary>Opens the store and starts the feeder on it, if they are not running.</summary>
-    private void OpenStore()
+    /// <param name="installed">What a bootstrap that just wrote the store learned of it: its sealed segments are not read again.</param>
+    private void OpenStore(Core.Storage.Index.InstalledIndex? installed = null)
     {
         if (_node.Store is not null)
         {
@@ -184,8 +185,8 @@ public sealed partial class ReplicationSupervisor : BackgroundService
         }
 
         var shards = LogStore.StoredShardCount(_node.StoreDirectory) ?? _options.ShardCount;
-        var store = LogStore.Open(_node.StoreDirectory, _node.StoreOptions with { ShardCount = shards });
-        _snapshots = new SnapshotSource(store, _node.StoreDirectory + ".snapshots", _node.Credentials, _options.Snapshots, _loggers.CreateLogger<SnapshotSource>());
+        var store = LogStore.Open(_node.StoreDirectory, _node.StoreOptions with { ShardCount = shards }, installed);
+        _snapshots = new SnapshotSource(store, _node.Credentials, _options.Snapshots, _loggers.CreateLogger<SnapshotSource>());
         _feeder = new Feeder(store, _node.Credentials, _options.Streaming, () => _node.Topology?.Epoch ?? 0, _loggers.CreateLogger<Feeder>(), _snapshots);
         _feeder.Start(new IPEndPoint(IPAddress.Parse(_silo.Host), _silo.ReplicationPort));
         _node.SetStore(store);

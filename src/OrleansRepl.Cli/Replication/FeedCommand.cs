@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Cli.Storage;
 using OrleansRepl.Core.Replication.Bootstrap;
@@ -35,7 +36,9 @@ internal static class FeedCommand
             var endPoint = ReplicationOptions.EndPoint(parse.GetValue(listen)!, "--listen", anyPort: true);
             var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
             await using var store = StoreAccess.Open(parse.GetValue(directory)!, newShardCount: 4, FsyncMode.Interval);
-            using var snapshots = new SnapshotSource(store, store.Directory.TrimEnd(Path.DirectorySeparatorChar) + ".snapshots", credentials, new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
+            // What the snapshot source does (pins, sends, expiries, how long reading the store took) goes to stderr.
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            using var snapshots = new SnapshotSource(store, credentials, new SnapshotSourceOptions(), logging.CreateLogger<SnapshotSource>());
             await using var feeder = new Feeder(store, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
             feeder.Start(endPoint);
             await parse.InvocationConfiguration.Output.WriteLineAsync($"feeding {store.ShardCount} shards of {store.Directory} on {feeder.EndPoint}");

@@ -61,10 +61,22 @@ internal static class SnapshotCommand
 
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"bootstrapped {target} from {result.Source}: {result.Bytes} bytes in {result.Elapsed.TotalSeconds:F2} s ({result.MegabytesPerSecond:F1} MB/s){(result.ResumedFrom > 0 ? $", resumed from offset {result.ResumedFrom}" : "")}; root {result.StoreRoot} verified"));
+            await output.WriteLineAsync(Breakdown(result));
             return 0;
         }));
 
         return new Command("snapshot", "Snapshot bootstrap of new replicas.") { pull };
+    }
+
+    /// <summary>
+    /// Where the time went: the transfer (first piece to last) and how much of it was spent waiting for the source;
+    /// beside it, on the receiving side, writing, hashing, decoding records and fsync; then renaming into place.
+    /// </summary>
+    private static string Breakdown(BootstrapResult result)
+    {
+        var t = result.Timings;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"time: transfer {result.LastTransfer.TotalSeconds:F2} s (waiting for the source {result.WaitingForSource.TotalSeconds:F2} s); beside it write {t?.Write.TotalSeconds:F2} s, hash {t?.Hash.TotalSeconds:F2} s, records {t?.Records.TotalSeconds:F2} s, fsync {t?.Fsync.TotalSeconds:F2} s, verification stalls {t?.Stalled.TotalSeconds:F2} s; install {result.Install.TotalSeconds:F2} s");
     }
 
     /// <summary>Progress as a line per tenth of the snapshot, for logs and pipes.</summary>

@@ -18,7 +18,7 @@ public sealed record NodeCredentials(string ClusterId, string NodeId, ClusterSec
 /// </summary>
 public static class Handshake
 {
-    public const ushort ProtocolVersion = 1;
+    public const ushort ProtocolVersion = 2;
 
     /// <summary>Runs the server side; returns the authenticated peer's node id.</summary>
     public static async ValueTask<string> AcceptAsync(FrameConnection connection, NodeCredentials self, CancellationToken cancellationToken, ushort protocolVersion = ProtocolVersion)

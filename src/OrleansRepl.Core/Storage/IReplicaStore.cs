@@ -57,6 +57,9 @@ public interface IReplicaStore
 
     ValueTask<Blake3Hash> StoreRootAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Writes a consistent snapshot of every shard to <paramref name="destination"/>, for bootstrapping a new replica.</summary>
+    /// <summary>Pins a consistent snapshot of every shard by reference, for bootstrapping a new replica; the caller disposes it.</summary>
+    ValueTask<Snapshots.PinnedSnapshot> PinSnapshotAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a consistent snapshot of every shard to <paramref name="destination"/>.</summary>
     ValueTask<SnapshotInfo> ExportSnapshotAsync(Stream destination, CancellationToken cancellationToken = default);
 }

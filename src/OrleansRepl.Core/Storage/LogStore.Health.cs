@@ -120,7 +120,7 @@ public sealed partial class LogStore
         }
     }
 
-    private static string ShardDirectory(string directory, int shard) => Path.Combine(directory, $"shard-{shard:D3}");
+    private static string ShardDirectory(string directory, int shard) => Path.Combine(directory, Shard.DirectoryName(shard));
 }
 
 /// <summary>

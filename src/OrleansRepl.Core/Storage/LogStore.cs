@@ -3,6 +3,8 @@ using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Files;
 using OrleansRepl.Core.Storage.Merkle;
 
+using OrleansRepl.Core.Storage.Index;
+
 namespace OrleansRepl.Core.Storage;
 
 /// <summary>
@@ -53,7 +55,14 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
     /// (<see cref="Recovery.StoreSalvage"/>) or a restore from a replica replaces a damaged file, and both keep the
     /// original aside. <see cref="Recovery.LogAudit"/> holds the rule that tells a torn tail from damage.
     /// </remarks>
-    public static LogStore Open(string directory, StoreOptions options)
+    public static LogStore Open(string directory, StoreOptions options) => Open(directory, options, installed: null);
+
+    /// <summary>
+    /// Opens the store in <paramref name="directory"/> as <see cref="Open(string, StoreOptions)"/> does, taking what
+    /// the snapshot install that just wrote it learned (<paramref name="installed"/>) in place of reading its sealed
+    /// segments again, for each shard it still describes exactly.
+    /// </summary>
+    public static LogStore Open(string directory, StoreOptions options, InstalledIndex? installed)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is { Count: > 0 } problems)
@@ -87,7 +96,7 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
             try
             {
                 // Shards recover independently (the clock is thread-safe), so their scans run in parallel.
-                Parallel.For(0, manifest.ShardCount, i => opened[i] = Shard.Open(i, ShardDirectory(directory, i), options, clock, out dropped[i]));
+                Parallel.For(0, manifest.ShardCount, i => opened[i] = Shard.Open(i, ShardDirectory(directory, i), options, clock, out dropped[i], installed?.For(i)));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count > 0)
             {

@@ -11,14 +11,18 @@ namespace OrleansRepl.Core.Storage;
 /// </summary>
 internal sealed partial class Shard
 {
-    /// <summary>Opens (or creates) the shard in <paramref name="directory"/>; <paramref name="droppedBytes"/> is how much torn tail was cut.</summary>
-    public static Shard Open(int id, string directory, StoreOptions options, HybridLogicalClock clock, out long droppedBytes)
+    /// <summary>
+    /// Opens (or creates) the shard in <paramref name="directory"/>; <paramref name="droppedBytes"/> is how much torn
+    /// tail was cut. A <paramref name="seed"/> from the install that wrote the shard stands in for reading its sealed
+    /// segments, if it describes exactly them.
+    /// </summary>
+    public static Shard Open(int id, string directory, StoreOptions options, HybridLogicalClock clock, out long droppedBytes, ShardIndexSeed? seed = null)
     {
         var shard = new Shard(id, directory, options, clock);
         try
         {
             Directory.CreateDirectory(shard._segmentsDirectory);
-            droppedBytes = shard.Recover();
+            droppedBytes = shard.Recover(seed);
             return shard;
         }
         catch (SegmentCorruptException e)
@@ -34,16 +38,41 @@ internal sealed partial class Shard
         }
     }
 
-    private long Recover()
+    private long Recover(ShardIndexSeed? seed)
     {
         _manifest = SegmentManifest.LoadOrEmpty(_directory);
         FinishInterruptedRename();
-        foreach (var entry in _manifest.Segments)
+        if (seed is not null && CanAdopt(seed))
         {
-            LoadSealed(entry);
+            AdoptSealed(seed);
+        }
+        else
+        {
+            foreach (var entry in _manifest.Segments)
+            {
+                LoadSealed(entry);
+            }
         }
 
         return LoadActive();
+    }
+
+    /// <summary>A seed stands in for the sealed segments only if the manifest names exactly its segments, each file there at its length.</summary>
+    private bool CanAdopt(ShardIndexSeed seed) =>
+        _slots.Count == 0 && seed.Describes(_manifest.Segments)
+        && _manifest.Segments.All(s => new FileInfo(SegmentPath(s.Hash)) is { Exists: true } file && file.Length == s.Bytes);
+
+    /// <summary>Takes the index, record starts and newest timestamp the install noted, in place of reading the sealed segments.</summary>
+    private void AdoptSealed(ShardIndexSeed seed)
+    {
+        for (var position = 0; position < seed.Segments.Count; position++)
+        {
+            var slot = AddSlot(SegmentPath(seed.Segments[position].Hash));
+            Slot(slot).AdoptCheckpoints(seed.CheckpointsOf(position));
+        }
+
+        _index = seed.Index;
+        _clock.Observe(seed.NewestTimestamp);
     }
 
     /// <summary>

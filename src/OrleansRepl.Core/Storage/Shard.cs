@@ -18,6 +18,9 @@ namespace OrleansRepl.Core.Storage;
 internal sealed partial class Shard : IDisposable
 {
     public const string ActiveFileName = "active.log";
+
+    /// <summary>The directory of shard <paramref name="id"/>, relative to its store's.</summary>
+    public static string DirectoryName(int id) => $"shard-{id:D3}";
     private const string SegmentsDirectoryName = "segments";
     private const string SegmentExtension = ".seg";
 
@@ -29,7 +32,7 @@ internal sealed partial class Shard : IDisposable
     private readonly Lock _appendGate = new();
     private readonly SemaphoreSlim _flushGate = new(1, 1);
     private readonly Lock _indexGate = new();
-    private readonly ShardIndex _index = new();
+    private ShardIndex _index = new();
     private readonly Lock _slotsGate = new();
     private readonly List<SegmentSlot> _slots = [];
 

@@ -28,7 +28,7 @@ public sealed class FollowRestoreTests : IDisposable
         }
 
         var credentials = new NodeCredentials("orepl", "leader", ClusterSecret.FromBytes(Utf8.Bytes(Secret)));
-        using var snapshots = new SnapshotSource(leader, _directory.File("pins"), credentials, new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
+        using var snapshots = new SnapshotSource(leader, credentials, new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
         await using var feeder = new Feeder(leader, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
         string[] follow = ["follow", "--dir", replica, "--leader", feeder.EndPoint.ToString(), "--secret-file", _directory.Write("secret", Secret), "--until-caught-up"];

@@ -79,7 +79,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixtu
         await cluster.KillAsync(2); // its grain is down with it: the checkpoint was read from the stored state
         Assert.True(checkpoint.SnapshotOffset > 0, $"the checkpoint is at offset {checkpoint.SnapshotOffset}");
         var received = Path.Combine(cluster.DataDirectory(2), "store.bootstrap", "recv");
-        Assert.True(Directory.GetFiles(received, "*.partial").Any(f => new FileInfo(f).Length >= checkpoint.SnapshotOffset), "the partial snapshot is shorter than its checkpoint");
+        Assert.True(Directory.GetDirectories(received, "*.partial").Any(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) >= checkpoint.SnapshotOffset), "the staging store holds fewer bytes than its checkpoint");
         proxy.Resume();
         await cluster.StartAsync(2);
         bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2)); // through the client connected anew

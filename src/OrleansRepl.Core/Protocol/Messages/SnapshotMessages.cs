@@ -35,7 +35,7 @@ public readonly record struct SnapshotPiece(SnapshotEnvelope Envelope) : IProtoc
             writer.Int64(lsn);
         }
 
-        writer.Int64(e.TotalBytes).UInt32(e.TotalCrc32C).Hash(e.StoreRoot).Int64(e.Offset).Bytes(e.Data.Span).UInt8(e.Done ? (byte)1 : (byte)0);
+        writer.Int64(e.TotalBytes).Hash(e.StoreRoot).Int64(e.Offset).Bytes(e.Data.Span).UInt8(e.Done ? (byte)1 : (byte)0);
     }
 
     public static SnapshotPiece Read(ref PayloadReader reader)
@@ -56,7 +56,6 @@ public readonly record struct SnapshotPiece(SnapshotEnvelope Envelope) : IProtoc
         }
 
         var total = reader.Int64("total bytes");
-        var crc = reader.UInt32("total crc32c");
         var root = reader.Hash("store root");
         var offset = reader.Int64("offset");
         var data = reader.Bytes("data", reader.Remaining);
@@ -66,6 +65,6 @@ public readonly record struct SnapshotPiece(SnapshotEnvelope Envelope) : IProtoc
             throw new MalformedMessageException($"SnapshotPiece: {data.Length} bytes at offset {offset} do not fit a {total}-byte snapshot (done = {done})");
         }
 
-        return new SnapshotPiece(new SnapshotEnvelope(cluster, node, token, lsns, total, crc, root, offset, data, done == 1));
+        return new SnapshotPiece(new SnapshotEnvelope(cluster, node, token, lsns, total, root, offset, data, done == 1));
     }
 }

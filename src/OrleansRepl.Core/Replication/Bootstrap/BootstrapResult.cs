@@ -10,8 +10,17 @@ public sealed record BootstrapResult(string Intent, string Source, long Bytes, T
     /// <summary>The last attempt's bytes, first piece to last: the transfer alone, without pinning or installing.</summary>
     public TimeSpan LastTransfer { get; init; }
 
-    /// <summary>Installing and verifying the received snapshot.</summary>
+    /// <summary>Renaming the received, verified store into place (verification happens during the transfer).</summary>
     public TimeSpan Install { get; init; }
+
+    /// <summary>How much of <see cref="LastTransfer"/> was spent waiting for the source's next piece.</summary>
+    public TimeSpan WaitingForSource { get; init; }
+
+    /// <summary>Where the last attempt's install spent its time, beside the transfer.</summary>
+    public Storage.Snapshots.SnapshotInstallTimings? Timings { get; init; }
+
+    /// <summary>The index of the installed store's sealed segments, when one was asked for: pass it to <see cref="Storage.LogStore.Open(string, Storage.StoreOptions, Storage.Index.InstalledIndex?)"/>.</summary>
+    public Storage.Index.InstalledIndex? Index { get; init; }
 
     public double MegabytesPerSecond => Bytes / 1e6 / Math.Max(Elapsed.TotalSeconds, 1e-9);
 }

@@ -15,9 +15,10 @@ public static class ReplicaRestore
 {
     /// <summary>
     /// Bootstraps <paramref name="storeDirectory"/> from <paramref name="puller"/>'s source and sets the store it held
-    /// (if any) aside as <c>D.{asideLabel}-TIME</c>; <paramref name="started"/> hears whether it resumes.
+    /// (if any) aside as <c>D.{asideLabel}-TIME</c>; <paramref name="started"/> hears whether it resumes. With
+    /// <paramref name="indexing"/>, the result carries the index of the new store's sealed segments for its first open.
     /// </summary>
-    public static async Task<(BootstrapResult Result, string? SetAside)> RestoreAsync(string storeDirectory, StoreOptions options, SnapshotPuller puller, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null, string asideLabel = "diverged")
+    public static async Task<(BootstrapResult Result, string? SetAside)> RestoreAsync(string storeDirectory, StoreOptions options, SnapshotPuller puller, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null, string asideLabel = "diverged", bool indexing = false)
     {
         ArgumentNullException.ThrowIfNull(puller);
         var full = Path.GetFullPath(storeDirectory).TrimEnd(Path.DirectorySeparatorChar);
@@ -29,7 +30,7 @@ public static class ReplicaRestore
             Directory.Move(staging, AsideName(full, "restore-leftover"));
         }
 
-        var result = await puller.RunAsync(full, options, progress, cancellationToken, started, installInto: staging);
+        var result = await puller.RunAsync(full, options, progress, cancellationToken, started, installInto: staging, indexing);
         string? aside = null;
         if (Directory.Exists(full))
         {

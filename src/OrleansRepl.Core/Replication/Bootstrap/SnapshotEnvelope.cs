@@ -4,8 +4,9 @@ namespace OrleansRepl.Core.Replication.Bootstrap;
 
 /// <summary>
 /// One piece of a snapshot in transit. Every piece repeats what identifies the snapshot (source, token, the
-/// LSN each shard was captured at, total length and CRC-32C, and the store root it must install to), so a
-/// sink can tell a continuation of its transfer from a different one.
+/// LSN each shard was captured at, total length, and the store root it must install to), so a sink can tell a
+/// continuation of its transfer from a different one. The stream's own CRC-32C is its trailer, in the last piece:
+/// the source computes it as the bytes go out, never in a pass of its own; each piece's frame has its own CRC.
 /// </summary>
 public sealed record SnapshotEnvelope(
     string SourceCluster,
@@ -13,7 +14,6 @@ public sealed record SnapshotEnvelope(
     string Token,
     IReadOnlyList<long> SnapshotLsns,
     long TotalBytes,
-    uint TotalCrc32C,
     Blake3Hash StoreRoot,
     long Offset,
     ReadOnlyMemory<byte> Data,

@@ -21,6 +21,6 @@ public sealed partial class SnapshotPuller
     [LoggerMessage(EventId = 414, Level = LogLevel.Warning, Message = "snapshot transfer attempt {Attempt} failed: {Reason}; retrying")]
     private static partial void LogRetrying(ILogger logger, int attempt, string reason);
 
-    [LoggerMessage(EventId = 415, Level = LogLevel.Information, Message = "installed snapshot {Token} ({Bytes} bytes); store root {Root} verified")]
-    private static partial void LogInstalled(ILogger logger, string token, long bytes, Blake3Hash root);
+    [LoggerMessage(EventId = 415, Level = LogLevel.Information, Message = "installed snapshot {Token} ({Bytes} bytes); store root {Root} verified; transfer {Seconds:F2} s, of it waiting for the source {WaitSeconds:F2} s; beside it writing {WriteSeconds:F2} s, hashing {HashSeconds:F2} s, decoding records {RecordSeconds:F2} s, fsync {FsyncSeconds:F2} s")]
+    private static partial void LogInstalled(ILogger logger, string token, long bytes, Blake3Hash root, double seconds, double waitSeconds, double writeSeconds, double hashSeconds, double recordSeconds, double fsyncSeconds);
 }

@@ -14,7 +14,7 @@ public sealed partial class SnapshotPuller
         switch (BootstrapResume.Decide(await _intents.ListUnfinishedAsync(cancellationToken), replica))
         {
             case ResumeDecision.Resume { From.SnapshotToken: { } token } resume when resume.Intent.Source == source:
-                if (sink.TryResume(source, token, resume.From.SnapshotOffset, resume.From.SnapshotCrc32C, out var why))
+                if (await sink.TryResumeAsync(source, token, resume.From.SnapshotOffset, resume.From.SnapshotCrc32C, cancellationToken) is not { } why)
                 {
                     LogResuming(_logger, resume.Intent.Intent, token, resume.From.SnapshotOffset);
                     return (resume.Intent.Intent, token, resume.From.SnapshotOffset, null);
@@ -47,12 +47,14 @@ public sealed partial class SnapshotPuller
 
     /// <summary>
     /// Requests the snapshot and feeds the sink until the last piece, checkpointing as bytes become durable.
-    /// Also returns how long the bytes took from the first piece to the last (pinning and installing excluded).
+    /// Also returns how long the bytes took from the first piece to the last (pinning and renaming into place
+    /// excluded), and how much of that was spent waiting for the source's next piece.
     /// </summary>
-    private async Task<(SnapshotReceived Received, TimeSpan Transfer)> ReceiveAsync(FrameConnection connection, SnapshotSink sink, string intent, string token, long offset, CancellationToken cancellationToken)
+    private async Task<(SnapshotReceived Received, TimeSpan Transfer, TimeSpan Waiting)> ReceiveAsync(FrameConnection connection, SnapshotSink sink, string intent, string token, long offset, CancellationToken cancellationToken)
     {
         await connection.SendAsync(new SnapshotRequest(token, offset), cancellationToken);
         System.Diagnostics.Stopwatch? transfer = null;
+        var waiting = TimeSpan.Zero;
         var sinceCheckpoint = 0L;
         var checkpoints = 0L;
         Task? checkpointing = null;
@@ -60,9 +62,11 @@ public sealed partial class SnapshotPuller
         {
             while (true)
             {
+                var asked = transfer?.Elapsed;
                 var lease = await connection.ReadLeasedAsync(_options.RequestTimeout, "the source", cancellationToken);
                 using (lease)
                 {
+                    waiting += transfer?.Elapsed - asked ?? TimeSpan.Zero;
                     transfer ??= System.Diagnostics.Stopwatch.StartNew();
                     var envelope = ProtocolMessage.Decode<SnapshotPiece>(lease.Frame).Envelope;
                     if (envelope.Done && checkpointing is not null)
@@ -70,9 +74,9 @@ public sealed partial class SnapshotPuller
                         await checkpointing; // the last piece closes the file; no fsync may be running on it
                     }
 
-                    if (sink.Accept(envelope) is { } received)
+                    if (await sink.AcceptAsync(envelope, cancellationToken) is { } received)
                     {
-                        return (received, transfer.Elapsed);
+                        return (received, transfer.Elapsed, waiting);
                     }
 
                     sinceCheckpoint += envelope.Data.Length;
@@ -110,22 +114,10 @@ public sealed partial class SnapshotPuller
         await _intents.CheckpointAsync(intent, new BootstrapCheckpoint(token, at, crc, 0, number), cancellationToken);
     }
 
-    /// <summary>Installs the received snapshot atomically and checks the result's root against the source's.</summary>
-    private static async Task<SnapshotInfo> InstallAsync(SnapshotReceived received, string storeDirectory, StoreOptions storeOptions, CancellationToken cancellationToken)
+    /// <summary>Renames the received, verified store into place.</summary>
+    private static SnapshotInfo Install(SnapshotReceived received, string storeDirectory)
     {
-        SnapshotInfo installed;
-        await using (var snapshot = new FileStream(received.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan))
-        {
-            installed = await LogStore.ImportSnapshotAsync(storeDirectory, snapshot, storeOptions with { ShardCount = received.Header.SnapshotLsns.Count }, cancellationToken);
-        }
-
-        if (installed.StoreRoot != received.Header.StoreRoot)
-        {
-            Directory.Delete(storeDirectory, recursive: true);
-            throw new SnapshotTransportException($"the installed store's root {installed.StoreRoot} is not the source's {received.Header.StoreRoot} for snapshot {received.Header.Token}; the installed store was removed");
-        }
-
-        File.Delete(received.Path);
-        return installed;
+        LogStore.MoveInto(received.Path, Path.GetFullPath(storeDirectory));
+        return received.Installed;
     }
 }

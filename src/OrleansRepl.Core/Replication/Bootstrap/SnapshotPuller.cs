@@ -9,10 +9,11 @@ namespace OrleansRepl.Core.Replication.Bootstrap;
 /// <summary>
 /// Bootstraps a new replica from a source's snapshot, driven by a durable intent. At start it applies the
 /// single-resumer policy to the intent log: its own one unfinished intent with a snapshot checkpoint is
-/// continued from the checkpointed offset under the same token (the partial file is checked against the
-/// checkpointed CRC first); anything else starts fresh and says why. Received bytes are checkpointed every
-/// <see cref="BootstrapOptions.CheckpointEvery"/>. The finished snapshot is installed into the (empty) store
-/// directory atomically, and the installed store's root must equal the source's root for that snapshot.
+/// continued from the checkpointed offset under the same token (the staging directory is replayed through every
+/// check and compared with the checkpointed CRC first); anything else starts fresh and says why. Pieces are
+/// installed as they arrive (see <see cref="SnapshotSink"/>), and received bytes checkpointed every
+/// <see cref="BootstrapOptions.CheckpointEvery"/>. The finished store, verified and with the source's root, is renamed
+/// into the (empty) store directory.
 /// </summary>
 public sealed partial class SnapshotPuller
 {
@@ -46,7 +47,11 @@ public sealed partial class SnapshotPuller
     /// Where the verified store is installed instead of <paramref name="storeDirectory"/> (which then names the work
     /// files only): a staging directory the caller swaps into place, so the store it replaces stays until then.
     /// </param>
-    public async Task<BootstrapResult> RunAsync(string storeDirectory, StoreOptions storeOptions, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null, string? installInto = null)
+    /// <param name="indexing">
+    /// Index the sealed segments while verifying them (<see cref="BootstrapResult.Index"/>), for a caller that opens the
+    /// store at once: <see cref="LogStore.Open(string, StoreOptions, Storage.Index.InstalledIndex?)"/> then reads only the active segments.
+    /// </param>
+    public async Task<BootstrapResult> RunAsync(string storeDirectory, StoreOptions storeOptions, Action<SnapshotProgress>? progress, CancellationToken cancellationToken, Action<BootstrapStart>? started = null, string? installInto = null, bool indexing = false)
     {
         ArgumentNullException.ThrowIfNull(storeOptions);
         var target = installInto ?? storeDirectory;
@@ -55,7 +60,7 @@ public sealed partial class SnapshotPuller
             throw new StoreArgumentException($"{target} already holds a {shards}-shard store; a bootstrap installs only where there is none");
         }
 
-        using var sink = new SnapshotSink(Path.Combine(WorkDirectory(storeDirectory), "recv"), progress);
+        using var sink = new SnapshotSink(Path.Combine(WorkDirectory(storeDirectory), "recv"), storeOptions, progress, indexing);
         var clock = Stopwatch.StartNew();
         string? intent = null;
         string? restartReason = null;
@@ -73,22 +78,26 @@ public sealed partial class SnapshotPuller
                         (intent, token, offset, restartReason) = await StartOrResumeAsync(sink, source, cancellationToken);
                         resumedFrom = offset;
                     }
-                    else if (sink.NextOffset > 0 && sink.Sync() is var (at, _) && sink.CurrentToken is { } current)
+                    else if (sink.NextOffset > 0 && sink.CurrentToken is { } current)
                     {
-                        (token, offset) = (current, at);
+                        (token, offset) = (current, sink.NextOffset); // this process holds the transfer's state: continue it
                     }
 
                     LogRequesting(_logger, source, token.Length == 0 ? "a new snapshot" : token, offset);
                     started?.Invoke(new BootstrapStart(source, token.Length == 0 ? null : token, offset, restartReason));
-                    var (received, transfer) = await ReceiveAsync(connection, sink, intent, token, offset, cancellationToken);
+                    var (received, transfer, waiting) = await ReceiveAsync(connection, sink, intent, token, offset, cancellationToken);
                     var installing = Stopwatch.StartNew();
-                    var installed = await InstallAsync(received, target, storeOptions, cancellationToken);
+                    var installed = Install(received, target);
                     await _intents.CompleteAsync(intent, cancellationToken);
-                    LogInstalled(_logger, received.Header.Token, received.Header.TotalBytes, installed.StoreRoot);
+                    LogInstalled(_logger, received.Header.Token, received.Header.TotalBytes, installed.StoreRoot, transfer.TotalSeconds, waiting.TotalSeconds,
+                        received.Timings.Write.TotalSeconds, received.Timings.Hash.TotalSeconds, received.Timings.Records.TotalSeconds, received.Timings.Fsync.TotalSeconds);
                     return new BootstrapResult(intent, source, received.Header.TotalBytes, clock.Elapsed, installed.StoreRoot, installed.ShardLsns, resumedFrom, restartReason)
                     {
                         LastTransfer = transfer,
                         Install = installing.Elapsed,
+                        WaitingForSource = waiting,
+                        Timings = received.Timings,
+                        Index = received.Index,
                     };
                 }
             }
@@ -108,6 +117,13 @@ public sealed partial class SnapshotPuller
 
                 LogRetrying(_logger, attempt, e.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+            catch (SnapshotCorruptException)
+            {
+                // The source sent a snapshot that fails its checks (it may surface from a checkpoint, beside the
+                // transfer): nothing of it is kept, and the bootstrap ends with the reason.
+                sink.Abort();
+                throw;
             }
         }
     }

@@ -1,25 +1,25 @@
-using System.IO.Hashing;
-using Microsoft.Win32.SafeHandles;
-using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Core.Storage.Files;
+using OrleansRepl.Core.Storage.Snapshots;
 
 namespace OrleansRepl.Core.Replication.Bootstrap;
 
 /// <summary>
-/// The receiving end of a snapshot transfer, made resumable:
+/// The receiving end of a snapshot transfer, made resumable. Pieces are installed as they arrive, in one pass,
+/// into a staging store directory (<c>{source}.{token}.partial</c>) that becomes the store by a rename:
 /// <list type="bullet">
-/// <item>offset 0 starts, or restarts, a fresh <c>.partial</c> file;</item>
+/// <item>offset 0 starts, or restarts, a fresh staging directory;</item>
 /// <item>any other offset must be the next expected one, else <see cref="SnapshotOffsetRegressionException"/>;</item>
-/// <item>a running CRC-32C covers every byte; on the last piece a mismatch deletes the partial file and throws
-/// <see cref="SnapshotCrcMismatchException"/>, a match fsyncs it and renames it to <c>.snapshot</c>;</item>
-/// <item>progress is reported every MiB; <see cref="Abort"/> removes the partial file;</item>
+/// <item>every part is verified as soon as it is whole (see <see cref="SnapshotInstaller"/>); a running CRC-32C covers
+/// every byte, and on the last piece a mismatch with the trailer, or a store root other than the source's, removes
+/// the staging directory and throws (<see cref="SnapshotCorruptException"/>, <see cref="SnapshotTransportException"/>);</item>
+/// <item>progress is reported every MiB; <see cref="Abort"/> removes the staging directory;</item>
 /// <item>a piece of another transfer, or one that overruns the total, aborts and throws
 /// <see cref="SnapshotTransportException"/>: the transfer restarts from offset 0;</item>
-/// <item>after a crash, <see cref="TryResume"/> reopens the partial file, checks the bytes it holds against the
-/// CRC recorded at the last checkpoint, and continues from that offset.</item>
+/// <item>after a crash, <see cref="TryResumeAsync"/> replays the staging directory through every check, compares its
+/// CRC with the one recorded at the last checkpoint, and continues from that offset.</item>
 /// </list>
-/// Peer-supplied ids name the files only after <see cref="SafeName"/> accepts them.
+/// Peer-supplied ids name the directory only after <see cref="SafeName"/> accepts them.
 /// </summary>
 public sealed class SnapshotSink : IDisposable
 {
@@ -27,39 +27,53 @@ public sealed class SnapshotSink : IDisposable
     public const long ProgressEvery = 1 << 20;
 
     private readonly string _directory;
+    private readonly StoreOptions _options;
     private readonly Action<SnapshotProgress>? _progress;
+    private readonly bool _indexing;
     private Transfer? _transfer;
 
-    public SnapshotSink(string directory, Action<SnapshotProgress>? progress = null)
+    /// <param name="directory">Where staging directories are made; beside the store they become, on the same file system.</param>
+    /// <param name="options">Options of the store being installed; its shard count is taken from the snapshot.</param>
+    /// <param name="progress">Told of bytes received every MiB.</param>
+    /// <param name="indexing">Index the sealed segments while verifying them, for the store to open without reading them again.</param>
+    public SnapshotSink(string directory, StoreOptions options, Action<SnapshotProgress>? progress = null, bool indexing = false)
     {
+        _indexing = indexing;
+        ArgumentNullException.ThrowIfNull(options);
         _directory = Path.GetFullPath(directory);
         Directory.CreateDirectory(_directory);
+        _options = options;
         _progress = progress;
     }
 
     /// <summary>The next offset this sink expects (0 when no transfer is under way).</summary>
-    public long NextOffset => _transfer?.Next ?? 0;
+    public long NextOffset => _transfer?.Installer.Offset ?? 0;
 
     /// <summary>The token of the transfer under way, if any.</summary>
     public string? CurrentToken => _transfer?.Token;
 
-    /// <summary>The CRC-32C of every byte received so far.</summary>
-    public uint CrcSoFar => _transfer?.Crc ?? 0;
+    /// <summary>The CRC-32C of every byte received so far, the trailer excepted.</summary>
+    public uint CrcSoFar => _transfer?.Installer.Crc ?? 0;
 
-    /// <summary>The partial file of a transfer from <paramref name="sourceNode"/> under <paramref name="token"/>.</summary>
+    /// <summary>The staging directory of a transfer from <paramref name="sourceNode"/> under <paramref name="token"/>.</summary>
     public string PartialPath(string sourceNode, string token) =>
         Path.Combine(_directory, $"{SafeName.Check(sourceNode, "source node id")}.{SafeName.Check(token, "snapshot token")}.partial");
 
-    /// <summary>Takes one piece; returns the received snapshot once the last piece checks out, else null.</summary>
-    public SnapshotReceived? Accept(SnapshotEnvelope envelope)
+    /// <summary>Takes one piece; returns the installed, verified staging store once the last piece checks out, else null.</summary>
+    public async ValueTask<SnapshotReceived?> AcceptAsync(SnapshotEnvelope envelope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var partial = PartialPath(envelope.SourceNode, envelope.Token);
         if (envelope.Offset == 0)
         {
             Abort();
-            _transfer = new Transfer(envelope.Token, partial, File.OpenHandle(partial, FileMode.Create, FileAccess.ReadWrite), 0, Crc32C.Running()) { Header = envelope };
-            DurableFile.SyncDirectory(_directory); // a checkpoint must never name a partial file a power cut can unmake
+            if (Directory.Exists(partial))
+            {
+                Directory.Delete(partial, recursive: true);
+            }
+
+            _transfer = new Transfer(envelope.Token, partial, SnapshotInstaller.Start(partial, Options(envelope), _indexing)) { Header = envelope };
+            DurableFile.SyncDirectory(_directory); // a checkpoint must never name a staging directory a power cut can unmake
         }
         else if (_transfer is null)
         {
@@ -71,180 +85,153 @@ public sealed class SnapshotSink : IDisposable
             Abort();
             throw new SnapshotTransportException($"a piece of snapshot {envelope.Token} from {envelope.SourceNode} does not belong to the transfer in {current}; it was dropped, restart from offset 0");
         }
-        else if (envelope.Offset != _transfer.Next)
+        else if (envelope.Offset != _transfer.Installer.Offset)
         {
-            throw new SnapshotOffsetRegressionException(envelope.Token, _transfer.Next, envelope.Offset);
+            throw new SnapshotOffsetRegressionException(envelope.Token, _transfer.Installer.Offset, envelope.Offset);
         }
 
         var transfer = _transfer;
         transfer.Header ??= envelope;
-        if (transfer.Next + envelope.Data.Length > envelope.TotalBytes || (envelope.Done && transfer.Next + envelope.Data.Length != envelope.TotalBytes))
+        var next = transfer.Installer.Offset;
+        if (next + envelope.Data.Length > envelope.TotalBytes || (envelope.Done && next + envelope.Data.Length != envelope.TotalBytes))
         {
             Abort();
             throw new SnapshotTransportException($"snapshot {envelope.Token}: {envelope.Data.Length} bytes at offset {envelope.Offset}{(envelope.Done ? " as the last piece" : "")} do not fit its declared {envelope.TotalBytes} bytes; restart from offset 0");
         }
 
-        RandomAccess.Write(transfer.File, envelope.Data.Span, transfer.Next);
-        transfer.Running.Append(envelope.Data.Span);
-        transfer.Next += envelope.Data.Length;
+        try
+        {
+            await transfer.Installer.AcceptAsync(envelope.Data, cancellationToken);
+            if (transfer.Installer.Total is { } declared && declared != envelope.TotalBytes)
+            {
+                throw new SnapshotCorruptException(8, $"its header declares {declared} bytes where the source's pieces say {envelope.TotalBytes}");
+            }
+
+            if (transfer.Installer.ShardCount is { } shards && shards != envelope.SnapshotLsns.Count)
+            {
+                throw new SnapshotCorruptException(16, $"its header declares {shards} shards where the source's pieces carry {envelope.SnapshotLsns.Count} shard LSNs");
+            }
+        }
+        catch (StorageException)
+        {
+            Abort(); // nothing of a snapshot that fails its checks is kept
+            throw;
+        }
+
         transfer.SinceReport += envelope.Data.Length;
         if (transfer.SinceReport >= ProgressEvery)
         {
             transfer.SinceReport = 0;
-            _progress?.Invoke(new SnapshotProgress(envelope.Token, transfer.Next, envelope.TotalBytes));
+            _progress?.Invoke(new SnapshotProgress(envelope.Token, transfer.Installer.Offset, envelope.TotalBytes));
         }
 
-        return envelope.Done ? Finish(transfer, envelope) : null;
+        return envelope.Done ? await FinishAsync(transfer, envelope) : null;
     }
 
     /// <summary>
-    /// Makes the bytes received so far durable and returns the point a checkpoint may record: the offset and
-    /// the CRC-32C of everything before it.
+    /// Takes the point a checkpoint may record (the offset and the CRC-32C of everything before it) and makes it
+    /// durable on the thread pool, so receiving goes on meanwhile. Null when no transfer is under way. Pieces may be
+    /// accepted while it runs; <see cref="Abort"/> may not.
     /// </summary>
-    public (long Offset, uint Crc) Sync()
-    {
-        if (_transfer is not { } transfer)
-        {
-            return (0, 0);
-        }
-
-        RandomAccess.FlushToDisk(transfer.File);
-        return (transfer.Next, transfer.Crc);
-    }
+    public Task<(long Offset, uint Crc)>? SyncInBackground() => _transfer?.Installer.SyncInBackground();
 
     /// <summary>
-    /// As <see cref="Sync"/>, with the fsync on the thread pool so receiving goes on meanwhile: the point is taken
-    /// now, and every byte before it was written before the fsync starts, so it is durable when the task ends.
-    /// Null when no transfer is under way. Pieces may be accepted while it runs; <see cref="Abort"/> may not.
+    /// Continues the transfer of <paramref name="token"/> from <paramref name="offset"/> after a restart, if its
+    /// staging directory replays through every check to exactly that offset with CRC-32C <paramref name="crc"/>.
+    /// Anything past the offset is cut off. Returns the reason, and deletes the staging directory, when it cannot:
+    /// start from 0. Null on success.
     /// </summary>
-    public Task<(long Offset, uint Crc)>? SyncInBackground()
-    {
-        if (_transfer is not { } transfer)
-        {
-            return null;
-        }
-
-        var point = (transfer.Next, transfer.Crc);
-        return Task.Run(() =>
-        {
-            RandomAccess.FlushToDisk(transfer.File);
-            return point;
-        });
-    }
-
-    /// <summary>
-    /// Continues the transfer of <paramref name="token"/> from <paramref name="offset"/> after a restart, if the
-    /// partial file still holds that many bytes and they match <paramref name="crc"/>. Anything past the offset
-    /// is cut off. Returns false, with the reason, and deletes the partial file when it cannot: start from 0.
-    /// </summary>
-    public bool TryResume(string sourceNode, string token, long offset, uint crc, out string? reason)
+    public async ValueTask<string?> TryResumeAsync(string sourceNode, string token, long offset, uint crc, CancellationToken cancellationToken)
     {
         Abort();
         var partial = PartialPath(sourceNode, token);
-        reason = null;
-        if (!File.Exists(partial))
+        if (!Directory.Exists(partial))
         {
-            reason = $"no partial file {partial} to resume";
-            return false;
+            return $"no staging directory {partial} to resume";
         }
 
-        var file = File.OpenHandle(partial, FileMode.Open, FileAccess.ReadWrite);
-        var held = RandomAccess.GetLength(file);
-        var running = held >= offset ? CrcOfPrefix(file, offset) : null;
-        var computed = running?.GetCurrentHashAsUInt32() ?? 0;
-        if (held < offset || computed != crc)
+        var (installer, reason) = await SnapshotInstaller.ResumeAsync(partial, _options, offset, crc, _indexing, cancellationToken);
+        if (installer is null)
         {
-            file.Dispose();
-            File.Delete(partial);
-            reason = held < offset
-                ? $"the partial file {partial} holds {held} bytes, fewer than the {offset} checkpointed"
-                : $"the first {offset} bytes of {partial} have CRC-32C {computed:x8}, not the checkpointed {crc:x8}";
-            return false;
+            Directory.Delete(partial, recursive: true);
+            return reason;
         }
 
-        RandomAccess.SetLength(file, offset);
-        _transfer = new Transfer(token, partial, file, offset, running!);
-        return true;
+        _transfer = new Transfer(token, partial, installer);
+        return null;
     }
 
-    /// <summary>Ends the transfer under way, if any, and deletes its partial file.</summary>
+    /// <summary>Ends the transfer under way, if any, and deletes its staging directory.</summary>
     public void Abort()
     {
         if (Interlocked.Exchange(ref _transfer, null) is { } transfer)
         {
-            transfer.File.Dispose();
-            File.Delete(transfer.Path);
+            transfer.Installer.Dispose();
+            if (Directory.Exists(transfer.Path))
+            {
+                Directory.Delete(transfer.Path, recursive: true);
+            }
         }
     }
 
     public void Dispose()
     {
-        // Disposing keeps the partial file: a restart may resume it. Only Abort deletes it.
-        Interlocked.Exchange(ref _transfer, null)?.File.Dispose();
+        // Disposing keeps the staging directory: a restart may resume it. Only Abort deletes it.
+        Interlocked.Exchange(ref _transfer, null)?.Installer.Dispose();
     }
 
-    private SnapshotReceived Finish(Transfer transfer, SnapshotEnvelope last)
+    private StoreOptions Options(SnapshotEnvelope envelope) => _options with { ShardCount = envelope.SnapshotLsns.Count };
+
+    private async ValueTask<SnapshotReceived> FinishAsync(Transfer transfer, SnapshotEnvelope last)
     {
-        if (transfer.Crc != last.TotalCrc32C)
+        SnapshotInfo installed;
+        try
         {
-            var computed = transfer.Crc;
+            installed = await transfer.Installer.CompleteAsync();
+        }
+        catch (StorageException)
+        {
             Abort();
-            throw new SnapshotCrcMismatchException(last.Token, last.TotalCrc32C, computed);
+            throw;
         }
 
-        RandomAccess.FlushToDisk(transfer.File);
-        transfer.File.Dispose();
+        if (installed.StoreRoot != last.StoreRoot)
+        {
+            Abort();
+            throw new SnapshotTransportException($"snapshot {last.Token} installs to store root {installed.StoreRoot}, not the source's {last.StoreRoot}; it was removed, restart from offset 0");
+        }
+
+        var (timings, index) = (transfer.Installer.Timings, transfer.Installer.Index);
+        transfer.Installer.Dispose();
         _transfer = null;
-        var final = Path.ChangeExtension(transfer.Path, ".snapshot");
-        DurableFile.Rename(transfer.Path, final);
-        _progress?.Invoke(new SnapshotProgress(last.Token, transfer.Next, last.TotalBytes));
-        return new SnapshotReceived(final, last with { Data = ReadOnlyMemory<byte>.Empty });
+        _progress?.Invoke(new SnapshotProgress(last.Token, installed.Length, last.TotalBytes));
+        return new SnapshotReceived(transfer.Path, last with { Data = ReadOnlyMemory<byte>.Empty }, installed, timings) { Index = index };
     }
 
     private static bool SameSnapshot(SnapshotEnvelope a, SnapshotEnvelope b) =>
         a.SourceCluster == b.SourceCluster && a.SourceNode == b.SourceNode && a.Token == b.Token
-        && a.TotalBytes == b.TotalBytes && a.TotalCrc32C == b.TotalCrc32C && a.StoreRoot == b.StoreRoot
-        && a.SnapshotLsns.SequenceEqual(b.SnapshotLsns);
+        && a.TotalBytes == b.TotalBytes && a.StoreRoot == b.StoreRoot && a.SnapshotLsns.SequenceEqual(b.SnapshotLsns);
 
-    private static Crc32 CrcOfPrefix(SafeFileHandle file, long length)
-    {
-        var buffer = new byte[1 << 20];
-        var crc = Crc32C.Running();
-        for (var at = 0L; at < length;)
-        {
-            var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - at)), at);
-            if (read == 0)
-            {
-                break;
-            }
-
-            crc.Append(buffer.AsSpan(0, read));
-            at += read;
-        }
-
-        return crc;
-    }
-
-    private sealed class Transfer(string token, string path, SafeFileHandle file, long next, Crc32 running)
+    private sealed class Transfer(string token, string path, SnapshotInstaller installer)
     {
         public string Token { get; } = token;
 
         public string Path { get; } = path;
 
-        public SafeFileHandle File { get; } = file;
+        public SnapshotInstaller Installer { get; } = installer;
 
         public SnapshotEnvelope? Header { get; set; }
-
-        public long Next { get; set; } = next;
-
-        /// <summary>The running CRC-32C of the bytes written so far.</summary>
-        public Crc32 Running { get; } = running;
-
-        public uint Crc => Running.GetCurrentHashAsUInt32();
 
         public long SinceReport { get; set; }
     }
 }
 
-/// <summary>A whole snapshot, checked and durable at <see cref="Path"/>; <see cref="Header"/> says what it must install to.</summary>
-public sealed record SnapshotReceived(string Path, SnapshotEnvelope Header);
+/// <summary>
+/// A whole snapshot, verified and installed as a store in the staging directory <see cref="Path"/>, to be renamed
+/// into place; <see cref="Header"/> says what it was meant to be, <see cref="Installed"/> what it is.
+/// </summary>
+public sealed record SnapshotReceived(string Path, SnapshotEnvelope Header, SnapshotInfo Installed, SnapshotInstallTimings Timings)
+{
+    /// <summary>The index of its sealed segments, when the sink was asked to build one.</summary>
+    public Storage.Index.InstalledIndex? Index { get; init; }
+}

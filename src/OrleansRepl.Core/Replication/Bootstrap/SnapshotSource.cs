@@ -1,7 +1,6 @@
-using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
-using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Protocol.Messages;
 using OrleansRepl.Core.Storage;
@@ -10,36 +9,31 @@ using OrleansRepl.Core.Storage.Files;
 namespace OrleansRepl.Core.Replication.Bootstrap;
 
 /// <summary>
-/// The serving end of snapshot bootstrap. A request without a token pins a new consistent snapshot (exported
-/// once to a file under a fresh token); a request with a live token continues that same snapshot from the
-/// offset asked, so an interrupted transfer resumes instead of restarting. A token lives
-/// <see cref="SnapshotSourceOptions.TokenLifetime"/> past its last use; then its file is deleted and a request
-/// for it is answered with <see cref="ErrorCode.SnapshotExpired"/>.
+/// The serving end of snapshot bootstrap. A request without a token pins a new consistent snapshot under a fresh
+/// token: by reference, its sealed segment files held open and only each shard's active bytes copied, so pinning
+/// costs no pass over the store. A request with a live token continues that same snapshot from the offset asked,
+/// so an interrupted transfer resumes instead of restarting. The stream's trailer CRC-32C is computed as the bytes
+/// go out; a resumed send picks the CRC up where an earlier send left it. A token lives
+/// <see cref="SnapshotSourceOptions.TokenLifetime"/> past its last use; then it is released and a request for it
+/// is answered with <see cref="ErrorCode.SnapshotExpired"/>.
 /// </summary>
 public sealed partial class SnapshotSource : IDisposable
 {
     private readonly IReplicaStore _store;
-    private readonly string _directory;
     private readonly NodeCredentials _credentials;
     private readonly SnapshotSourceOptions _options;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, Pin> _pins = [];
+    private readonly Dictionary<string, SnapshotPin> _pins = [];
     private readonly SemaphoreSlim _pinning = new(1, 1);
 
-    public SnapshotSource(IReplicaStore store, string directory, NodeCredentials credentials, SnapshotSourceOptions options, ILogger<SnapshotSource> logger)
+    public SnapshotSource(IReplicaStore store, NodeCredentials credentials, SnapshotSourceOptions options, ILogger<SnapshotSource> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.ThrowIfInvalid();
         _store = store;
-        _directory = Path.GetFullPath(directory);
         _credentials = credentials;
         _options = options;
         _logger = logger;
-        Directory.CreateDirectory(_directory);
-        foreach (var stale in Directory.GetFiles(_directory, "*.snap"))
-        {
-            File.Delete(stale); // pins do not outlive the process that made them
-        }
     }
 
     /// <summary>Tokens currently pinned (for status and tests).</summary>
@@ -60,18 +54,17 @@ public sealed partial class SnapshotSource : IDisposable
         ArgumentNullException.ThrowIfNull(connection);
         var request = ProtocolMessage.Decode<SnapshotRequest>(first);
         ExpireStale();
-        Pin? pin;
+        SnapshotPin? pin;
         if (request.Token.Length == 0)
         {
-            if (LiveTokens.Count is var live && live >= _options.MaxLivePins)
-            {
-                await connection.FailAsync(ErrorCode.Internal, $"{_credentials.NodeId} has {live} snapshots pinned, its limit; retry once one expires ({_options.TokenLifetime.TotalMinutes:F0} min after its last use)");
-                return;
-            }
-
             try
             {
                 pin = await PinAsync(cancellationToken);
+            }
+            catch (SnapshotPinLimitException e)
+            {
+                await connection.FailAsync(ErrorCode.Internal, e.Message);
+                return;
             }
             catch (InvalidDataException e)
             {
@@ -96,31 +89,35 @@ public sealed partial class SnapshotSource : IDisposable
             }
         }
 
-        if (request.Offset > pin.Length)
+        if (request.Offset > pin.Snapshot.Length)
         {
-            await connection.FailAsync(ErrorCode.Protocol, $"offset {request.Offset} is past the end of snapshot {pin.Token} ({pin.Length} bytes)");
+            await connection.FailAsync(ErrorCode.Protocol, $"offset {request.Offset} is past the end of snapshot {pin.Token} ({pin.Snapshot.Length} bytes)");
             return;
         }
 
-        LogServing(_logger, pin.Token, request.Offset, pin.Length);
-        using var file = File.OpenHandle(pin.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        LogServing(_logger, pin.Token, request.Offset, pin.Snapshot.Length);
+        var clock = Stopwatch.StartNew();
+        var reading = TimeSpan.Zero;
         var buffer = new byte[_options.PieceBytes];
         var offset = request.Offset;
+        var crc = await pin.CrcAtAsync(offset, buffer, cancellationToken);
         do
         {
-            var length = (int)Math.Min(buffer.Length, pin.Length - offset);
-            var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, length), offset, cancellationToken);
-            if (read != length)
-            {
-                throw new IOException($"snapshot file {pin.Path} ended at {offset + read} of {pin.Length} bytes");
-            }
-
+            var started = clock.Elapsed;
+            var read = await pin.Snapshot.ReadAsync(offset, buffer, cancellationToken);
+            crc = Hashing.Crc32C.Append(crc, buffer.AsSpan(0, read));
+            read += pin.TrailerInto(buffer.AsSpan(read), offset + read, crc);
+            reading += clock.Elapsed - started;
             pin.Touch(_options.TokenLifetime);
-            var envelope = new SnapshotEnvelope(_credentials.ClusterId, _credentials.NodeId, pin.Token, pin.Info.ShardLsns, pin.Length, pin.Crc, pin.Info.StoreRoot, offset, buffer.AsMemory(0, read), offset + read == pin.Length);
+            var done = offset + read == pin.Snapshot.Length;
+            var envelope = new SnapshotEnvelope(_credentials.ClusterId, _credentials.NodeId, pin.Token, pin.Snapshot.ShardLsns, pin.Snapshot.Length, pin.Snapshot.StoreRoot, offset, buffer.AsMemory(0, read), done);
             await connection.SendAsync(new SnapshotPiece(envelope), cancellationToken);
             offset += read;
+            pin.NoteCrc(offset, crc);
         }
-        while (offset < pin.Length);
+        while (offset < pin.Snapshot.Length);
+
+        LogServed(_logger, pin.Token, offset - request.Offset, clock.Elapsed.TotalSeconds, reading.TotalSeconds);
     }
 
     public void Dispose()
@@ -129,7 +126,7 @@ public sealed partial class SnapshotSource : IDisposable
         {
             foreach (var pin in _pins.Values)
             {
-                File.Delete(pin.Path);
+                pin.Snapshot.Dispose();
             }
 
             _pins.Clear();
@@ -138,39 +135,27 @@ public sealed partial class SnapshotSource : IDisposable
         _pinning.Dispose();
     }
 
-    /// <summary>Exports a snapshot to a file under a new token. One export at a time: each reads the whole store.</summary>
-    private async Task<Pin> PinAsync(CancellationToken cancellationToken)
+    /// <summary>Pins a snapshot under a new token, within <see cref="SnapshotSourceOptions.MaxLivePins"/>.</summary>
+    private async Task<SnapshotPin> PinAsync(CancellationToken cancellationToken)
     {
         await _pinning.WaitAsync(cancellationToken);
         try
         {
-            var token = SafeName.Check($"snap-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}", "snapshot token");
-            var path = Path.Combine(_directory, $"{token}.snap");
-            SnapshotInfo info;
-            try
+            // Checked under the pinning lock: concurrent requests cannot all pass the limit before any pins.
+            if (LiveTokens.Count is var live && live >= _options.MaxLivePins)
             {
-                await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 20, FileOptions.Asynchronous);
-                info = await _store.ExportSnapshotAsync(file, cancellationToken);
-                await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
-            }
-            catch
-            {
-                File.Delete(path); // a failed or cancelled export leaves no partial snapshot behind
-                throw;
+                throw new SnapshotPinLimitException($"{_credentials.NodeId} has {live} snapshots pinned, its limit; retry once one expires ({_options.TokenLifetime.TotalMinutes:F0} min after its last use)");
             }
 
-            // The transfer's CRC covers every byte of the file, the snapshot's own trailer (its CRC) included.
-            Span<byte> trailer = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(trailer, info.Crc32C);
-            var pin = new Pin(token, path, info, info.Length, Crc32C.Append(info.Crc32C, trailer));
+            var token = SafeName.Check($"snap-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}", "snapshot token");
+            var pin = new SnapshotPin(token, await _store.PinSnapshotAsync(cancellationToken));
             pin.Touch(_options.TokenLifetime);
             lock (_pins)
             {
                 _pins[token] = pin;
             }
 
-            LogPinned(_logger, token, info.Length, info.StoreRoot);
+            LogPinned(_logger, token, pin.Snapshot.Length, pin.Snapshot.StoreRoot);
             return pin;
         }
         finally
@@ -186,28 +171,12 @@ public sealed partial class SnapshotSource : IDisposable
             foreach (var pin in _pins.Values.Where(p => p.Expired).ToList())
             {
                 _pins.Remove(pin.Token);
-                File.Delete(pin.Path);
+                pin.Snapshot.Dispose();
                 LogUnpinned(_logger, pin.Token);
             }
         }
     }
 
-    private sealed class Pin(string token, string path, SnapshotInfo info, long length, uint crc)
-    {
-        private long _expiresAt;
-
-        public string Token { get; } = token;
-
-        public string Path { get; } = path;
-
-        public SnapshotInfo Info { get; } = info;
-
-        public long Length { get; } = length;
-
-        public uint Crc { get; } = crc;
-
-        public bool Expired => Environment.TickCount64 > Volatile.Read(ref _expiresAt);
-
-        public void Touch(TimeSpan lifetime) => Volatile.Write(ref _expiresAt, Environment.TickCount64 + (long)lifetime.TotalMilliseconds);
-    }
+    /// <summary>A new pin would pass <see cref="SnapshotSourceOptions.MaxLivePins"/>.</summary>
+    private sealed class SnapshotPinLimitException(string message) : Exception(message);
 }

@@ -6,7 +6,10 @@ public sealed record SnapshotSourceOptions
     /// <summary>A pinned snapshot is kept this long after its last use, so an interrupted sink can resume it.</summary>
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Snapshots pinned at once; each is a full copy of the store on disk, so a new one beyond this is refused.</summary>
+    /// <summary>
+    /// Snapshots pinned at once; a new one beyond this is refused. A pin copies nothing of the sealed segments (it holds
+    /// their files open) but keeps a copy of every shard's active segment in memory, up to one roll size per shard.
+    /// </summary>
     public int MaxLivePins { get; init; } = 4;
 
     /// <summary>Bytes per piece on the wire.</summary>

@@ -125,10 +125,6 @@ public sealed class IntentLogCorruptException(string path, long offset, string r
 public sealed class SnapshotOffsetRegressionException(string token, long expected, long actual)
     : StorageException($"snapshot offset regression for {token}: expected {expected}, got {actual}");
 
-/// <summary>A whole snapshot whose bytes do not match the CRC-32C its source declared; its partial file is gone.</summary>
-public sealed class SnapshotCrcMismatchException(string token, uint declared, uint computed)
-    : StorageException($"snapshot {token} fails its CRC-32C: declared {declared:x8}, computed {computed:x8}; the partial file was deleted");
-
 /// <summary>The receiving state is unusable (a piece of another transfer, a length beyond the total): restart from offset 0.</summary>
 public sealed class SnapshotTransportException(string message)
     : StorageException(message);

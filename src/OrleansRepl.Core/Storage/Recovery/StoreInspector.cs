@@ -29,7 +29,7 @@ public static class StoreInspector
         var activeHashes = new Blake3Hash[manifest.ShardCount];
         for (var i = 0; i < manifest.ShardCount; i++)
         {
-            var shard = await InspectShardAsync(i, Path.Combine(directory, $"shard-{i:D3}"), options, cancellationToken);
+            var shard = await InspectShardAsync(i, Path.Combine(directory, Shard.DirectoryName(i)), options, cancellationToken);
             shards[i] = shard.Finding;
             sealedHashes.AddRange(shard.Sealed);
             activeHashes[i] = shard.ActiveHash;
@@ -44,8 +44,8 @@ public static class StoreInspector
     /// <summary>Inspects shard <paramref name="shard"/> alone; the store root needs every shard, so it is not computed.</summary>
     internal static async ValueTask<(ShardInspection Finding, LogAudit Active, string ActivePath)> InspectOneAsync(string directory, int shard, StoreOptions options, CancellationToken cancellationToken)
     {
-        var result = await InspectShardAsync(shard, Path.Combine(directory, $"shard-{shard:D3}"), options, cancellationToken);
-        return (result.Finding, result.Active, Path.Combine(directory, $"shard-{shard:D3}", Shard.ActiveFileName));
+        var result = await InspectShardAsync(shard, Path.Combine(directory, Shard.DirectoryName(shard)), options, cancellationToken);
+        return (result.Finding, result.Active, Path.Combine(directory, Shard.DirectoryName(shard), Shard.ActiveFileName));
     }
 
     private static async ValueTask<ShardResult> InspectShardAsync(int shard, string shardDirectory, StoreOptions options, CancellationToken cancellationToken)

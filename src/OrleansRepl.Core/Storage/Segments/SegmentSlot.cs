@@ -40,6 +40,15 @@ internal sealed class SegmentSlot(string path) : IDisposable
         }
     }
 
+    /// <summary>Takes the record starts an install noted while it verified this segment (see <see cref="Index.ShardIndexSeed"/>).</summary>
+    public void AdoptCheckpoints(IEnumerable<(long Lsn, long Offset)> checkpoints)
+    {
+        lock (_gate)
+        {
+            _checkpoints.AddRange(checkpoints);
+        }
+    }
+
     /// <summary>The offset of a record at or before <paramref name="lsn"/> to start scanning from (0 when none is known).</summary>
     public long SeekFloor(long lsn)
     {

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using OrleansRepl.Core.Hashing;
+
 namespace OrleansRepl.Core.Storage.Snapshots;
 
 /// <summary>
@@ -23,4 +26,57 @@ internal static class SnapshotFormat
     /// <summary>More shards or segments than any real store holds: a header claiming them is corrupt.</summary>
     public const int MaxShards = 4096;
     public const int MaxSegmentsPerShard = 1 << 20;
+
+    /// <summary>The header of a snapshot of <paramref name="shards"/>: everything before the first segment's bytes.</summary>
+    public static byte[] Header(IReadOnlyList<ShardSnapshot> shards)
+    {
+        var size = PrefixSize + shards.Sum(s => ShardHeaderSize + (s.Sealed.Count * SegmentEntrySize));
+        var total = (long)size + shards.Sum(s => s.Active.Length + s.Sealed.Sum(e => e.Bytes)) + TrailerSize;
+        var header = new byte[size];
+        var span = header.AsSpan();
+        Magic.CopyTo(span);
+        span = span[Magic.Length..];
+        Put(ref span, (ulong)total);
+        Put(ref span, (uint)shards.Count);
+        foreach (var shard in shards)
+        {
+            Put(ref span, (ulong)shard.NextLsn);
+            Put(ref span, (ulong)shard.ActiveFirstLsn);
+            Put(ref span, (ulong)shard.Active.Length);
+            Put(ref span, (uint)shard.Sealed.Count);
+            foreach (var segment in shard.Sealed)
+            {
+                Blake3Hash.Parse(segment.Hash).CopyTo(span);
+                span = span[Blake3Hash.Size..];
+                Put(ref span, (ulong)segment.FirstLsn);
+                Put(ref span, (ulong)segment.LastLsn);
+                Put(ref span, (ulong)segment.Bytes);
+                Put(ref span, (ulong)segment.Records);
+                span[0] = segment.Imported ? (byte)1 : (byte)0;
+                span = span[1..];
+            }
+        }
+
+        return header;
+    }
+
+    /// <summary>The trailer: the CRC-32C of everything before it.</summary>
+    public static byte[] Trailer(uint crc)
+    {
+        var trailer = new byte[TrailerSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
+        return trailer;
+    }
+
+    private static void Put(ref Span<byte> span, ulong value)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(span, value);
+        span = span[8..];
+    }
+
+    private static void Put(ref Span<byte> span, uint value)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(span, value);
+        span = span[4..];
+    }
 }

@@ -37,7 +37,7 @@ public sealed class ReplicaRestoreTests : IDisposable
         var before = DirectoryFingerprint.Of(replica);
         await using var leader = LogStore.Open(_directory.File("leader"), Options);
         await leader.WriteAsync(Enumerable.Range(0, 2000).Select(i => WriteOperation.Put(Bytes($"leader-{i}"), Bytes("v"))).ToList());
-        using var snapshots = new SnapshotSource(leader, _directory.File("pins"), Credentials("leader"), new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
+        using var snapshots = new SnapshotSource(leader, Credentials("leader"), new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
         await using var feeder = new Feeder(leader, Credentials("leader"), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
         using var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents"));

@@ -103,7 +103,7 @@ public sealed class SnapshotBootstrapTests : IDisposable
     public async Task AnExpiredToken_RestartsTheTransferFromZero_AndSaysWhy()
     {
         await using var leader = await LeaderAsync(records: 40_000);
-        using var snapshots = new SnapshotSource(leader, _directory.File("pins"), Credentials("leader"), new SnapshotSourceOptions { TokenLifetime = TimeSpan.FromMilliseconds(300), PieceBytes = 256 << 10 }, NullLogger<SnapshotSource>.Instance);
+        using var snapshots = new SnapshotSource(leader, Credentials("leader"), new SnapshotSourceOptions { TokenLifetime = TimeSpan.FromMilliseconds(300), PieceBytes = 256 << 10 }, NullLogger<SnapshotSource>.Instance);
         await using var feeder = Serve(leader, snapshots);
         var target = _directory.File("replica");
         using var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents"));
@@ -127,7 +127,7 @@ public sealed class SnapshotBootstrapTests : IDisposable
     public async Task PinsBeyondTheLimit_AreRefused_SayingWhy()
     {
         await using var leader = await LeaderAsync(records: 100);
-        using var snapshots = new SnapshotSource(leader, _directory.File("pins"), Credentials("leader"), new SnapshotSourceOptions { MaxLivePins = 1 }, NullLogger<SnapshotSource>.Instance);
+        using var snapshots = new SnapshotSource(leader, Credentials("leader"), new SnapshotSourceOptions { MaxLivePins = 1 }, NullLogger<SnapshotSource>.Instance);
         await using var feeder = Serve(leader, snapshots);
         using (var first = FileBootstrapIntentLog.Open(_directory.File("one.intents")))
         {
@@ -141,7 +141,7 @@ public sealed class SnapshotBootstrapTests : IDisposable
     }
 
     [Fact]
-    public async Task ALeaderWhoseSealedSegmentIsDamaged_RefusesTheSnapshot_LeavingNoPinnedFileAndNothingInstalled()
+    public async Task ALeaderWhoseSealedSegmentIsDamaged_RefusesTheSnapshot_LeavingNoPinAndNothingInstalled()
     {
         await using var leader = await LeaderAsync(records: 20_000);
         var segment = leader.ListSegments()[0];
@@ -157,7 +157,7 @@ public sealed class SnapshotBootstrapTests : IDisposable
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => Puller(feeder.EndPoint, intents).RunAsync(_directory.File("replica"), StoreOptions(2), null, CancellationToken.None));
         Assert.Contains($"holds {segment.Bytes - 10} bytes where its manifest entry declares {segment.Bytes}", refused.Message);
         Assert.Empty(snapshots.LiveTokens);
-        Assert.Empty(Directory.GetFiles(_directory.File("pins")));
+        Assert.Empty(Directory.GetDirectories(SnapshotPuller.WorkDirectory(_directory.File("replica")), "*.partial", SearchOption.AllDirectories));
         Assert.False(Directory.Exists(_directory.File("replica")));
     }
 
@@ -194,7 +194,7 @@ public sealed class SnapshotBootstrapTests : IDisposable
     }
 
     private SnapshotSource Source(LogStore store) =>
-        new(store, _directory.File("pins"), Credentials("leader"), new SnapshotSourceOptions { PieceBytes = 256 << 10 }, NullLogger<SnapshotSource>.Instance);
+        new(store, Credentials("leader"), new SnapshotSourceOptions { PieceBytes = 256 << 10 }, NullLogger<SnapshotSource>.Instance);
 
     private static Feeder Serve(LogStore store, SnapshotSource snapshots)
     {
