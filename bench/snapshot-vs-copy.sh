@@ -8,7 +8,10 @@
 #                    node serving again with the store open (the command's own wall time is printed beside it).
 # The store: COUNT records of 16 B keys and 1,000 B values on 4 shards, sealed (1M records: about 1 GB). Runs
 # alternate raw, pull, silo (which goes first rotates), RUNS of each; every installed root is checked against the
-# source's. Prints the medians, pull/raw and silo/raw (goal: at least 0.8 each), and where the time went.
+# source's. Prints the medians, pull/raw and silo/raw (goal: at least 0.8 each), and where the time went: the
+# transfer and how much of it the receiver spent waiting for the source's next piece (the source reading the store,
+# framing and the network), and beside it the receiver's writing, hashing, record decoding (the index pass) and fsync;
+# the source's own reading time; the silo's store open after the install.
 #
 #   bench/snapshot-vs-copy.sh [COUNT] [RUNS]      defaults: 1000000 records, 3 runs
 set -euo pipefail
@@ -141,3 +144,4 @@ echo "where the time went (last run of each):"
 echo "  pull: $(grep '^time:' "$work/pull-$runs.out")"
 echo "  source (feed): $(grep -o 'sent snapshot.*' "$work/feed.log" | tail -1)"
 echo "  silo: $(grep -oE 'bootstrapped target: .*' "$work/silo-$runs.out")"
+echo "  silo's puller: $(grep -o 'installed snapshot.*' "$work/silo.log" | tail -1)"

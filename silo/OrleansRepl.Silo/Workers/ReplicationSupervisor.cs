@@ -186,9 +186,23 @@ public sealed partial class ReplicationSupervisor : BackgroundService
 
         var shards = LogStore.StoredShardCount(_node.StoreDirectory) ?? _options.ShardCount;
         var store = LogStore.Open(_node.StoreDirectory, _node.StoreOptions with { ShardCount = shards }, installed);
-        _snapshots = new SnapshotSource(store, _node.Credentials, _options.Snapshots, _loggers.CreateLogger<SnapshotSource>());
-        _feeder = new Feeder(store, _node.Credentials, _options.Streaming, () => _node.Topology?.Epoch ?? 0, _loggers.CreateLogger<Feeder>(), _snapshots);
-        _feeder.Start(new IPEndPoint(IPAddress.Parse(_silo.Host), _silo.ReplicationPort));
+        try
+        {
+            _snapshots = new SnapshotSource(store, _node.Credentials, _options.Snapshots, _loggers.CreateLogger<SnapshotSource>());
+            _feeder = new Feeder(store, _node.Credentials, _options.Streaming, () => _node.Topology?.Epoch ?? 0, _loggers.CreateLogger<Feeder>(), _snapshots);
+            _feeder.Start(new IPEndPoint(IPAddress.Parse(_silo.Host), _silo.ReplicationPort));
+        }
+        catch
+        {
+            // The feeder could not start (its port taken, say): close the store again, so the next poll's retry does
+            // not find it locked by this very process, and the error it logs is this one.
+            _feeder = null;
+            _snapshots?.Dispose();
+            _snapshots = null;
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
         _node.SetStore(store);
         LogStoreOpen(_logger, _node.NodeId, _node.StoreDirectory, shards, _feeder.EndPoint.ToString());
     }

@@ -64,7 +64,7 @@ public sealed class StoreRepairTests : IDisposable
 
         var again = await CliRun.RunAsync(["store", "salvage", "--dir", Store, "--shard", "1"]);
         Assert.Equal(1, again.ExitCode); // the store is open here: salvage takes its LOCK, and refuses
-        Assert.Contains("locked by another process", again.Error);
+        Assert.Contains("is already open in this process", again.Error);
     }
 
     [Fact]

@@ -20,6 +20,16 @@ internal sealed class SnapshotPin(string token, PinnedSnapshot snapshot)
 
     public void Touch(TimeSpan lifetime) => Volatile.Write(ref _expiresAt, Environment.TickCount64 + (long)lifetime.TotalMilliseconds);
 
+    /// <summary>Brings the expiry forward to <paramref name="lifetime"/> from now, if that is sooner.</summary>
+    public void Shorten(TimeSpan lifetime)
+    {
+        var sooner = Environment.TickCount64 + (long)lifetime.TotalMilliseconds;
+        if (sooner < Volatile.Read(ref _expiresAt))
+        {
+            Volatile.Write(ref _expiresAt, sooner);
+        }
+    }
+
     /// <summary>Records that the stream's CRC-32C up to <paramref name="offset"/> is <paramref name="crc"/>.</summary>
     public void NoteCrc(long offset, uint crc)
     {

@@ -14,8 +14,9 @@ namespace OrleansRepl.Core.Replication.Bootstrap;
 /// costs no pass over the store. A request with a live token continues that same snapshot from the offset asked,
 /// so an interrupted transfer resumes instead of restarting. The stream's trailer CRC-32C is computed as the bytes
 /// go out; a resumed send picks the CRC up where an earlier send left it. A token lives
-/// <see cref="SnapshotSourceOptions.TokenLifetime"/> past its last use; then it is released and a request for it
-/// is answered with <see cref="ErrorCode.SnapshotExpired"/>.
+/// <see cref="SnapshotSourceOptions.TokenLifetime"/> past its last use, or only
+/// <see cref="SnapshotSourceOptions.FinishedPinLifetime"/> once it was sent to its end; then it is released and a
+/// request for it is answered with <see cref="ErrorCode.SnapshotExpired"/>.
 /// </summary>
 public sealed partial class SnapshotSource : IDisposable
 {
@@ -117,6 +118,8 @@ public sealed partial class SnapshotSource : IDisposable
         }
         while (offset < pin.Snapshot.Length);
 
+        // Sent whole: the sink needs it again only if the last pieces were lost on the way, and then it asks at once.
+        pin.Shorten(_options.FinishedPinLifetime);
         LogServed(_logger, pin.Token, offset - request.Offset, clock.Elapsed.TotalSeconds, reading.TotalSeconds);
     }
 

@@ -7,6 +7,12 @@ public sealed record SnapshotSourceOptions
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// A snapshot sent to its end is kept only this long after: enough for a sink that lost the last pieces to ask
+    /// again, and no longer, so finished transfers do not hold pins (file handles and active copies) up to the limit.
+    /// </summary>
+    public TimeSpan FinishedPinLifetime { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// Snapshots pinned at once; a new one beyond this is refused. A pin copies nothing of the sealed segments (it holds
     /// their files open) but keeps a copy of every shard's active segment in memory, up to one roll size per shard.
     /// </summary>
@@ -30,6 +36,11 @@ public sealed record SnapshotSourceOptions
         if (TokenLifetime <= TimeSpan.Zero)
         {
             problems.Add($"TokenLifetime must be positive, got {TokenLifetime}");
+        }
+
+        if (FinishedPinLifetime <= TimeSpan.Zero)
+        {
+            problems.Add($"FinishedPinLifetime must be positive, got {FinishedPinLifetime}");
         }
 
         if (PieceBytes is < 4096 or > 8 << 20)

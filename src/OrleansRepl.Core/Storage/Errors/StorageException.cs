@@ -3,9 +3,23 @@ namespace OrleansRepl.Core.Storage;
 /// <summary>Base of every error the local store raises; each subtype is one meaning.</summary>
 public abstract class StorageException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>Another process holds the store directory.</summary>
-public sealed class StoreLockedException(string directory, Exception inner)
-    : StorageException($"store directory {directory} is locked by another process (file LOCK); only one process may open a store", inner);
+/// <summary>Another process, or an undisposed store of this one, holds the store directory.</summary>
+public sealed class StoreLockedException : StorageException
+{
+    public StoreLockedException(string directory, Exception inner)
+        : base($"store directory {directory} is locked by another process (file LOCK); only one process may open a store", inner)
+    {
+    }
+
+    private StoreLockedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>The store is already open in this process: a store opened before was not disposed.</summary>
+    internal static StoreLockedException OpenInThisProcess(string directory) =>
+        new($"store directory {directory} is already open in this process; the store opened before must be disposed first");
+}
 
 /// <summary>The store was created with another shard count than the one asked for.</summary>
 public sealed class ShardCountMismatchException(string directory, int stored, int requested)

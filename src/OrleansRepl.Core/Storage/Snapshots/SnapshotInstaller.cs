@@ -3,7 +3,6 @@ using Microsoft.Win32.SafeHandles;
 using OrleansRepl.Core.Hashing;
 using OrleansRepl.Core.Storage.Files;
 using OrleansRepl.Core.Storage.Index;
-using OrleansRepl.Core.Storage.Segments;
 
 namespace OrleansRepl.Core.Storage.Snapshots;
 
@@ -19,7 +18,7 @@ namespace OrleansRepl.Core.Storage.Snapshots;
 /// <para>Asked to, it also indexes the sealed segments as it verifies them (<see cref="Index"/>), so the store it
 /// built opens without reading them again.</para>
 /// </summary>
-internal sealed class SnapshotInstaller : IDisposable
+internal sealed partial class SnapshotInstaller : IDisposable
 {
     /// <summary>The received header, kept in the staging directory so a resumed transfer knows the layout.</summary>
     public const string HeaderFileName = "snapshot.header";
@@ -88,82 +87,6 @@ internal sealed class SnapshotInstaller : IDisposable
     {
         Directory.CreateDirectory(staging);
         return new SnapshotInstaller(staging, options, replaying: false, indexing);
-    }
-
-    /// <summary>
-    /// Continues an install cut off at <paramref name="offset"/>, whose bytes had CRC-32C <paramref name="crc"/>: the
-    /// staging directory's header and part files are replayed through every check, and the install continues only if
-    /// they hold exactly those bytes. Returns null, with the reason, when they do not.
-    /// </summary>
-    public static async ValueTask<(SnapshotInstaller? Installer, string? Reason)> ResumeAsync(string staging, StoreOptions options, long offset, uint crc, bool indexing, CancellationToken cancellationToken)
-    {
-        var headerPath = Path.Combine(staging, HeaderFileName);
-        if (!File.Exists(headerPath))
-        {
-            return (null, $"{staging} holds no snapshot header to resume from");
-        }
-
-        var header = await File.ReadAllBytesAsync(headerPath, cancellationToken);
-        try
-        {
-            // The shard count is the snapshot's: the header says it before anything else is checked.
-            if (SnapshotLayout.TryParse(header, out var declared))
-            {
-                options = options with { ShardCount = declared!.Shards.Count };
-            }
-        }
-        catch (SnapshotCorruptException e)
-        {
-            return (null, e.Message);
-        }
-
-        var installer = new SnapshotInstaller(staging, options, replaying: true, indexing);
-        try
-        {
-            await installer.AcceptAsync(header, cancellationToken);
-            if (installer._layout is not { } layout || installer.Offset != layout.HeaderLength || offset < layout.HeaderLength || offset > layout.PayloadLength)
-            {
-                installer.Dispose();
-                return (null, $"the checkpointed offset {offset} is not within the payload of the snapshot whose header {headerPath} holds");
-            }
-
-            var buffer = new byte[1 << 20];
-            while (installer.Offset < offset)
-            {
-                var want = (int)Math.Min(Math.Min(buffer.Length, offset - installer.Offset), layout.Parts[installer._part].Length - installer._partDone);
-                var read = RandomAccess.Read(installer._file!, buffer.AsSpan(0, want), installer._partDone);
-                if (read == 0)
-                {
-                    var path = Path.Combine(staging, layout.Parts[installer._part].RelativePath);
-                    installer.Dispose();
-                    return (null, $"{path} ends at byte {installer._partDone}, before the checkpointed offset {offset}");
-                }
-
-                await installer.AcceptAsync(buffer.AsMemory(0, read), cancellationToken);
-            }
-
-            await installer._verifying;
-            if (installer.Crc != crc)
-            {
-                var computed = installer.Crc;
-                installer.Dispose();
-                return (null, $"the first {offset} bytes in {staging} have CRC-32C {computed:x8}, not the checkpointed {crc:x8}");
-            }
-
-            // Anything received after the checkpoint is cut off: the source sends it again.
-            installer._replaying = false;
-            if (installer._file is { } current)
-            {
-                RandomAccess.SetLength(current, installer._partDone);
-            }
-
-            return (installer, null);
-        }
-        catch (SnapshotCorruptException e)
-        {
-            installer.Dispose();
-            return (null, e.Message);
-        }
     }
 
     /// <summary>Takes the next bytes of the stream.</summary>
@@ -412,68 +335,5 @@ internal sealed class SnapshotInstaller : IDisposable
         }
 
         await _verifying; // surfaces a failed verification
-    }
-
-    private void Verify(PartLayout part, byte[] image, SafeFileHandle file)
-    {
-        using (file)
-        {
-            var bytes = image.AsSpan(0, (int)part.Length);
-            var started = SnapshotTimer.Now;
-            var hash = Blake3Hasher.Hash(bytes);
-            _timer.Hash(started);
-            if (part.Segment is { } segment && hash.ToString() != segment.Hash)
-            {
-                throw new SnapshotCorruptException(part.Start, $"{part.Describe()} hashes to {hash}");
-            }
-
-            started = SnapshotTimer.Now;
-            var (first, last) = (0L, 0L);
-            ShardIndexSeed? seed = null;
-            var position = 0;
-            if (_indexing && part.Segment is { } sealedSegment)
-            {
-                seed = _seeds[part.Shard];
-                position = seed.Begin(sealedSegment);
-            }
-
-            var ordinal = 0L;
-            var scan = SegmentScanner.Scan(image.AsMemory(0, bytes.Length), _options.MaxBodyBytes, (in LogRecord record, long offset, int length) =>
-            {
-                first = first == 0 ? record.Lsn : first;
-                last = record.Lsn;
-                seed?.Note(position, record, offset, length, ordinal++);
-            });
-            _timer.Records(started);
-            if (scan.Stop != DecodeStatus.Ok)
-            {
-                throw new SnapshotCorruptException(part.Start + scan.GoodBytes, $"{part.Describe()} is bad at its byte {scan.GoodBytes}: {scan.StopReason}");
-            }
-
-            if (part.Segment is { Imported: false } own && (first != own.FirstLsn || last != own.LastLsn))
-            {
-                // A shard's own segment holds exactly the LSNs its entry names: opening the store checks the same.
-                throw new SnapshotCorruptException(part.Start, $"{part.Describe()} holds LSNs {first}..{last}; the header says {own.FirstLsn}..{own.LastLsn}");
-            }
-
-            if (part.Segment is null)
-            {
-                var shard = _layout!.Shards[part.Shard];
-                var continuesAt = scan.Records > 0 ? scan.LastLsn + 1 : shard.ActiveFirstLsn;
-                if (continuesAt != shard.NextLsn)
-                {
-                    throw new SnapshotCorruptException(part.Start, $"shard {part.Shard} declares next LSN {shard.NextLsn}, but its active segment continues at {continuesAt}");
-                }
-
-                _activeHashes[part.Shard] = hash;
-            }
-
-            if (!_replaying)
-            {
-                started = SnapshotTimer.Now;
-                RandomAccess.FlushToDisk(file);
-                _timer.Fsync(started);
-            }
-        }
     }
 }

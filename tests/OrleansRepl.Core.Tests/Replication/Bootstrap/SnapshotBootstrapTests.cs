@@ -124,10 +124,11 @@ public sealed class SnapshotBootstrapTests : IDisposable
     }
 
     [Fact]
-    public async Task PinsBeyondTheLimit_AreRefused_SayingWhy()
+    public async Task PinsBeyondTheLimit_AreRefused_SayingWhy_AndAPinSentToItsEndIsReleasedSoon()
     {
         await using var leader = await LeaderAsync(records: 100);
-        using var snapshots = new SnapshotSource(leader, Credentials("leader"), new SnapshotSourceOptions { MaxLivePins = 1 }, NullLogger<SnapshotSource>.Instance);
+        var finished = TimeSpan.FromSeconds(1);
+        using var snapshots = new SnapshotSource(leader, Credentials("leader"), new SnapshotSourceOptions { MaxLivePins = 1, FinishedPinLifetime = finished }, NullLogger<SnapshotSource>.Instance);
         await using var feeder = Serve(leader, snapshots);
         using (var first = FileBootstrapIntentLog.Open(_directory.File("one.intents")))
         {
@@ -138,6 +139,12 @@ public sealed class SnapshotBootstrapTests : IDisposable
         var refused = await Assert.ThrowsAsync<RemoteErrorException>(() => Puller(feeder.EndPoint, second).RunAsync(_directory.File("two"), StoreOptions(2), null, CancellationToken.None));
         Assert.Contains("leader has 1 snapshots pinned, its limit; retry once one expires", refused.Message);
         Assert.False(Directory.Exists(_directory.File("two")));
+
+        // The first was sent whole: its pin goes after FinishedPinLifetime, not after the 10-minute TokenLifetime.
+        await Task.Delay(finished + TimeSpan.FromMilliseconds(200));
+        using var third = FileBootstrapIntentLog.Open(_directory.File("three.intents"));
+        var result = await Puller(feeder.EndPoint, third).RunAsync(_directory.File("three"), StoreOptions(2), null, CancellationToken.None);
+        Assert.Equal(await leader.StoreRootAsync(), result.StoreRoot);
     }
 
     [Fact]
