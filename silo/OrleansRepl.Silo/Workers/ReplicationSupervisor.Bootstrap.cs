@@ -53,7 +53,7 @@ public sealed partial class ReplicationSupervisor
         try
         {
             var puller = new SnapshotPuller(NodeEndPoint.Parse(source.ReplicationAddress, $"replication address of {source.NodeId}"), _node.Credentials,
-                _options.Bootstrap, new GrainBootstrapIntentLog(_grains, _node.NodeId), _loggers.CreateLogger<SnapshotPuller>());
+                _options.Bootstrap, new GrainBootstrapIntentLog(_grains, _node.NodeId), _loggers.CreateLogger<SnapshotPuller>(), source.NodeId);
             var (result, aside) = await ReplicaRestore.RestoreAsync(_node.StoreDirectory, _node.StoreOptions, puller, progress.Report, cancel.Token, progress.Started,
                 asideLabel: _damage is not null || request.Reason?.Contains(" is damaged", StringComparison.Ordinal) == true ? "damaged" : "diverged", indexing: true);
             for (var shard = 0; shard < result.ShardLsns.Count; shard++)

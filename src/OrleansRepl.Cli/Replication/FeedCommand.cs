@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRepl.Cli.Storage;
 using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Replication.Streaming;
@@ -36,10 +35,12 @@ internal static class FeedCommand
             var endPoint = ReplicationOptions.EndPoint(parse.GetValue(listen)!, "--listen", anyPort: true);
             var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
             await using var store = StoreAccess.Open(parse.GetValue(directory)!, newShardCount: 4, FsyncMode.Interval);
-            // What the snapshot source does (pins, sends, expiries, how long reading the store took) goes to stderr.
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            // To stderr: what the snapshot source does (pins, sends, expiries, how long reading the store took), and the
+            // feeder's warnings and errors (a failed accept, say).
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .SetMinimumLevel(LogLevel.Warning).AddFilter(typeof(SnapshotSource).FullName, LogLevel.Information));
             using var snapshots = new SnapshotSource(store, credentials, new SnapshotSourceOptions(), logging.CreateLogger<SnapshotSource>());
-            await using var feeder = new Feeder(store, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
+            await using var feeder = new Feeder(store, credentials, new StreamingOptions(), () => 1, logging.CreateLogger<Feeder>(), snapshots);
             feeder.Start(endPoint);
             await parse.InvocationConfiguration.Output.WriteLineAsync($"feeding {store.ShardCount} shards of {store.Directory} on {feeder.EndPoint}");
             await parse.InvocationConfiguration.Output.FlushAsync(cancellationToken);

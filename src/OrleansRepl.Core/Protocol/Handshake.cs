@@ -36,14 +36,18 @@ public static class Handshake
             throw;
         }
 
+        // The proof is checked before anything about this node is told: a peer without the secret learns neither
+        // this node's cluster nor whether the one it named exists. A peer claiming this node's own id is refused.
         var (code, reason) = hello switch
         {
             _ when hello.ProtocolVersion != protocolVersion =>
                 (ErrorCode.Version, $"protocol version {hello.ProtocolVersion} is not supported; this node speaks version {protocolVersion}"),
-            _ when hello.ClusterId != self.ClusterId =>
-                (ErrorCode.Cluster, $"node {hello.NodeId} belongs to cluster {hello.ClusterId}; this is cluster {self.ClusterId}"),
             _ when !self.Secret.Verify(hello.Proof.Span, "hello", serverNonce, hello.ClientNonce, Utf8(hello.ClusterId), Utf8(hello.NodeId)) =>
                 (ErrorCode.Authentication, $"authentication failed for node {hello.NodeId}: its proof of the cluster secret does not match"),
+            _ when hello.ClusterId != self.ClusterId =>
+                (ErrorCode.Cluster, $"node {hello.NodeId} belongs to cluster {hello.ClusterId}; this is cluster {self.ClusterId}"),
+            _ when hello.NodeId == self.NodeId =>
+                (ErrorCode.Authentication, $"the peer claims this node's own id {self.NodeId}; two nodes may not share an id"),
             _ => (default(ErrorCode), string.Empty),
         };
         if (reason.Length > 0)
@@ -57,8 +61,11 @@ public static class Handshake
         return hello.NodeId;
     }
 
-    /// <summary>Runs the client side; returns the authenticated server's node id.</summary>
-    public static async ValueTask<string> ConnectAsync(FrameConnection connection, NodeCredentials self, CancellationToken cancellationToken, ushort protocolVersion = ProtocolVersion)
+    /// <summary>
+    /// Runs the client side; returns the authenticated server's node id. A server claiming this node's own id, or
+    /// another id than <paramref name="expectedPeer"/> when one is given, is refused after its proof is checked.
+    /// </summary>
+    public static async ValueTask<string> ConnectAsync(FrameConnection connection, NodeCredentials self, CancellationToken cancellationToken, ushort protocolVersion = ProtocolVersion, string? expectedPeer = null)
     {
         var challenge = await connection.ReadAsync<Challenge>(cancellationToken);
         if (challenge.ProtocolVersion != protocolVersion)
@@ -78,6 +85,15 @@ public static class Handshake
             var reason = $"server {welcome.NodeId} failed to prove the cluster secret";
             await connection.FailAsync(ErrorCode.Authentication, reason);
             throw new HandshakeRejectedException(reason);
+        }
+
+        var wrongPeer = welcome.NodeId == self.NodeId
+            ? $"the server claims this node's own id {self.NodeId}; two nodes may not share an id"
+            : expectedPeer is not null && welcome.NodeId != expectedPeer ? $"the server is node {welcome.NodeId}, not {expectedPeer} as expected" : null;
+        if (wrongPeer is not null)
+        {
+            await connection.FailAsync(ErrorCode.Authentication, wrongPeer);
+            throw new HandshakeRejectedException(wrongPeer);
         }
 
         return welcome.NodeId;

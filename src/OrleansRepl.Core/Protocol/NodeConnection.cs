@@ -10,8 +10,9 @@ public static class NodeConnection
     /// Connects to <paramref name="peer"/> and completes the mutual handshake, each step within
     /// <paramref name="deadline"/>: a node that does not answer in that time is dead, reported as a
     /// <see cref="ConnectionClosedException"/> naming it and the step. The connection is disposed if either step fails.
+    /// With <paramref name="expectedNode"/>, a server that proves the secret but is another node is refused.
     /// </summary>
-    public static async Task<(FrameConnection Connection, string PeerNodeId)> OpenAsync(EndPoint peer, NodeCredentials credentials, TimeSpan deadline, int maxFrameLength, CancellationToken cancellationToken)
+    public static async Task<(FrameConnection Connection, string PeerNodeId)> OpenAsync(EndPoint peer, NodeCredentials credentials, TimeSpan deadline, int maxFrameLength, CancellationToken cancellationToken, string? expectedNode = null)
     {
         ArgumentNullException.ThrowIfNull(peer);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -36,7 +37,7 @@ public static class NodeConnection
         try
         {
             timeout.CancelAfter(deadline);
-            return (connection, await Handshake.ConnectAsync(connection, credentials, timeout.Token));
+            return (connection, await Handshake.ConnectAsync(connection, credentials, timeout.Token, expectedPeer: expectedNode));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -14,6 +14,9 @@ namespace OrleansRepl.Core.Storage;
 /// </remarks>
 public interface IReplicaStore
 {
+    /// <summary>The options the store was opened with: its roll size bounds the segments it takes from peers.</summary>
+    StoreOptions Options { get; }
+
     int ShardCount { get; }
 
     int ShardOf(ReadOnlySpan<byte> key);

@@ -50,6 +50,15 @@ public sealed record StoreOptions
     /// <summary>The largest record body this store reads or writes; longer length prefixes are corruption.</summary>
     public int MaxBodyBytes => RecordCodec.FixedBodySize + MaxKeyBytes + MaxValueBytes;
 
+    /// <summary>The largest a whole record can be: its length prefix, largest body and checksum.</summary>
+    public int MaxRecordBytes => RecordCodec.LengthPrefixSize + MaxBodyBytes + RecordCodec.ChecksumSize;
+
+    /// <summary>
+    /// The largest segment this store writes, and so the largest it takes from a peer: a segment rolls once it has
+    /// reached <see cref="SegmentRollBytes"/>, so it holds at most one record past that, then its seal record.
+    /// </summary>
+    public long LargestSegmentBytes => SegmentRollBytes + (2L * MaxRecordBytes);
+
     /// <summary>Every problem with these options, each naming the setting and its value; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -48,6 +48,36 @@ public sealed class HandshakeTests
     }
 
     [Fact]
+    public async Task AnotherClusterWithoutTheSecret_LearnsNothingOfThisCluster()
+    {
+        var (server, client) = await RunAsync(new NodeCredentials("prod", "leader", Secret), new NodeCredentials("staging", "prober", OtherSecret));
+        Assert.Equal(ErrorCode.Authentication, Assert.IsType<RemoteErrorException>(client).Code);
+        Assert.DoesNotContain("prod", client!.Message, StringComparison.Ordinal);
+        Assert.Contains("authentication failed for node prober", server!.Message);
+    }
+
+    [Fact]
+    public async Task APeerClaimingTheServersOwnId_IsRefused()
+    {
+        var (server, client) = await RunAsync(new NodeCredentials("c1", "leader", Secret), new NodeCredentials("c1", "leader", Secret));
+        Assert.Contains("the peer claims this node's own id leader; two nodes may not share an id", server!.Message);
+        Assert.Equal(ErrorCode.Authentication, Assert.IsType<RemoteErrorException>(client).Code);
+    }
+
+    [Fact]
+    public async Task AServerThatIsNotTheExpectedPeer_IsRefusedByTheClient()
+    {
+        using var pair = await LoopbackPair.ConnectAsync();
+        await using var server = FrameConnection.Over(pair.Server);
+        await using var client = FrameConnection.Over(pair.Client);
+        var accepting = Capture(() => Handshake.AcceptAsync(server, new NodeCredentials("c1", "n3", Secret), Timeout).AsTask());
+
+        var error = await Assert.ThrowsAsync<HandshakeRejectedException>(() => Handshake.ConnectAsync(client, new NodeCredentials("c1", "n2", Secret), Timeout, expectedPeer: "n1").AsTask());
+        Assert.Equal("the server is node n3, not n1 as expected", error.Message);
+        await accepting;
+    }
+
+    [Fact]
     public async Task AnotherProtocolVersion_IsRejected_NamingBothVersions()
     {
         using var pair = await LoopbackPair.ConnectAsync();

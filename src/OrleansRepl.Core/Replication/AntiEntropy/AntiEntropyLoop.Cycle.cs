@@ -194,9 +194,9 @@ public sealed partial class AntiEntropyLoop
                 throw new MalformedMessageException($"SegmentChunk: expected {hash} at offset {received}, got {chunk.Hash} at offset {chunk.Offset} of {chunk.TotalLength} bytes");
             }
 
-            if (chunk.TotalLength > _options.MaxSegmentBytes)
+            if (chunk.TotalLength > MaxSegmentBytes)
             {
-                throw new MalformedMessageException($"SegmentChunk: segment {hash} declares {chunk.TotalLength} bytes, over the {_options.MaxSegmentBytes}-byte limit");
+                throw new MalformedMessageException($"SegmentChunk: segment {hash} declares {chunk.TotalLength} bytes, more than the {MaxSegmentBytes} this store takes (its roll size {_store.Options.SegmentRollBytes} and one record, within MaxSegmentBytes {_options.MaxSegmentBytes})");
             }
 
             bytes ??= GC.AllocateUninitializedArray<byte>((int)chunk.TotalLength);

@@ -22,6 +22,13 @@ public sealed partial class AntiEntropyLoop
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
 
+    /// <summary>
+    /// The largest segment taken from the peer, checked against its declared length before anything is allocated: no
+    /// larger than this store would write itself (<see cref="StoreOptions.LargestSegmentBytes"/>), nor than
+    /// <see cref="AntiEntropyOptions.MaxSegmentBytes"/>, nor than an array can hold.
+    /// </summary>
+    private long MaxSegmentBytes => Math.Min(Math.Min(_store.Options.LargestSegmentBytes, _options.MaxSegmentBytes), Array.MaxLength);
+
     public AntiEntropyLoop(IReplicaStore store, EndPoint peer, NodeCredentials credentials, AntiEntropyOptions options, IPeerCursorStore cursors, ISegmentUploader? uploader, ILogger<AntiEntropyLoop> logger)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -22,9 +22,17 @@ public sealed partial class SnapshotPuller
     private readonly BootstrapOptions _options;
     private readonly IBootstrapIntentLog _intents;
     private readonly ILogger _logger;
+    private readonly string? _sourceNode;
 
-    public SnapshotPuller(EndPoint source, NodeCredentials credentials, BootstrapOptions options, IBootstrapIntentLog intents, ILogger<SnapshotPuller> logger)
+    /// <param name="source">Where the source listens.</param>
+    /// <param name="credentials">This node's credentials.</param>
+    /// <param name="options">How the snapshot is pulled.</param>
+    /// <param name="intents">The durable record of this replica's bootstraps.</param>
+    /// <param name="logger">Where progress and failures are logged.</param>
+    /// <param name="sourceNode">The node expected at <paramref name="source"/>, when known: another node there is refused at the handshake.</param>
+    public SnapshotPuller(EndPoint source, NodeCredentials credentials, BootstrapOptions options, IBootstrapIntentLog intents, ILogger<SnapshotPuller> logger, string? sourceNode = null)
     {
+        _sourceNode = sourceNode;
         ArgumentNullException.ThrowIfNull(options);
         options.ThrowIfInvalid();
         _source = source;
@@ -69,7 +77,7 @@ public sealed partial class SnapshotPuller
         {
             try
             {
-                var (connection, source) = await NodeConnection.OpenAsync(_source, _credentials, _options.RequestTimeout, _options.MaxFrameLength, cancellationToken);
+                var (connection, source) = await NodeConnection.OpenAsync(_source, _credentials, _options.RequestTimeout, _options.MaxFrameLength, cancellationToken, _sourceNode);
                 await using (connection)
                 {
                     var (token, offset) = ("", 0L);

@@ -220,6 +220,23 @@ public sealed class AntiEntropyTests : IDisposable
         Assert.Contains("InitialDelay must not be negative", string.Join(";", (Options with { InitialDelay = TimeSpan.FromSeconds(-1) }).Validate()));
     }
 
+    [Fact]
+    public async Task ASegmentLargerThanThisStoreRolls_IsRefusedBeforeAnythingIsAllocated_AndNothingIsApplied()
+    {
+        await using var a = LogStore.Open(_directory.File("big-rolls"), new StoreOptions { ShardCount = 2, Fsync = FsyncMode.Never, SegmentRollBytes = 64 << 10, NodeOrigin = 1 });
+        await using var b = LogStore.Open(_directory.File("small-rolls"), new StoreOptions { ShardCount = 2, Fsync = FsyncMode.Never, SegmentRollBytes = 4096, MaxKeyBytes = 256, MaxValueBytes = 1024, NodeOrigin = 2 });
+        await WriteAsync(a, "k", 2000);
+        await a.SealAllAsync();
+        var largest = a.ListSegments().Max(s => s.Bytes);
+        Assert.True(largest > b.Options.LargestSegmentBytes, $"the peer's largest segment is {largest} bytes");
+        await using var feed = Serve(a, "node-a");
+
+        var loop = Loop(b, feed.EndPoint, "node-b");
+        var error = await Assert.ThrowsAnyAsync<ProtocolException>(() => loop.RunOnceAsync(CancellationToken.None));
+        Assert.Contains($"more than the {b.Options.LargestSegmentBytes} this store takes (its roll size 4096 and one record", error.Message);
+        Assert.Empty(b.ListSegments());
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private static NodeCredentials Credentials(string node) => new("c", node, Secret);

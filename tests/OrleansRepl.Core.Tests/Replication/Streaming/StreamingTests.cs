@@ -11,7 +11,11 @@ using static OrleansRepl.TestKit.Utf8;
 
 namespace OrleansRepl.Core.Tests.Replication.Streaming;
 
-/// <summary>Feeder and followers over real loopback sockets, on real stores.</summary>
+/// <summary>
+/// Feeder and followers over real loopback sockets, on real stores. Not run beside other tests: its metrics test
+/// listens to the process-wide follower meter, which any other test's followers would add to.
+/// </summary>
+[Collection(ProcessWideMetrics.Name)]
 public sealed class StreamingTests : IDisposable
 {
     private const int Shards = 4;

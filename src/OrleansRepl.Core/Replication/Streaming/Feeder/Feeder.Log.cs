@@ -25,4 +25,10 @@ public sealed partial class Feeder
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "cannot ship the log: {Reason}")]
     private static partial void LogCannotShip(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "accepting a connection on {EndPoint} failed ({Error}: {Reason}); accepting again in {PauseMilliseconds} ms")]
+    private static partial void LogAcceptFailed(ILogger logger, IPEndPoint endPoint, System.Net.Sockets.SocketError error, string reason, double pauseMilliseconds);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "the follower of shard {Shard} broke the protocol, and its stream was ended: {Reason}")]
+    private static partial void LogProtocolViolation(ILogger logger, int shard, string reason);
 }

@@ -26,6 +26,13 @@ public sealed partial class Feeder
                     {
                         case MessageType.Ack:
                             ProtocolMessage.Decode<Ack>(frame);
+                            if (window.CurrentCount >= _options.MaxInFlightBatches)
+                            {
+                                // Only the writer takes from the window, and before it sends: a full window means
+                                // every batch sent was acknowledged already.
+                                throw new UnexpectedMessageException(MessageType.Ack, "an Ack only for a batch sent and not yet acknowledged");
+                            }
+
                             window.Release();
                             break;
                         case MessageType.Heartbeat:
@@ -35,6 +42,13 @@ public sealed partial class Feeder
                             throw new UnexpectedMessageException(frame.Type, "Ack or Heartbeat");
                     }
                 }
+            }
+            catch (ProtocolException e) when (e is UnexpectedMessageException or MalformedMessageException)
+            {
+                // A violation by the follower ends its session with an Error frame saying which, and nothing else.
+                LogProtocolViolation(_logger, shard, e.Message);
+                await connection.FailAsync(ErrorCode.Protocol, e.Message);
+                throw;
             }
             finally
             {

@@ -17,6 +17,10 @@ namespace OrleansRepl.Core.Replication.Streaming.Feeder;
 /// </summary>
 public sealed partial class Feeder : IAsyncDisposable
 {
+    /// <summary>The first pause after a failed accept; it doubles while accepts keep failing, up to <see cref="AcceptRetryMost"/>.</summary>
+    private static readonly TimeSpan AcceptRetryFirst = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan AcceptRetryMost = TimeSpan.FromSeconds(2);
+
     private readonly IReplicaStore _store;
     private readonly SnapshotSource? _snapshots;
     private readonly NodeCredentials _credentials;
@@ -72,18 +76,41 @@ public sealed partial class Feeder : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>
+    /// Accepts connections until the feeder stops. A failed accept (out of file descriptors, a connection reset
+    /// before it was taken) leaves the listener usable: it is logged, and accepting resumes after a pause that doubles
+    /// while failures continue (<see cref="AcceptRetryFirst"/> up to <see cref="AcceptRetryMost"/>), so the node never
+    /// silently stops serving streams, anti-entropy and snapshots.
+    /// </summary>
     private async Task AcceptLoopAsync(CancellationToken stopping)
     {
+        var pause = TimeSpan.Zero;
         while (!stopping.IsCancellationRequested)
         {
             Socket socket;
             try
             {
                 socket = await _listener!.AcceptSocketAsync(stopping);
+                pause = TimeSpan.Zero;
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || stopping.IsCancellationRequested)
             {
                 return;
+            }
+            catch (SocketException e)
+            {
+                pause = pause == TimeSpan.Zero ? AcceptRetryFirst : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, AcceptRetryMost.Ticks));
+                LogAcceptFailed(_logger, EndPoint, e.SocketErrorCode, e.Message, pause.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(pause, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
             }
 
             var session = ServeAsync(socket, CancellationTokenSource.CreateLinkedTokenSource(stopping, Volatile.Read(ref _connections).Token));
