@@ -24,6 +24,9 @@ public static class FrameCodec
     /// <summary>The default limit on <c>length</c>: 16 MiB.</summary>
     public const int DefaultMaxFrameLength = 16 << 20;
 
+    /// <summary>The smallest limit a connection may set: room for an Error frame with a short reason.</summary>
+    public const int MinimumFrameLength = 256;
+
     /// <summary>Writes one frame to <paramref name="writer"/>.</summary>
     public static void Write(IBufferWriter<byte> writer, MessageType type, ReadOnlySpan<byte> payload)
     {

@@ -20,6 +20,7 @@ public sealed class FrameConnection : IAsyncDisposable
     private long _bytesSent;
     private long _bytesQueued;
     private long _bytesReceived;
+    private int _maxFrameLength;
 
     public FrameConnection(Stream stream, int maxFrameLength = FrameCodec.DefaultMaxFrameLength)
     {
@@ -32,7 +33,16 @@ public sealed class FrameConnection : IAsyncDisposable
     /// <summary>Bytes asked of the socket per read: large enough that a batch frame takes a few reads, not hundreds.</summary>
     private const int ReceiveBufferSize = 64 << 10;
 
-    public int MaxFrameLength { get; }
+    /// <summary>
+    /// The largest frame read or sent. It may be lowered and raised while the connection lives: held to a few KiB
+    /// until the peer has authenticated (<see cref="Handshake.MaxFrameLength"/>), so that no one without the secret
+    /// makes this side buffer more.
+    /// </summary>
+    public int MaxFrameLength
+    {
+        get => Volatile.Read(ref _maxFrameLength);
+        set => Volatile.Write(ref _maxFrameLength, value >= FrameCodec.MinimumFrameLength ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"a frame limit below {FrameCodec.MinimumFrameLength} bytes leaves no room for a frame"));
+    }
 
     /// <summary>Bytes of whole frames written to the peer so far, framing included.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
@@ -49,7 +59,15 @@ public sealed class FrameConnection : IAsyncDisposable
     /// <summary>A connection that owns <paramref name="socket"/>: disposing it closes the socket, so the peer sees the end.</summary>
     public static FrameConnection Over(System.Net.Sockets.Socket socket, int maxFrameLength = FrameCodec.DefaultMaxFrameLength)
     {
+        ArgumentNullException.ThrowIfNull(socket);
         socket.NoDelay = true;
+
+        // A peer that vanishes without a FIN (a pulled cable, a dropped route) is found by TCP within about a minute
+        // even on a connection where neither side has anything to say.
+        socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime, 30);
+        socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval, 10);
+        socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount, 3);
         return new FrameConnection(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true), maxFrameLength);
     }
 

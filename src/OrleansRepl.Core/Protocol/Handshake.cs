@@ -20,9 +20,18 @@ public static class Handshake
 {
     public const ushort ProtocolVersion = 2;
 
+    /// <summary>
+    /// The largest frame either side reads until the other has proved the secret: a Challenge, Hello or Welcome
+    /// with ids of any sane length fits many times over, and a stranger cannot make this side buffer more.
+    /// </summary>
+    public const int MaxFrameLength = 4096;
+
     /// <summary>Runs the server side; returns the authenticated peer's node id.</summary>
     public static async ValueTask<string> AcceptAsync(FrameConnection connection, NodeCredentials self, CancellationToken cancellationToken, ushort protocolVersion = ProtocolVersion)
     {
+        ArgumentNullException.ThrowIfNull(connection);
+        var limit = connection.MaxFrameLength;
+        connection.MaxFrameLength = Math.Min(limit, MaxFrameLength);
         var serverNonce = RandomNumberGenerator.GetBytes(Challenge.NonceSize);
         await connection.SendAsync(new Challenge(protocolVersion, serverNonce), cancellationToken);
         Hello hello;
@@ -58,6 +67,7 @@ public static class Handshake
 
         var proof = self.Secret.Prove("welcome", hello.ClientNonce, serverNonce, Utf8(self.ClusterId), Utf8(self.NodeId));
         await connection.SendAsync(new Welcome(self.NodeId, proof), cancellationToken);
+        connection.MaxFrameLength = limit;
         return hello.NodeId;
     }
 
@@ -67,6 +77,9 @@ public static class Handshake
     /// </summary>
     public static async ValueTask<string> ConnectAsync(FrameConnection connection, NodeCredentials self, CancellationToken cancellationToken, ushort protocolVersion = ProtocolVersion, string? expectedPeer = null)
     {
+        ArgumentNullException.ThrowIfNull(connection);
+        var limit = connection.MaxFrameLength;
+        connection.MaxFrameLength = Math.Min(limit, MaxFrameLength);
         var challenge = await connection.ReadAsync<Challenge>(cancellationToken);
         if (challenge.ProtocolVersion != protocolVersion)
         {
@@ -96,6 +109,7 @@ public static class Handshake
             throw new HandshakeRejectedException(wrongPeer);
         }
 
+        connection.MaxFrameLength = limit;
         return welcome.NodeId;
     }
 

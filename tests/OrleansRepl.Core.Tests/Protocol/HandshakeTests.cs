@@ -99,7 +99,21 @@ public sealed class HandshakeTests
             BinaryPrimitives.WriteUInt32LittleEndian(prefix, 0x7FFF_FFFF);
             stream.Write(prefix);
         });
-        Assert.Contains("frame of 2147483647 bytes exceeds the 16777216-byte limit", reply);
+        Assert.Contains($"frame of 2147483647 bytes exceeds the {Handshake.MaxFrameLength}-byte limit", reply);
+    }
+
+    [Fact]
+    public async Task BeforeTheProof_AFrameOfMoreThanAFewKiB_IsRefusedAtItsLengthPrefix()
+    {
+        // Below the connection's 16 MiB limit for authenticated peers, so before the proof only the handshake's own
+        // 4 KiB limit stops it: a stranger cannot make the server buffer 16 MiB.
+        var reply = await SendRawAsync(stream =>
+        {
+            var prefix = new byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(prefix, (16 << 20) - 1);
+            stream.Write(prefix);
+        });
+        Assert.Contains($"frame of {(16 << 20) - 1} bytes exceeds the {Handshake.MaxFrameLength}-byte limit", reply);
     }
 
     [Fact]

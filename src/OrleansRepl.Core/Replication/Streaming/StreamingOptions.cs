@@ -28,6 +28,15 @@ public sealed record StreamingOptions
 
     public int MaxFrameLength { get; init; } = FrameCodec.DefaultMaxFrameLength;
 
+    /// <summary>A connection that has not proved the cluster secret within this time is closed.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connections a feeder serves at once; one more is refused with a reason and closed.</summary>
+    public int MaxConnections { get; init; } = 512;
+
+    /// <summary>Connections a feeder serves at once from one address, so that one host cannot take them all.</summary>
+    public int MaxConnectionsPerAddress { get; init; } = 64;
+
     public TimeSpan DeadAfter => HeartbeatInterval * MissedHeartbeatsAllowed;
 
     /// <summary>Throws one exception naming every problem, for constructors that must not start with bad settings.</summary>
@@ -50,6 +59,8 @@ public sealed record StreamingOptions
         Require(problems, RollbackLimit >= 0, $"RollbackLimit must not be negative, got {RollbackLimit}");
         Require(problems, ReconnectBase > TimeSpan.Zero && ReconnectCap >= ReconnectBase, $"ReconnectBase must be positive and at most ReconnectCap, got {ReconnectBase} and {ReconnectCap}");
         Require(problems, CursorSaveEvery >= 1, $"CursorSaveEvery must be at least 1, got {CursorSaveEvery}");
+        Require(problems, HandshakeTimeout > TimeSpan.Zero, $"HandshakeTimeout must be positive, got {HandshakeTimeout}");
+        Require(problems, MaxConnectionsPerAddress >= 1 && MaxConnections >= MaxConnectionsPerAddress, $"MaxConnectionsPerAddress must be at least 1 and at most MaxConnections ({MaxConnections}), got {MaxConnectionsPerAddress}");
         return problems;
     }
 

@@ -31,4 +31,7 @@ public sealed partial class Feeder
 
     [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "the follower of shard {Shard} broke the protocol, and its stream was ended: {Reason}")]
     private static partial void LogProtocolViolation(ILogger logger, int shard, string reason);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "refused a connection from {Remote}: {Reason}")]
+    private static partial void LogConnectionRefused(ILogger logger, EndPoint? remote, string reason);
 }

@@ -67,7 +67,17 @@ public sealed partial class Feeder
                 var chunk = await _store.ReadLogChunkAsync(shard, next, _options.MaxBatchRecords, _options.MaxBatchBytes, scratch, stream.Token);
                 if (!chunk.IsEmpty)
                 {
-                    await window.WaitAsync(stream.Token);
+                    // A follower that vanished with batches unacknowledged (no FIN, no heartbeats) must not hold the
+                    // session forever: waiting for the window checks the silence as the idle branch does.
+                    while (!await window.WaitAsync(_options.HeartbeatInterval, stream.Token))
+                    {
+                        if (Stopwatch.GetElapsedTime(Volatile.Read(ref lastHeard)) > _options.DeadAfter)
+                        {
+                            await connection.FailAsync(ErrorCode.Protocol, $"follower silent for more than {_options.DeadAfter.TotalSeconds:F1} s with {_options.MaxInFlightBatches} batches unacknowledged");
+                            return;
+                        }
+                    }
+
                     try
                     {
                         await connection.SendAsync(new Batch(chunk), stream.Token);

@@ -30,6 +30,8 @@ public sealed partial class Feeder : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _sessions = [];
     private readonly Lock _sessionsGate = new();
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
+    private int _live;
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private CancellationTokenSource _connections = new();
@@ -113,6 +115,14 @@ public sealed partial class Feeder : IAsyncDisposable
                 continue;
             }
 
+            if (Admit(socket) is { } refusal)
+            {
+                LogConnectionRefused(_logger, socket.RemoteEndPoint, refusal);
+                var refused = FrameConnection.Over(socket, Handshake.MaxFrameLength);
+                _ = refused.FailAsync(ErrorCode.Internal, refusal).AsTask(); // closes it once the reason is written, without holding up accepting
+                continue;
+            }
+
             var session = ServeAsync(socket, CancellationTokenSource.CreateLinkedTokenSource(stopping, Volatile.Read(ref _connections).Token));
             lock (_sessionsGate)
             {
@@ -122,14 +132,69 @@ public sealed partial class Feeder : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Counts <paramref name="socket"/> against <see cref="StreamingOptions.MaxConnections"/> and
+    /// <see cref="StreamingOptions.MaxConnectionsPerAddress"/>; returns why it is refused, or null once it is counted.
+    /// </summary>
+    private string? Admit(Socket socket)
+    {
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        lock (_sessionsGate)
+        {
+            var fromThere = _perAddress.GetValueOrDefault(address);
+            if (_live >= _options.MaxConnections)
+            {
+                return $"{_credentials.NodeId} serves {_live} connections, its limit (MaxConnections); try again later";
+            }
+
+            if (fromThere >= _options.MaxConnectionsPerAddress)
+            {
+                return $"{_credentials.NodeId} serves {fromThere} connections from {address}, the limit for one address (MaxConnectionsPerAddress); try again later";
+            }
+
+            _live++;
+            _perAddress[address] = fromThere + 1;
+            return null;
+        }
+    }
+
+    private void Release(IPAddress address)
+    {
+        lock (_sessionsGate)
+        {
+            _live--;
+            if (--_perAddress[address] == 0)
+            {
+                _perAddress.Remove(address);
+            }
+        }
+    }
+
     private async Task ServeAsync(Socket socket, CancellationTokenSource session)
     {
         using var _ = session;
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         await using var connection = FrameConnection.Over(socket, _options.MaxFrameLength);
         var remote = socket.RemoteEndPoint;
         try
         {
-            var peer = await Handshake.AcceptAsync(connection, _credentials, session.Token);
+            string peer;
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(session.Token))
+            {
+                // A connection that does not prove the secret in time is closed: no one without it holds a session open.
+                handshake.CancelAfter(_options.HandshakeTimeout);
+                try
+                {
+                    peer = await Handshake.AcceptAsync(connection, _credentials, handshake.Token);
+                }
+                catch (OperationCanceledException) when (!session.IsCancellationRequested)
+                {
+                    LogSessionEnded(_logger, remote, $"no handshake within {_options.HandshakeTimeout.TotalSeconds:F1} s");
+                    await connection.FailAsync(ErrorCode.Authentication, $"no handshake within {_options.HandshakeTimeout.TotalSeconds:F1} s");
+                    return;
+                }
+            }
+
             var first = await connection.ReadAsync(session.Token);
             if (AntiEntropyServer.Opens(first.Type))
             {
@@ -177,6 +242,10 @@ public sealed partial class Feeder : IAsyncDisposable
         {
             // A send after the connection closed surfaces as ChannelClosedException: just another lost connection.
             LogSessionEnded(_logger, remote, e.Message);
+        }
+        finally
+        {
+            Release(address);
         }
     }
 
