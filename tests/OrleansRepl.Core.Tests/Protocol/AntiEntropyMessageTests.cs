@@ -46,6 +46,10 @@ public sealed class AntiEntropyMessageTests
         var notLast = ProtocolMessage.Encode(new SegmentChunk(SomeHash, 6, 4, new byte[] { 1, 2 }, Last: false));
         Assert.Contains("(last = 0)", Assert.Throws<MalformedMessageException>(() => ProtocolMessage.Decode<SegmentChunk>(new Frame(MessageType.SegmentChunk, notLast))).Message);
 
+        var empty = ProtocolMessage.Encode(new SegmentChunk(SomeHash, 6, 4, ReadOnlyMemory<byte>.Empty, Last: false));
+        Assert.Contains("an empty chunk at offset 4 of a 6-byte segment that is not the last", Assert.Throws<MalformedMessageException>(() => ProtocolMessage.Decode<SegmentChunk>(new Frame(MessageType.SegmentChunk, empty))).Message);
+        Assert.True(Decode(new SegmentChunk(SomeHash, 0, 0, ReadOnlyMemory<byte>.Empty, Last: true)).Last); // an empty segment is one empty, last chunk
+
         var lying = new byte[] { 0xFF, 0xFF, 0x00, 0x00 };
         Assert.Contains("65535 hashes (at most 65536) cannot fit in the 0 bytes", Assert.Throws<MalformedMessageException>(() => ProtocolMessage.Decode<SegmentList>(new Frame(MessageType.SegmentList, lying))).Message);
     }

@@ -82,6 +82,15 @@ public sealed class MessageTests
         Assert.Contains("shard 9 does not exist", remote.Message);
     }
 
+    [Fact]
+    public void AnEmptySnapshotPieceThatIsNotTheLast_IsRejected_AnEmptyLastOneIsNot()
+    {
+        var piece = new SnapshotPiece(new OrleansRepl.Core.Replication.Bootstrap.SnapshotEnvelope("c", "n", "t", [5], 100, default, 40, ReadOnlyMemory<byte>.Empty, Done: false));
+        var error = Assert.Throws<MalformedMessageException>(() => Decode(piece));
+        Assert.Contains("an empty piece at offset 40 of a 100-byte snapshot that is not the last", error.Message);
+        Assert.True(Decode(piece with { Envelope = piece.Envelope with { Offset = 100, Done = true } }).Envelope.Done);
+    }
+
     private static void RoundTrip<T>(T message)
         where T : struct, IProtocolMessage<T> => Assert.Equal(message, Decode(message));
 

@@ -189,6 +189,12 @@ public readonly record struct SegmentChunk(Blake3Hash Hash, long TotalLength, lo
             throw new MalformedMessageException($"SegmentChunk: {data.Length} bytes at offset {offset} do not fit a {total}-byte segment (last = {last})");
         }
 
+        if (data.Length == 0 && last == 0)
+        {
+            // An empty chunk that is not the last moves nothing: a peer sending them could hold a pull open forever.
+            throw new MalformedMessageException($"SegmentChunk: an empty chunk at offset {offset} of a {total}-byte segment that is not the last");
+        }
+
         return new SegmentChunk(hash, total, offset, data, last == 1);
     }
 }

@@ -65,6 +65,12 @@ public readonly record struct SnapshotPiece(SnapshotEnvelope Envelope) : IProtoc
             throw new MalformedMessageException($"SnapshotPiece: {data.Length} bytes at offset {offset} do not fit a {total}-byte snapshot (done = {done})");
         }
 
+        if (data.Length == 0 && done == 0)
+        {
+            // An empty piece that is not the last moves nothing: a source sending them could hold a bootstrap open forever.
+            throw new MalformedMessageException($"SnapshotPiece: an empty piece at offset {offset} of a {total}-byte snapshot that is not the last");
+        }
+
         return new SnapshotPiece(new SnapshotEnvelope(cluster, node, token, lsns, total, root, offset, data, done == 1));
     }
 }

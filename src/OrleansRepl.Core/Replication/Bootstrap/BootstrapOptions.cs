@@ -16,6 +16,15 @@ public sealed record BootstrapOptions
 
     public int MaxFrameLength { get; init; } = FrameCodec.DefaultMaxFrameLength;
 
+    /// <summary>
+    /// The least a transfer must move in each <see cref="ProgressWindow"/>; a source slower than that (a trickle of
+    /// tiny pieces, each in time for <see cref="RequestTimeout"/>) ends the attempt, and the next one resumes.
+    /// </summary>
+    public long MinimumProgressBytes { get; init; } = 1 << 20;
+
+    /// <summary>The window <see cref="MinimumProgressBytes"/> is measured over.</summary>
+    public TimeSpan ProgressWindow { get; init; } = TimeSpan.FromSeconds(30);
+
     public void ThrowIfInvalid()
     {
         if (Validate() is { Count: > 0 } problems)
@@ -41,6 +50,11 @@ public sealed record BootstrapOptions
         if (MaxAttempts < 1)
         {
             problems.Add($"MaxAttempts must be at least 1, got {MaxAttempts}");
+        }
+
+        if (MinimumProgressBytes < 0 || ProgressWindow <= TimeSpan.Zero)
+        {
+            problems.Add($"MinimumProgressBytes must not be negative and ProgressWindow must be positive, got {MinimumProgressBytes} and {ProgressWindow}");
         }
 
         return problems;

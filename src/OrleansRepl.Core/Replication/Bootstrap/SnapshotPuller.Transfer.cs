@@ -55,6 +55,7 @@ public sealed partial class SnapshotPuller
         await connection.SendAsync(new SnapshotRequest(token, offset), cancellationToken);
         System.Diagnostics.Stopwatch? transfer = null;
         var waiting = TimeSpan.Zero;
+        var (windowStart, inWindow) = (TimeSpan.Zero, 0L);
         var sinceCheckpoint = 0L;
         var checkpoints = 0L;
         Task? checkpointing = null;
@@ -68,6 +69,16 @@ public sealed partial class SnapshotPuller
                 {
                     waiting += transfer?.Elapsed - asked ?? TimeSpan.Zero;
                     transfer ??= System.Diagnostics.Stopwatch.StartNew();
+                    if (transfer.Elapsed - windowStart >= _options.ProgressWindow)
+                    {
+                        if (inWindow < _options.MinimumProgressBytes)
+                        {
+                            throw new SnapshotTooSlowException($"the source sent {inWindow} bytes in the last {_options.ProgressWindow.TotalSeconds:F0} s, less than the {_options.MinimumProgressBytes} it must (MinimumProgressBytes); the next attempt resumes at offset {sink.NextOffset}");
+                        }
+
+                        (windowStart, inWindow) = (transfer.Elapsed, 0);
+                    }
+
                     var envelope = ProtocolMessage.Decode<SnapshotPiece>(lease.Frame).Envelope;
                     if (envelope.Done && checkpointing is not null)
                     {
@@ -80,6 +91,7 @@ public sealed partial class SnapshotPuller
                     }
 
                     sinceCheckpoint += envelope.Data.Length;
+                    inWindow += envelope.Data.Length;
                 }
 
                 // Checkpoints fsync beside the transfer, one at a time; one still running when the next is due

@@ -139,6 +139,10 @@ public sealed class IntentLogCorruptException(string path, long offset, string r
 public sealed class SnapshotOffsetRegressionException(string token, long expected, long actual)
     : StorageException($"snapshot offset regression for {token}: expected {expected}, got {actual}");
 
+/// <summary>A source that moved less than the minimum in a progress window: the attempt ends, and the next resumes.</summary>
+public sealed class SnapshotTooSlowException(string message)
+    : IOException(message);
+
 /// <summary>The receiving state is unusable (a piece of another transfer, a length beyond the total): restart from offset 0.</summary>
 public sealed class SnapshotTransportException(string message)
     : StorageException(message);

@@ -169,6 +169,54 @@ public sealed class SnapshotBootstrapTests : IDisposable
     }
 
     [Fact]
+    public async Task ASourceThatTricklesItsPieces_EachInTime_IsDroppedAtTheMinimumProgressRate()
+    {
+        await using var leader = await LeaderAsync(records: 100);
+        var exported = new MemoryStream();
+        var info = await leader.ExportSnapshotAsync(exported);
+        var snapshot = exported.ToArray();
+
+        // A hand-made source: it proves the secret, then sends a real snapshot ten bytes at a time, each piece well
+        // within RequestTimeout, so only the progress rate can tell it from a slow but honest one.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var socket = await listener.AcceptSocketAsync(stop.Token);
+                await using var connection = FrameConnection.Over(socket);
+                await Handshake.AcceptAsync(connection, Credentials("leader"), stop.Token);
+                var request = await connection.ReadAsync<Core.Protocol.Messages.SnapshotRequest>(stop.Token);
+                try
+                {
+                    for (var offset = (int)request.Offset; offset + 10 < snapshot.Length; offset += 10)
+                    {
+                        var envelope = new SnapshotEnvelope("orepl", "leader", "trickle", info.ShardLsns, snapshot.Length, info.StoreRoot, offset, snapshot.AsMemory(offset, 10), Done: false);
+                        await connection.SendAsync(new Core.Protocol.Messages.SnapshotPiece(envelope), stop.Token);
+                        await Task.Delay(50, stop.Token);
+                    }
+                }
+                catch (Exception e) when (e is ProtocolException or IOException or System.Threading.Channels.ChannelClosedException)
+                {
+                    // The puller gave up on this attempt.
+                }
+            }
+        });
+
+        using var intents = FileBootstrapIntentLog.Open(_directory.File("trickle.intents"));
+        var options = Options with { ProgressWindow = TimeSpan.FromMilliseconds(500), MaxAttempts = 2 };
+        var puller = new SnapshotPuller((IPEndPoint)listener.LocalEndpoint, Credentials("replica"), options, intents, NullLogger<SnapshotPuller>.Instance);
+        var error = await Assert.ThrowsAsync<SnapshotTooSlowException>(() => puller.RunAsync(_directory.File("trickled"), StoreOptions(2), null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("less than the 1048576 it must (MinimumProgressBytes); the next attempt resumes at offset", error.Message);
+        Assert.False(Directory.Exists(_directory.File("trickled")));
+        await stop.CancelAsync();
+        listener.Stop();
+        await serving.ContinueWith(static _ => { }, TaskScheduler.Default);
+    }
+
+    [Fact]
     public async Task ADirectoryThatAlreadyHoldsAStore_IsNotOverwritten()
     {
         await using var leader = await LeaderAsync(records: 10);
