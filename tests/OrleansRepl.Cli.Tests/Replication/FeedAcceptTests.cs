@@ -31,6 +31,8 @@ public sealed partial class FeedAcceptTests : IDisposable
             var endPoint = IPEndPoint.Parse(Listening().Match(listening ?? "").Groups["endpoint"].Value);
 
             // Connections that never say a word, until accepting one more needs a descriptor the process does not have.
+            // They come from ten loopback addresses, 30 each: within the feeder's share for one address, so they are
+            // admitted (and hold descriptors) rather than refused.
             var flood = new List<Socket>();
             try
             {
@@ -38,6 +40,7 @@ public sealed partial class FeedAcceptTests : IDisposable
                 {
                     var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                     flood.Add(socket);
+                    socket.Bind(new IPEndPoint(IPAddress.Parse($"127.0.0.{2 + (i % 10)}"), 0));
                     await socket.ConnectAsync(endPoint);
                 }
 

@@ -115,15 +115,9 @@ public sealed partial class Feeder : IAsyncDisposable
                 continue;
             }
 
-            if (Admit(socket) is { } refusal)
-            {
-                LogConnectionRefused(_logger, socket.RemoteEndPoint, refusal);
-                var refused = FrameConnection.Over(socket, Handshake.MaxFrameLength);
-                _ = refused.FailAsync(ErrorCode.Internal, refusal).AsTask(); // closes it once the reason is written, without holding up accepting
-                continue;
-            }
-
-            var session = ServeAsync(socket, CancellationTokenSource.CreateLinkedTokenSource(stopping, Volatile.Read(ref _connections).Token));
+            var session = Admit(socket) is { } refusal
+                ? RefuseAsync(socket, refusal) // beside accepting, and awaited on disposal like any session
+                : ServeAsync(socket, CancellationTokenSource.CreateLinkedTokenSource(stopping, Volatile.Read(ref _connections).Token));
             lock (_sessionsGate)
             {
                 _sessions.RemoveAll(t => t.IsCompleted);
@@ -155,6 +149,21 @@ public sealed partial class Feeder : IAsyncDisposable
             _live++;
             _perAddress[address] = fromThere + 1;
             return null;
+        }
+    }
+
+    /// <summary>Tells a connection over the limits why it is refused, then closes it.</summary>
+    private async Task RefuseAsync(Socket socket, string reason)
+    {
+        LogConnectionRefused(_logger, socket.RemoteEndPoint, reason);
+        await using var connection = FrameConnection.Over(socket, Handshake.MaxFrameLength);
+        try
+        {
+            await connection.FailAsync(ErrorCode.Internal, reason);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // It went away first; it is closed either way.
         }
     }
 
