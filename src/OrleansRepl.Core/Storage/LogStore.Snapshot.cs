@@ -30,10 +30,7 @@ public sealed partial class LogStore
         }
         catch
         {
-            foreach (var file in shards.SelectMany(s => s.Files))
-            {
-                file.Handle.Dispose();
-            }
+            shards.ForEach(s => s.CloseFiles());
 
             throw;
         }

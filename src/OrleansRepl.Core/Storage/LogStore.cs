@@ -232,6 +232,10 @@ public sealed partial class LogStore : IReplicaStore, IAsyncDisposable
         return ComputeStoreRoot(MerkleRoot(), active);
     }
 
+    /// <summary>The store root of a store holding <paramref name="sealedSegments"/> and these active segments (a snapshot's, before or after it travels).</summary>
+    internal static Blake3Hash ComputeStoreRoot(IEnumerable<Files.SealedSegmentEntry> sealedSegments, IReadOnlyList<Blake3Hash> activeHashes) =>
+        ComputeStoreRoot(new Merkle.SegmentSetTree(sealedSegments.Select(s => Blake3Hash.Parse(s.Hash))).Root, activeHashes);
+
     internal static Blake3Hash ComputeStoreRoot(Blake3Hash segmentSetRoot, IReadOnlyList<Blake3Hash> activeHashes)
     {
         var material = new byte[Blake3Hash.Size * (1 + activeHashes.Count)];

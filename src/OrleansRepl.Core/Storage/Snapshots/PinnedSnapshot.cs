@@ -35,9 +35,7 @@ public sealed class PinnedSnapshot : IDisposable
 
         _parts = [.. parts];
         PayloadLength = at;
-        StoreRoot = LogStore.ComputeStoreRoot(
-            new Merkle.SegmentSetTree(shards.SelectMany(s => s.Sealed).Select(s => Blake3Hash.Parse(s.Hash))).Root,
-            shards.Select(s => Blake3Hasher.Hash(s.Active)).ToList());
+        StoreRoot = LogStore.ComputeStoreRoot(shards.SelectMany(s => s.Sealed), shards.Select(s => Blake3Hasher.Hash(s.Active)).ToList());
         ShardLsns = shards.Select(s => s.NextLsn - 1).ToList();
     }
 
@@ -92,9 +90,9 @@ public sealed class PinnedSnapshot : IDisposable
 
     public void Dispose()
     {
-        foreach (var file in _shards.SelectMany(s => s.Files))
+        foreach (var shard in _shards)
         {
-            file.Handle.Dispose();
+            shard.CloseFiles();
         }
     }
 

@@ -175,7 +175,7 @@ internal sealed partial class SnapshotInstaller : IDisposable
         DurableFile.SyncDirectory(_staging);
         _timer.Fsync(started);
         Index = _indexing ? new InstalledIndex(_seeds) : null;
-        var root = LogStore.ComputeStoreRoot(new Merkle.SegmentSetTree(layout.Shards.SelectMany(s => s.Sealed).Select(s => Blake3Hash.Parse(s.Hash))).Root, _activeHashes);
+        var root = LogStore.ComputeStoreRoot(layout.Shards.SelectMany(s => s.Sealed), _activeHashes);
         return new SnapshotInfo(layout.Total, Crc, root, layout.Shards.Select(s => s.NextLsn - 1).ToList());
     }
 
