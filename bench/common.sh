@@ -22,7 +22,11 @@ publish_silo() {
 }
 
 # Writes a fresh cluster secret to $1 and, with $2, a fresh client token to $2.
+# Both are created readable by their owner only, as the nodes require.
 new_secrets() {
-  head -c 48 /dev/urandom | base64 > "$1"
-  [[ -z ${2:-} ]] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$2"
+  (
+    umask 077
+    head -c 48 /dev/urandom | base64 > "$1"
+    [[ -z ${2:-} ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$2"
+  )
 }

@@ -45,7 +45,7 @@ start() {
   done
   umask 077
   [[ -e $state/cluster.secret ]] || head -c 48 /dev/urandom | base64 >"$state/cluster.secret"
-  [[ -e $state/api.token ]] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/api.token"
+  [[ -e $state/api.token ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/api.token"
 
   local connection
   if ((throwaway)); then

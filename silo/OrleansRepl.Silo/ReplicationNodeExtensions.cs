@@ -76,7 +76,7 @@ public static class ReplicationNodeExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         var silo = app.Services.GetRequiredService<IOptions<SiloHostOptions>>().Value;
-        app.MapKeyValue(silo.ResolveToken());
+        app.MapKeyValue(silo.ResolveToken(), app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.KeyValue);
         if (silo.Dashboard)
         {
             app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(policy => policy.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser());

@@ -13,6 +13,21 @@ public sealed class TempDirectory : IDisposable
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Writes <paramref name="contents"/> to a file named <paramref name="name"/> here and returns its path.</summary>
+    /// <summary>A secret or token file: created readable by its owner only, as a node requires of one.</summary>
+    public string WriteSecret(string name, string contents)
+    {
+        var path = File(name);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var file = new FileStream(path, options);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(contents));
+        return path;
+    }
+
     public string Write(string name, string contents)
     {
         var path = File(name);

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Core.Storage;
@@ -11,64 +11,115 @@ namespace OrleansRepl.Silo.Data;
 /// lead the key's shard right now (or is fenced off by a newer epoch) answers 421 naming the leader it knows and
 /// the epoch, and writes nothing. Reads come from the leader too, unless <c>?local=true</c> asks this node's copy.
 /// <list type="bullet">
-/// <item><c>PUT /kv/{key}</c> with the value as the body; <c>GET /kv/{key}</c>; <c>DELETE /kv/{key}</c>.</item>
+/// <item><c>PUT /kv/{key}</c> with the value as the body; <c>GET /kv/{key}</c>; <c>DELETE /kv/{key}</c>. The key is
+/// percent-escaped bytes (<see cref="KeyEscaping"/>); <c>/kv?key={key}</c> is the same and also takes the keys
+/// <c>.</c> and <c>..</c>.</item>
 /// <item><c>POST /kv</c>: a batch, the body a sequence of <c>u32 key length | key | u32 value length | value</c>
-/// (little-endian), every key in a shard this node leads; checked whole before any of it is written.</item>
+/// (little-endian), every key in a shard this node leads; checked whole before any of it is written. At most
+/// <see cref="KeyValueApiOptions.MaxBatchOperations"/> entries (413) and <see cref="KeyValueApiOptions.MaxConcurrentBatches"/>
+/// batches at once (429 with Retry-After, before the body is read).</item>
 /// </list>
 /// </summary>
-public static class KeyValueEndpoints
+public static partial class KeyValueEndpoints
 {
-    /// <summary>The largest batch body accepted, checked before it is read.</summary>
-    public const long MaxBatchBytes = 64L << 20;
-
-    public static IEndpointRouteBuilder MapKeyValue(this IEndpointRouteBuilder endpoints, string token)
+    public static IEndpointRouteBuilder MapKeyValue(this IEndpointRouteBuilder endpoints, string token, KeyValueApiOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var admission = new BatchAdmission(options.MaxConcurrentBatches);
         var kv = endpoints.MapGroup("/kv").RequireApiToken(token);
-        kv.MapPut("/{key}", async (string key, HttpContext http, LocalNode node) =>
+        foreach (var pattern in new[] { "/{key}", "/" })
         {
-            var bytes = Encoding.UTF8.GetBytes(key);
-            var value = await ReadBodyAsync(http, node.StoreOptions.MaxValueBytes);
-            return value is null
-                ? Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "ValueTooLarge", detail: $"the value of {key} exceeds {node.StoreOptions.MaxValueBytes} bytes")
-                : await WriteAsync(node, [WriteOperation.Put(bytes, value)], http.RequestAborted);
-        });
-        kv.MapDelete("/{key}", (string key, HttpContext http, LocalNode node) =>
-            WriteAsync(node, [WriteOperation.Delete(Encoding.UTF8.GetBytes(key))], http.RequestAborted));
-        kv.MapGet("/{key}", (string key, bool? local, LocalNode node) =>
-        {
-            var bytes = Encoding.UTF8.GetBytes(key);
-            if (node.Store is not { } store)
-            {
-                return local == true ? Unavailable(node) : Closed(node, bytes);
-            }
+            kv.MapPut(pattern, PutAsync);
+            kv.MapDelete(pattern, DeleteAsync);
+            kv.MapGet(pattern, Get);
+        }
 
-            var shard = store.ShardOf(bytes);
-            if (local != true && !node.IsWritable(shard))
-            {
-                return NotLeader(node, shard);
-            }
-
-            return store.Get(bytes) is { } value ? Results.Bytes(value) : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "NotFound", detail: $"no value for {key} on {node.NodeId}");
-        });
-        kv.MapPost("/", async (HttpContext http, LocalNode node) =>
-        {
-            if (http.Request.ContentLength is not { } length || length > MaxBatchBytes)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "BatchTooLarge", detail: $"a batch needs a Content-Length of at most {MaxBatchBytes} bytes, got {http.Request.ContentLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
-            }
-
-            var body = await ReadBodyAsync(http, (int)length);
-            if (body is null || KeyValueBatch.Parse(body, node.StoreOptions) is not { } operations)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadBatch", detail: KeyValueBatch.Explain(body, node.StoreOptions));
-            }
-
-            return await WriteAsync(node, operations, http.RequestAborted);
-        });
+        kv.MapPost("/", (HttpContext http, LocalNode node) => PostBatchAsync(http, node, options, admission));
         return endpoints;
     }
 
-    private static async Task<IResult> WriteAsync(LocalNode node, IReadOnlyList<WriteOperation> operations, CancellationToken cancellationToken)
+    private static async Task<IResult> PutAsync(HttpContext http, LocalNode node)
+    {
+        if (!RequestKey.TryRead(http, out var key, out var problem))
+        {
+            return BadKey(problem);
+        }
+
+        var value = await ReadBodyAsync(http, node.StoreOptions.MaxValueBytes);
+        return value is null
+            ? Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "ValueTooLarge", detail: $"the value of {KeyEscaping.Display(key)} exceeds {node.StoreOptions.MaxValueBytes} bytes")
+            : await WriteAsync(node, [WriteOperation.Put(key, value)], Logger(http), http.RequestAborted);
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext http, LocalNode node) =>
+        RequestKey.TryRead(http, out var key, out var problem)
+            ? await WriteAsync(node, [WriteOperation.Delete(key)], Logger(http), http.RequestAborted)
+            : BadKey(problem);
+
+    private static IResult Get(HttpContext http, bool? local, LocalNode node)
+    {
+        if (!RequestKey.TryRead(http, out var key, out var problem))
+        {
+            return BadKey(problem);
+        }
+
+        if (node.Store is not { } store)
+        {
+            return local == true ? Unavailable(node) : Closed(node, key);
+        }
+
+        var shard = store.ShardOf(key);
+        if (local != true && !node.IsWritable(shard))
+        {
+            return NotLeader(node, shard);
+        }
+
+        return store.Get(key) is { } value ? Results.Bytes(value) : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "NotFound", detail: $"no value for {KeyEscaping.Display(key)} on {node.NodeId}");
+    }
+
+    private static async Task<IResult> PostBatchAsync(HttpContext http, LocalNode node, KeyValueApiOptions options, BatchAdmission admission)
+    {
+        if (http.Request.ContentLength is not { } length || length > options.MaxBatchBytes)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "BatchTooLarge", detail: $"a batch needs a Content-Length of at most {options.MaxBatchBytes} bytes, got {http.Request.ContentLength?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
+        }
+
+        using var slot = admission.TryEnter();
+        if (slot is null)
+        {
+            http.Response.Headers.RetryAfter = "1";
+            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "TooManyBatches", detail: $"node {node.NodeId} is writing {admission.Limit} batches already; retry after a second");
+        }
+
+        var body = await ReadBodyAsync(http, (int)length);
+        if (body is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadBatch", detail: $"the batch is longer than its Content-Length of {length} bytes");
+        }
+
+        var parsed = KeyValueBatch.Parse(body, node.StoreOptions, options.MaxBatchOperations);
+        if (parsed.Operations is not { } operations)
+        {
+            return parsed.TooManyOperations
+                ? Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "TooManyOperations", detail: parsed.Problem)
+                : Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadBatch", detail: parsed.Problem);
+        }
+
+        return await WriteAsync(node, operations, Logger(http), http.RequestAborted);
+    }
+
+    private static ILogger Logger(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KeyValueEndpoints));
+
+    /// <summary>An I/O error's own words without the file it names (<c>No space left on device : '/data/…'</c>).</summary>
+    private static string WithoutPath(Exception? cause) =>
+        cause?.Message is { } message && message.IndexOf(" : '", StringComparison.Ordinal) is var at and >= 0 ? message[..at] : cause?.Message ?? "unknown cause";
+
+    [LoggerMessage(EventId = 910, Level = LogLevel.Error, Message = "error {CorrelationId}: a write to shard {Shard} of node {Node} failed")]
+    private static partial void LogShardFailed(ILogger logger, string correlationId, string node, int shard, Exception exception);
+
+    private static IResult BadKey(string? problem) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadKey", detail: problem);
+
+    private static async Task<IResult> WriteAsync(LocalNode node, IReadOnlyList<WriteOperation> operations, ILogger logger, CancellationToken cancellationToken)
     {
         if (node.Store is not { } store)
         {
@@ -100,8 +151,12 @@ public static class KeyValueEndpoints
         catch (ShardFailedException e)
         {
             // The disk refused the write (full, or an I/O error): not acknowledged, and retryable once the shard reopens.
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "ShardFailed", detail: $"node {node.NodeId}: {e.Message}",
-                extensions: new Dictionary<string, object?> { ["shard"] = e.Shard });
+            // The client hears the cause without the file's path; the log has the whole exception under the id.
+            var id = Guid.NewGuid().ToString("N")[..12];
+            LogShardFailed(logger, id, node.NodeId, e.Shard, e);
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "ShardFailed",
+                detail: $"node {node.NodeId}: shard {e.Shard} failed to write its log ({WithoutPath(e.InnerException)}); it takes no writes until it reopens from disk, which it retries. Acknowledged writes are intact (error {id})",
+                extensions: new Dictionary<string, object?> { ["shard"] = e.Shard, ["error"] = id });
         }
         finally
         {
@@ -149,6 +204,14 @@ public static class KeyValueEndpoints
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
             size.MaxRequestBodySize = limit;
+        }
+
+        if (http.Request.ContentLength is { } declared)
+        {
+            // Read into one array of the declared size: no growing buffer, no copy at the end.
+            var body = GC.AllocateUninitializedArray<byte>((int)declared);
+            await http.Request.Body.ReadExactlyAsync(body, http.RequestAborted); // the server holds the body to its Content-Length
+            return body;
         }
 
         using var buffer = new MemoryStream();

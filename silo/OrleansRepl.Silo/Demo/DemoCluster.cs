@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using OrleansRepl.Client.Cluster;
+using OrleansRepl.Core.Protocol;
 using OrleansRepl.Grains.Keys;
 using OrleansRepl.Silo.Hosting;
 
@@ -28,12 +29,12 @@ internal sealed class DemoCluster : IAsyncDisposable
     /// </summary>
     public DemoCluster(string workDirectory, long segmentRollBytes, SiloLauncher? launcher = null, IReadOnlyDictionary<string, string>? settings = null)
     {
-        WorkDirectory = Directory.CreateDirectory(workDirectory).FullName;
+        WorkDirectory = (OperatingSystem.IsWindows() ? Directory.CreateDirectory(workDirectory) : Directory.CreateDirectory(workDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)).FullName;
         SegmentRollBytes = segmentRollBytes;
         _launcher = launcher ?? SiloLauncher.Self();
         _settings = settings ?? new Dictionary<string, string>();
         _secretFile = WriteSecret("cluster.secret", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
-        _tokenFile = WriteSecret("api.token", Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
+        _tokenFile = WriteSecret("api.token", Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
     }
 
     public string WorkDirectory { get; }
@@ -123,7 +124,7 @@ internal sealed class DemoCluster : IAsyncDisposable
         {
             Cluster = Cluster,
             Gateways = [first, .. _ports.Values.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway)).Where(g => !g.Equals(first))],
-            Token = File.ReadAllText(_tokenFile).Trim(),
+            Token = System.Text.Encoding.UTF8.GetString(SecretFile.Read(_tokenFile, "API token")).Trim(),
             ReplicaSet = replicaSet,
         }, cancellationToken);
 
@@ -158,15 +159,11 @@ internal sealed class DemoCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>A new file readable by its owner only from the moment it exists.</summary>
     private string WriteSecret(string name, string content)
     {
         var path = Path.Combine(WorkDirectory, name);
-        File.WriteAllText(path, content);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
+        SecretFile.Create(path, System.Text.Encoding.UTF8.GetBytes(content));
         return path;
     }
 }

@@ -48,7 +48,14 @@ internal static class DemoCommand
             context.Cancel = true;
             stop.Cancel();
         });
-        var work = directory ?? Path.Combine(Path.GetTempPath(), $"orepl-demo-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
+        // A fresh private directory: a name someone else chose first (a predictable one under /tmp) is never reused.
+        if (directory is not null && Path.Exists(directory))
+        {
+            await Console.Error.WriteLineAsync($"orepl-silo demo: {directory} already exists; name a directory that does not, and the demo creates it readable by you only");
+            return 2;
+        }
+
+        var work = directory ?? Directory.CreateTempSubdirectory("orepl-demo-").FullName;
         var output = Console.Out;
         var exit = 0;
         await using (var cluster = new DemoCluster(work, segmentRollBytes: 64 << 10))

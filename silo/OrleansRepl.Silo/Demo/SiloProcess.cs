@@ -38,7 +38,11 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    /// <summary>Starts node <paramref name="node"/> with <paramref name="settings"/> as <c>--Key=value</c> arguments.</summary>
+    /// <summary>
+    /// Starts node <paramref name="node"/> with <paramref name="settings"/> as <c>--Key=value</c> arguments, but for
+    /// those that hold a secret (a connection string, a password or token): those go in <c>OREPL_</c> environment
+    /// variables, which other users cannot read as they can a command line (<c>ps</c>).
+    /// </summary>
     public static SiloProcess Start(SiloLauncher launcher, string node, string workDirectory, SiloPorts ports, IReadOnlyDictionary<string, string> settings)
     {
         ArgumentNullException.ThrowIfNull(launcher);
@@ -57,7 +61,14 @@ internal sealed class SiloProcess : IAsyncDisposable
 
         foreach (var (key, value) in settings)
         {
-            start.ArgumentList.Add($"--{key}={value}");
+            if (HoldsASecret(key))
+            {
+                start.Environment["OREPL_" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            }
+            else
+            {
+                start.ArgumentList.Add($"--{key}={value}");
+            }
         }
 
         var log = Path.Combine(workDirectory, $"{node}.log");
@@ -65,6 +76,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException($"silo {node} did not start");
         return new SiloProcess(node, process, PumpAsync(process, log), ports, log);
     }
+
+    private static bool HoldsASecret(string key) =>
+        key.EndsWith("ConnectionString", StringComparison.OrdinalIgnoreCase) || key.EndsWith("Password", StringComparison.OrdinalIgnoreCase) || key.EndsWith(":Token", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; true when it stopped by itself with exit code 0.</summary>
     public async Task<bool> StopAsync(TimeSpan grace)

@@ -42,6 +42,7 @@ internal static class OrleansSiloSetup
             orleans.AddAdoNetGrainStorage(GrainStorageNames.Shared, o => (o.Invariant, o.ConnectionString, o.GrainStorageSerializer) = (invariant, shared, GrainStateStorage.JsonSerializer()));
             orleans.AddAdoNetGrainStorage(GrainStorageNames.Node, o => (o.Invariant, o.ConnectionString, o.GrainStorageSerializer) = (invariant, own, GrainStateStorage.JsonSerializer()));
             orleans.AddNodeAffinePlacement();
+            orleans.AddIncomingGrainCallFilter<ClientErrorFilter>();
 #pragma warning disable ORLEANSEXP003 // experimental: a silo that leaves does not deactivate grains on the others (the placement tests show it)
             orleans.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003

@@ -1,3 +1,4 @@
+using OrleansRepl.Core.Protocol;
 namespace OrleansRepl.Silo.Hosting;
 
 /// <summary>
@@ -63,7 +64,7 @@ public sealed class SiloHostOptions
     public double ShutdownSeconds { get; set; } = 15;
 
     /// <summary>The token, read from <see cref="TokenFile"/> when set.</summary>
-    public string ResolveToken() => TokenFile.Length > 0 ? File.ReadAllText(TokenFile).Trim() : Token;
+    public string ResolveToken() => TokenFile.Length > 0 ? System.Text.Encoding.UTF8.GetString(SecretFile.Read(TokenFile, "API token")).Trim() : Token;
 
     /// <summary>The connection string with any password replaced, for logs and errors.</summary>
     public string RedactedPostgres() =>

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Core.Storage.Files;
 
@@ -30,7 +31,21 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
 
         Check(options.ReplicationPort != 0, nameof(options.ReplicationPort), "must be set: the topology names every node's feeder by it");
         Check(options.TokenFile.Length == 0 || File.Exists(options.TokenFile), nameof(options.TokenFile), $"names no file: {options.TokenFile}");
-        Check(options.TokenFile.Length > 0 || options.Token.Length >= 16, nameof(options.Token), "must be at least 16 characters (or set Silo:TokenFile)");
+        if (options.TokenFile.Length > 0 && File.Exists(options.TokenFile))
+        {
+            try
+            {
+                SecretFile.Read(options.TokenFile, "API token");
+            }
+            catch (InvalidOperationException e)
+            {
+                problems.Add($"{SiloHostOptions.Section}:{nameof(options.TokenFile)}: {e.Message}");
+            }
+        }
+
+        var inline = System.Text.Encoding.UTF8.GetBytes(options.Token);
+        Check(options.TokenFile.Length > 0 || (inline.Length >= SecretFile.MinimumBytes && SecretFile.EntropyBits(inline) >= SecretFile.MinimumEntropyBits), nameof(options.Token),
+            $"must be at least {SecretFile.MinimumBytes} bytes with {SecretFile.MinimumEntropyBits:F0} bits of entropy (or set Silo:TokenFile, which keeps it off the command line)");
         Check(options.DashboardUser.Length > 0 && !options.DashboardUser.Contains(':', StringComparison.Ordinal), nameof(options.DashboardUser), $"must be a non-empty name without ':', got \"{options.DashboardUser}\"");
         Check(options.Storage is "sqlite" or "postgres", nameof(options.Storage), $"must be \"sqlite\" or \"postgres\", got \"{options.Storage}\"");
         Check(options.Storage != "sqlite" || options.SqlitePath.Length > 0, nameof(options.SqlitePath), "must name the SQLite file the machine's silos share");

@@ -2,6 +2,7 @@ using OrleansRepl.Core.Replication.AntiEntropy;
 using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Storage;
+using OrleansRepl.Silo.Data;
 
 namespace OrleansRepl.Silo.Node;
 
@@ -60,6 +61,9 @@ public sealed class NodeOptions
 
     /// <summary>How this node serves snapshots: pin lifetime, pins at once, piece size (section <c>Replication:Snapshots</c>).</summary>
     public SnapshotSourceOptions Snapshots { get; set; } = new();
+
+    /// <summary>The key-value API's batch limits (section <c>Replication:KeyValue</c>).</summary>
+    public KeyValueApiOptions KeyValue { get; set; } = new();
 
     /// <summary>How often the topology is read when no change is announced.</summary>
     public double TopologyPollSeconds { get; set; } = 1;

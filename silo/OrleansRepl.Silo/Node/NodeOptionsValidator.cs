@@ -47,6 +47,7 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         Section(problems, nameof(options.AntiEntropy), options.AntiEntropy.Validate());
         Section(problems, nameof(options.Bootstrap), options.Bootstrap.Validate());
         Section(problems, nameof(options.Snapshots), options.Snapshots.Validate());
+        Section(problems, nameof(options.KeyValue), options.KeyValue.Validate());
         var largestFrame = LargestRecordFrame(options.MaxValueBytes);
         Check(options.Streaming.MaxFrameLength >= largestFrame, $"{nameof(options.Streaming)}:{nameof(options.Streaming.MaxFrameLength)}",
             $"is {options.Streaming.MaxFrameLength}, but a record with the largest key and a value of MaxValueBytes ({options.MaxValueBytes}) needs a frame of {largestFrame}: raise it or lower MaxValueBytes");

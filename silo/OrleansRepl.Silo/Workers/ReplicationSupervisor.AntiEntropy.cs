@@ -57,7 +57,10 @@ public sealed partial class ReplicationSupervisor
     {
         var loop = new AntiEntropyLoop(_node.Store!, NodeEndPoint.Parse(address, $"replication address of peer {peer}"), _node.Credentials,
             // The first cycle waits a jittered interval: a node that just joined is streaming the same segments.
-            _options.AntiEntropy with { Interval = TimeSpan.FromSeconds(intervalSeconds), InitialDelay = TimeSpan.FromSeconds(intervalSeconds * (0.5 + Random.Shared.NextDouble() / 2)) }, new GrainPeerCursorStore(_grains, _node.NodeId), null, _loggers.CreateLogger<AntiEntropyLoop>());
+            _options.AntiEntropy with { Interval = TimeSpan.FromSeconds(intervalSeconds), InitialDelay = TimeSpan.FromSeconds(intervalSeconds * (0.5 + Random.Shared.NextDouble() / 2)) }, new GrainPeerCursorStore(_grains, _node.NodeId), null, _loggers.CreateLogger<AntiEntropyLoop>())
+        {
+            ExpectedPeer = peer, // a node at a stale or reused address is not taken for the peer
+        };
         var stop = new CancellationTokenSource();
         LogAntiEntropy(_logger, _node.NodeId, peer, address, intervalSeconds);
         return new AntiEntropyRun(loop, address, intervalSeconds, stop, Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None));

@@ -43,7 +43,10 @@ public sealed partial class ReplicationSupervisor
     {
         var endPoint = NodeEndPoint.Parse(topology.Node(leader)!.ReplicationAddress, $"replication address of {leader}");
         var epoch = topology.Epoch;
-        var follower = new Follower(_node.Store!, shard, endPoint, _node.Credentials, _options.Streaming, new GrainCursorStore(_grains, _node.NodeId), () => epoch, _loggers.CreateLogger<Follower>());
+        var follower = new Follower(_node.Store!, shard, endPoint, _node.Credentials, _options.Streaming, new GrainCursorStore(_grains, _node.NodeId), () => epoch, _loggers.CreateLogger<Follower>())
+        {
+            ExpectedLeader = leader, // a node at a stale or reused address is not taken for the leader
+        };
         var stop = new CancellationTokenSource();
         LogFollowing(_logger, _node.NodeId, shard, leader, endPoint.ToString()!, epoch);
         var run = Task.Run(() => follower.RunAsync(stop.Token), CancellationToken.None);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using OrleansRepl.Client.Cluster;
+using OrleansRepl.Core.Protocol;
 
 namespace OrleansRepl.Cli.Cluster;
 
@@ -55,8 +56,8 @@ internal sealed class ClusterOptions
             Cluster = parse.GetValue(Cluster) ?? Environment.GetEnvironmentVariable("OREPL_CLUSTER") ?? "orepl",
             Gateways = gateway is null ? [] : [.. gateway.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseGateway)],
             SqliteMembershipFile = membership is null ? null : Path.GetFullPath(membership),
-            PostgresConnectionString = postgres is null ? null : ReadSecret(postgres, "--postgres-file"),
-            Token = ReadSecret(tokenFile, "--token-file"),
+            PostgresConnectionString = postgres is null ? null : ReadSecret(postgres, "--postgres-file", SecretFile.ReadPrivate),
+            Token = ReadSecret(tokenFile, "--token-file", SecretFile.Read),
             ReplicaSet = parse.GetValue(ReplicaSet) ?? Environment.GetEnvironmentVariable("OREPL_REPLICA_SET") ?? "main",
         }, cancellationToken);
     }
@@ -80,13 +81,13 @@ internal sealed class ClusterOptions
             ? endPoint
             : throw new ArgumentException($"--gateway \"{text}\" is not IP:PORT");
 
-    private static string ReadSecret(string file, string option)
+    private static string ReadSecret(string file, string option, Func<string, string, byte[]> read)
     {
         try
         {
-            return File.ReadAllText(file).Trim();
+            return System.Text.Encoding.UTF8.GetString(read(file, option)).Trim();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InvalidOperationException e)
         {
             throw new ArgumentException($"cannot read {option} {file}: {e.Message}", e);
         }

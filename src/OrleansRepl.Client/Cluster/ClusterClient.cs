@@ -27,6 +27,12 @@ namespace OrleansRepl.Client.Cluster;
 /// </summary>
 public sealed class ClusterClient : IAsyncDisposable
 {
+    /// <summary>Entries in one batch at most, under the nodes' default <c>Replication:KeyValue:MaxBatchOperations</c>.</summary>
+    private const int MaxBatchEntries = 50_000;
+
+    /// <summary>How often a batch a busy node refused (429) is offered again.</summary>
+    private const int BusyRetries = 30;
+
     private readonly IHost _host;
     private readonly HttpClient _http;
     private ReplicaSetTopology? _topology;
@@ -125,18 +131,29 @@ public sealed class ClusterClient : IAsyncDisposable
         return (await Grains.Node(node).GetStatusAsync()).ReplicationAddress;
     }
 
+    /// <summary>Writes <paramref name="value"/> under <paramref name="key"/>'s UTF-8 bytes, through the key's shard leader.</summary>
     public Task PutAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
+        PutAsync(Encoding.UTF8.GetBytes(key), value, cancellationToken);
+
+    /// <summary>Writes <paramref name="value"/> under <paramref name="key"/>, any bytes, through the key's shard leader.</summary>
+    public Task PutAsync(byte[] key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
         SendToLeaderAsync(key, api => new HttpRequestMessage(HttpMethod.Put, KeyUri(api, key)) { Content = new ReadOnlyMemoryContent(value) }, cancellationToken);
 
-    public Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => DeleteAsync(Encoding.UTF8.GetBytes(key), cancellationToken);
+
+    public Task DeleteAsync(byte[] key, CancellationToken cancellationToken = default) =>
         SendToLeaderAsync(key, api => new HttpRequestMessage(HttpMethod.Delete, KeyUri(api, key)), cancellationToken);
 
+    /// <summary>The value of <paramref name="key"/>'s UTF-8 bytes from its leader, or from <paramref name="node"/>'s own copy when given; null when absent.</summary>
+    public Task<byte[]?> GetAsync(string key, string? node = null, CancellationToken cancellationToken = default) =>
+        GetAsync(Encoding.UTF8.GetBytes(key), node, cancellationToken);
+
     /// <summary>The value of <paramref name="key"/> from its leader, or from <paramref name="node"/>'s own copy when given; null when absent.</summary>
-    public async Task<byte[]?> GetAsync(string key, string? node = null, CancellationToken cancellationToken = default)
+    public async Task<byte[]?> GetAsync(byte[] key, string? node = null, CancellationToken cancellationToken = default)
     {
         if (node is not null)
         {
-            using var response = await _http.GetAsync(new Uri(KeyUri(await ApiOfAsync(node, cancellationToken), key) + "?local=true"), cancellationToken);
+            using var response = await _http.GetAsync(new Uri(KeyUri(await ApiOfAsync(node, cancellationToken), key) + "&local=true"), cancellationToken);
             return await ReadValueAsync(response, key, cancellationToken);
         }
 
@@ -178,7 +195,7 @@ public sealed class ClusterClient : IAsyncDisposable
             var batch = pending.TryGetValue(leader, out var open) ? open : ([], 0);
             batch.Entries.Add(KeyValuePair.Create(keyBytes, value));
             batch.Bytes += 8 + keyBytes.Length + value.Length;
-            if (batch.Bytes >= batchBytes)
+            if (batch.Bytes >= batchBytes || batch.Entries.Count >= MaxBatchEntries)
             {
                 pending.Remove(leader);
                 await SendAsync(leader, batch.Entries);
@@ -276,9 +293,7 @@ public sealed class ClusterClient : IAsyncDisposable
         }
 
         var api = await ApiOfAsync(leader, cancellationToken);
-        using var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var response = await _http.PostAsync(new Uri(api, "kv"), content, cancellationToken);
+        using var response = await PostAdmittedAsync(new Uri(api, "kv"), body, cancellationToken);
         if (response.StatusCode == HttpStatusCode.MisdirectedRequest && retry)
         {
             await GetTopologyAsync(cancellationToken); // leadership moved: route every record of the batch again
@@ -300,11 +315,33 @@ public sealed class ClusterClient : IAsyncDisposable
         progress?.Report(total);
     }
 
-    private static Uri KeyUri(Uri api, string key) => new(api, "kv/" + Uri.EscapeDataString(key));
-
-    private async Task SendToLeaderAsync(string key, Func<Uri, HttpRequestMessage> request, CancellationToken cancellationToken, Func<HttpResponseMessage, Task>? read = null)
+    /// <summary>
+    /// Posts a batch body; a node busy with as many batches as it takes at once (429) is asked again after the
+    /// Retry-After it names, up to <see cref="BusyRetries"/> times, then the 429 is the answer.
+    /// </summary>
+    private async Task<HttpResponseMessage> PostAdmittedAsync(Uri uri, MemoryStream body, CancellationToken cancellationToken)
     {
-        var keyBytes = Encoding.UTF8.GetBytes(key);
+        for (var attempt = 0; ; attempt++)
+        {
+            using var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            var response = await _http.PostAsync(uri, content, cancellationToken);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == BusyRetries)
+            {
+                return response;
+            }
+
+            var pause = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+            response.Dispose();
+            await Task.Delay(pause < TimeSpan.FromSeconds(10) ? pause : TimeSpan.FromSeconds(10), cancellationToken);
+        }
+    }
+
+    /// <summary>The query form, which carries every key (<c>.</c> and <c>..</c> too) byte for byte.</summary>
+    private static Uri KeyUri(Uri api, byte[] key) => new(api, "kv?key=" + KeyEscaping.Escape(key));
+
+    private async Task SendToLeaderAsync(byte[] key, Func<Uri, HttpRequestMessage> request, CancellationToken cancellationToken, Func<HttpResponseMessage, Task>? read = null)
+    {
         for (var attempt = 0; ; attempt++)
         {
             if (attempt > 0 || Volatile.Read(ref _topology) is null)
@@ -312,7 +349,7 @@ public sealed class ClusterClient : IAsyncDisposable
                 await GetTopologyAsync(cancellationToken);
             }
 
-            var leader = LeaderOf(keyBytes);
+            var leader = LeaderOf(key);
             HttpResponseMessage response;
             string method;
             try
@@ -345,7 +382,7 @@ public sealed class ClusterClient : IAsyncDisposable
                 }
                 else
                 {
-                    await EnsureSuccessAsync(response, $"{method} {key} on {leader}");
+                    await EnsureSuccessAsync(response, $"{method} {KeyEscaping.Display(key)} on {leader}");
                 }
 
                 return;
@@ -353,14 +390,14 @@ public sealed class ClusterClient : IAsyncDisposable
         }
     }
 
-    private static async Task<byte[]?> ReadValueAsync(HttpResponseMessage response, string key, CancellationToken cancellationToken)
+    private static async Task<byte[]?> ReadValueAsync(HttpResponseMessage response, byte[] key, CancellationToken cancellationToken)
     {
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
 
-        await EnsureSuccessAsync(response, $"GET {key}");
+        await EnsureSuccessAsync(response, $"GET {KeyEscaping.Display(key)}");
         return await response.Content.ReadAsByteArrayAsync(cancellationToken);
     }
 

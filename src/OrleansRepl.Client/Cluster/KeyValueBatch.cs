@@ -20,35 +20,64 @@ public static class KeyValueBatch
         output.Write(value);
     }
 
-    /// <summary>The operations of <paramref name="body"/>, or null when it is malformed or breaks a store limit.</summary>
-    public static IReadOnlyList<WriteOperation>? Parse(ReadOnlySpan<byte> body, StoreOptions limits) =>
-        Read(body, limits, out var operations) is null ? operations : null;
-
-    /// <summary>Why <paramref name="body"/> is refused.</summary>
-    public static string Explain(byte[]? body, StoreOptions limits) =>
-        body is null ? "the batch is longer than its Content-Length said" : Read(body, limits, out _) ?? "the batch is valid";
-
-    private static string? Read(ReadOnlySpan<byte> body, StoreOptions limits, out List<WriteOperation> operations)
+    /// <summary>
+    /// The operations of <paramref name="body"/>, read in one pass; or why it is refused: malformed, a key or value
+    /// over the store's limits, or more than <paramref name="maxOperations"/> entries (counted before any is copied out).
+    /// </summary>
+    public static KeyValueBatchParse Parse(ReadOnlySpan<byte> body, StoreOptions limits, int maxOperations = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        operations = [];
+        var count = CountEntries(body, maxOperations, out var problem);
+        if (problem is not null)
+        {
+            return new KeyValueBatchParse(null, problem, TooManyOperations: count > maxOperations);
+        }
+
+        var operations = new List<WriteOperation>(count);
         var offset = 0;
         while (offset < body.Length)
         {
-            if (!TryField(body, ref offset, limits.MaxKeyBytes, out var key, out var problem) || key.Length == 0)
+            if (!TryField(body, ref offset, limits.MaxKeyBytes, out var key, out problem) || key.Length == 0)
             {
-                return string.Create(CultureInfo.InvariantCulture, $"entry {operations.Count} at byte {offset}: key {problem ?? "is empty"}");
+                return new KeyValueBatchParse(null, string.Create(CultureInfo.InvariantCulture, $"entry {operations.Count} at byte {offset}: key {problem ?? "is empty"}"), false);
             }
 
             if (!TryField(body, ref offset, limits.MaxValueBytes, out var value, out problem))
             {
-                return string.Create(CultureInfo.InvariantCulture, $"entry {operations.Count} at byte {offset}: value {problem}");
+                return new KeyValueBatchParse(null, string.Create(CultureInfo.InvariantCulture, $"entry {operations.Count} at byte {offset}: value {problem}"), false);
             }
 
             operations.Add(WriteOperation.Put(key, value));
         }
 
-        return operations.Count == 0 ? "the batch is empty" : null;
+        return operations.Count == 0 ? new KeyValueBatchParse(null, "the batch is empty", false) : new KeyValueBatchParse(operations, null, false);
+    }
+
+    /// <summary>The entries the length fields describe, stopping past <paramref name="maxOperations"/>; a cut field is left to the full parse to name.</summary>
+    private static int CountEntries(ReadOnlySpan<byte> body, int maxOperations, out string? problem)
+    {
+        problem = null;
+        var (count, offset) = (0, 0L);
+        while (offset < body.Length)
+        {
+            if (++count > maxOperations)
+            {
+                problem = string.Create(CultureInfo.InvariantCulture, $"the batch has more than {maxOperations} entries, the most one batch may carry; split it");
+                return count;
+            }
+
+            for (var field = 0; field < 2; field++)
+            {
+                if (offset > body.Length - 4L)
+                {
+                    return count;
+                }
+
+                offset += 4L + BinaryPrimitives.ReadUInt32LittleEndian(body[(int)offset..]);
+            }
+        }
+
+        return count;
     }
 
     private static bool TryField(ReadOnlySpan<byte> body, ref int offset, int limit, out byte[] field, out string? problem)

@@ -11,35 +11,14 @@ namespace OrleansRepl.Core.Protocol;
 public sealed class ClusterSecret
 {
     public const int ProofSize = 32;
-    public const int MinimumLength = 32;
+    public const int MinimumLength = SecretFile.MinimumBytes;
 
     private readonly byte[] _key;
 
     private ClusterSecret(byte[] key) => _key = key;
 
-    /// <summary>Reads the secret from <paramref name="path"/>; one trailing newline is not part of it.</summary>
-    public static ClusterSecret Load(string path)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidOperationException($"cannot read the cluster secret file {path}: {e.Message}", e);
-        }
-
-        var length = bytes.Length;
-        while (length > 0 && bytes[length - 1] is (byte)'\n' or (byte)'\r')
-        {
-            length--;
-        }
-
-        return length >= MinimumLength
-            ? new ClusterSecret(bytes[..length])
-            : throw new InvalidOperationException($"the cluster secret file {path} holds {length} bytes; at least {MinimumLength} are required");
-    }
+    /// <summary>Reads the secret from <paramref name="path"/>, checked by <see cref="SecretFile.Read"/>.</summary>
+    public static ClusterSecret Load(string path) => new(SecretFile.Read(path, "cluster secret"));
 
     public static ClusterSecret FromBytes(ReadOnlySpan<byte> key) =>
         key.Length >= MinimumLength

@@ -6,14 +6,17 @@ using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Cli.Tests.Replication;
 
-/// <summary>An <c>orepl feed</c> whose process runs out of file descriptors keeps its listener, and serves again once some are free.</summary>
+/// <summary>
+/// An <c>orepl feed</c> with few file descriptors: it serves no more connections than its descriptor budget, refuses
+/// the rest of a flood without running out, and serves a follower once the flood is gone.
+/// </summary>
 public sealed partial class FeedAcceptTests : IDisposable
 {
     private const string Secret = "accept test secret, long enough 0123456789";
     private readonly TempDirectory _directory = new();
 
     [Fact]
-    public async Task AFeedOutOfFileDescriptors_SaysSo_AndServesAFollowerOnceTheyAreFree()
+    public async Task AFeedWithFewDescriptors_ServesWithinItsBudget_RefusesTheRestOfAFlood_AndServesAFollowerAfter()
     {
         var store = _directory.File("leader");
         await using (var leader = LogStore.Open(store, new StoreOptions { ShardCount = 2, Fsync = FsyncMode.Never }))
@@ -21,7 +24,7 @@ public sealed partial class FeedAcceptTests : IDisposable
             await leader.WriteAsync(Enumerable.Range(0, 500).Select(i => WriteOperation.Put(Utf8.Bytes($"key-{i}"), Utf8.Bytes("value"))).ToList());
         }
 
-        var secret = _directory.Write("secret", Secret);
+        var secret = _directory.WriteSecret("secret", Secret);
         string[] feed = ["-c", "ulimit -n 200 && exec \"$@\"", "bash", ExternalTool.Resolve("dotnet"), Path.Combine(AppContext.BaseDirectory, "orepl.dll"),
             "feed", "--dir", store, "--listen", "127.0.0.1:0", "--secret-file", secret];
         using var process = ExternalTool.Start(ExternalTool.Resolve("bash"), feed);
@@ -29,10 +32,22 @@ public sealed partial class FeedAcceptTests : IDisposable
         {
             var listening = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
             var endPoint = IPEndPoint.Parse(Listening().Match(listening ?? "").Groups["endpoint"].Value);
+            var said = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ = Task.Run(async () =>
+            {
+                while (await process.StandardError.ReadLineAsync() is { } line)
+                {
+                    said.Enqueue(line);
+                    if (line.Contains("refused a connection from", StringComparison.Ordinal))
+                    {
+                        refused.TrySetResult();
+                    }
+                }
+            });
+            string Said() => $"the feed said:\n{string.Join('\n', said)}";
 
-            // Connections that never say a word, until accepting one more needs a descriptor the process does not have.
-            // They come from ten loopback addresses, 30 each: within the feeder's share for one address, so they are
-            // admitted (and hold descriptors) rather than refused.
+            // 300 connections that never say a word, from ten loopback addresses: more than 200 descriptors could hold.
             var flood = new List<Socket>();
             try
             {
@@ -44,20 +59,32 @@ public sealed partial class FeedAcceptTests : IDisposable
                     await socket.ConnectAsync(endPoint);
                 }
 
-                string? line;
-                while ((line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.Contains("accepting a connection on", StringComparison.Ordinal))
-                {
-                }
-
-                Assert.Contains("TooManyOpenSockets", line);
-                Assert.Contains("accepting again in", line);
+                await refused.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                await Task.Delay(TimeSpan.FromSeconds(2)); // the flood holds on: the feed must stay within its budget meanwhile
+                Assert.False(process.HasExited, Said());
+                var budget = Budget().Match(string.Join('\n', said));
+                Assert.True(budget.Success, Said());
+                Assert.InRange(int.Parse(budget.Groups["connections"].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 200 - 64);
+                Assert.Contains("its limit (MaxConnections, or the file-descriptor budget)", Said(), StringComparison.Ordinal);
+                Assert.DoesNotContain("TooManyOpenSockets", Said(), StringComparison.Ordinal);
+            }
+            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+            {
+                throw new Xunit.Sdk.XunitException($"{e.GetType().Name}: {e.Message}\n{Said()}");
             }
             finally
             {
                 flood.ForEach(s => s.Dispose());
             }
 
+            // The flood's connections end as the feed reads their close; until then a new one may be told to try again later.
             var follow = Orepl.Run(["follow", "--dir", _directory.File("follower"), "--leader", endPoint.ToString(), "--secret-file", secret, "--until-caught-up"]);
+            for (var attempt = 0; attempt < 10 && follow.ExitCode != 0 && follow.StandardError.Contains("try again later", StringComparison.Ordinal); attempt++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                follow = Orepl.Run(["follow", "--dir", _directory.File("follower"), "--leader", endPoint.ToString(), "--secret-file", secret, "--until-caught-up"]);
+            }
+
             Assert.True(follow.ExitCode == 0, $"the follower exited {follow.ExitCode}: {follow.StandardError}");
             Assert.Contains("caught up", follow.StandardOutput);
         }
@@ -72,4 +99,7 @@ public sealed partial class FeedAcceptTests : IDisposable
 
     [GeneratedRegex(@"on (?<endpoint>127\.0\.0\.1:\d+)$")]
     private static partial Regex Listening();
+
+    [GeneratedRegex(@"may open 200 files \(ulimit -n\) and has \d+ open: the feeder serves at most (?<connections>\d+) connections, not MaxConnections 512")]
+    private static partial Regex Budget();
 }

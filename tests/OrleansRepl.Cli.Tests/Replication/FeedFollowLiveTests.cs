@@ -21,8 +21,7 @@ public sealed partial class FeedFollowLiveTests : IDisposable
     [Fact]
     public async Task LiveWrites_ReachAFollowerProcess_AndTheRootsConverge()
     {
-        var secretFile = _directory.File("secret");
-        await File.WriteAllTextAsync(secretFile, "live test cluster secret, long enough 0123456789\n");
+        var secretFile = _directory.WriteSecret("secret", "live test cluster secret, long enough 0123456789\n");
         var leader = _directory.File("leader");
         var follower = _directory.File("follower");
         await using (var store = LogStore.Open(leader, new StoreOptions { ShardCount = 3, Fsync = FsyncMode.Never }))

@@ -17,8 +17,7 @@ public sealed class FollowKillTests : IDisposable
     [Fact]
     public async Task AFollowerKilledFiveTimesMidStream_EndsIdentical_WithEveryLsnOnce()
     {
-        var secretFile = _directory.File("secret");
-        await File.WriteAllTextAsync(secretFile, "kill test cluster secret, long enough 0123456789\n");
+        var secretFile = _directory.WriteSecret("secret", "kill test cluster secret, long enough 0123456789\n");
         var options = new StoreOptions { ShardCount = Shards, Fsync = FsyncMode.Never, SegmentRollBytes = 4 << 20 };
         await using var leader = LogStore.Open(_directory.File("leader"), options);
         var batch = new List<WriteOperation>();

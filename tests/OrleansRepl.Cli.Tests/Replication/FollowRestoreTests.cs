@@ -31,7 +31,7 @@ public sealed class FollowRestoreTests : IDisposable
         using var snapshots = new SnapshotSource(leader, credentials, new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
         await using var feeder = new Feeder(leader, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
-        string[] follow = ["follow", "--dir", replica, "--leader", feeder.EndPoint.ToString(), "--secret-file", _directory.Write("secret", Secret), "--until-caught-up"];
+        string[] follow = ["follow", "--dir", replica, "--leader", feeder.EndPoint.ToString(), "--secret-file", _directory.WriteSecret("secret", Secret), "--until-caught-up"];
 
         var (exitCode, _, error) = await CliRun.RunAsync(follow).WaitAsync(TimeSpan.FromMinutes(1)); // ends; never waits for a shard that cannot catch up
         Assert.Equal(1, exitCode);

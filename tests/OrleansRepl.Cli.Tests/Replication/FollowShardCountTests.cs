@@ -55,7 +55,7 @@ public sealed class FollowShardCountTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private string SecretFile() => _directory.Write("secret", Secret);
+    private string SecretFile() => _directory.WriteSecret("secret", Secret);
 
     private async Task<Leader> LeaderAsync(int shards, int records)
     {

@@ -32,7 +32,7 @@ public sealed partial class SnapshotPullKillTests : IDisposable
         await using var feeder = new Feeder(leader, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
         var replica = _directory.File("replica");
-        string[] pull = ["snapshot", "pull", "--from", feeder.EndPoint.ToString(), "--dir", replica, "--secret-file", _directory.Write("secret", Secret)];
+        string[] pull = ["snapshot", "pull", "--from", feeder.EndPoint.ToString(), "--dir", replica, "--secret-file", _directory.WriteSecret("secret", Secret)];
 
         var random = new Random(5);
         var resumedOffsets = new List<long>();

@@ -53,5 +53,5 @@ public sealed class SyncCommandTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private string SecretFile() => _directory.Write("secret", Secret);
+    private string SecretFile() => _directory.WriteSecret("secret", Secret);
 }

@@ -4,7 +4,7 @@ using OrleansRepl.TestKit;
 namespace OrleansRepl.Silo.Tests.Cluster;
 
 /// <summary><c>orepl</c>'s cluster commands as an operator runs them, against silo processes.</summary>
-public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+public sealed partial class ClusterCliTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task TheClusterCommands_ChangeTheTopology_AndReadAndWriteThroughTheLeader()
@@ -14,12 +14,17 @@ public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<Po
         await cluster.StartAsync(2);
         string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli"];
         using var directory = new TempDirectory();
-        await File.WriteAllTextAsync(directory.File("postgres"), postgres.Server.ConnectionString);
+        directory.WriteSecret("postgres", postgres.Server.ConnectionString);
         string[] throughMembership = ["--postgres-file", directory.File("postgres"), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli"];
 
         Assert.Contains("orepl status: say where the cluster is with exactly one of --gateway", Orepl(1, "status").StandardError);
         Assert.Contains("cannot connect to cluster nowhere through gateways 127.0.0.1:1", Orepl(1, ["status", "--gateway", "127.0.0.1:1", "--cluster", "nowhere", "--token-file", cluster.TokenFile]).StandardError);
         await TestCluster.WaitAsync("the stores to open", async () => (await cluster.StatusAsync(1)).ShardCount > 0 && (await cluster.StatusAsync(2)).ShardCount > 0);
+
+        // The silos' command lines, which any user can read (ps), carry no connection string: it is in their environment.
+        var commandLines = ExternalTool.RunProcess("pgrep", ["-af", "orepl-silo"]).StandardOutput;
+        Assert.Contains("--Silo:NodeId=cli1", commandLines);
+        Assert.DoesNotContain(postgres.Server.ConnectionString, commandLines);
         Assert.Contains("added cli1", Orepl(0, ["add-node", "--node", "cli1", .. connect]).StandardOutput);
         Assert.Contains("it follows cli1", Orepl(0, ["add-node", "--node", "cli2", .. connect]).StandardOutput);
         Assert.Contains("node cli2 is already a member", Orepl(1, ["add-node", "--node", "cli2", .. connect]).StandardError);
@@ -84,7 +89,32 @@ public sealed class ClusterCliTests(PostgresFixture postgres) : IClassFixture<Po
         Assert.Matches(@"bootstrapped cli3: \d+ bytes from cli2", bootstrap);
         Orepl(0, ["add-node", "--node", "cli3", .. connect]);
         await cluster.ConvergedAsync(2, 1, 3);
+
+        // A failure inside a grain (its storage gone) reaches the operator as a short message with a correlation id;
+        // the SQL error itself is in the silo's log under that id, not in the answer.
+        await using (var database = Npgsql.NpgsqlDataSource.Create(postgres.Server.ConnectionString))
+        {
+            await database.CreateCommand("ALTER TABLE orleansstorage RENAME TO orleansstorage_away").ExecuteNonQueryAsync();
+            try
+            {
+                var failed = Orepl(1, ["peer", "configure", "--node", "cli1", "--peer", "cli2", "--interval", "7", .. connect]).StandardError;
+                var id = Assert.Single(CorrelationId().Matches(failed)).Groups["id"].Value;
+                Assert.DoesNotContain("orleansstorage", failed, StringComparison.OrdinalIgnoreCase);
+                Assert.DoesNotContain("Exception", failed, StringComparison.Ordinal);
+                // The log line names the error and the call; the exception it carries, the storage's own words.
+                bool Logged(string log) => log.IndexOf($"error {id}: ", StringComparison.Ordinal) is var at and >= 0
+                    && log.AsSpan(at, Math.Min(4000, log.Length - at)).ToString() is var entry && entry.Contains("IPeerGrain.", StringComparison.Ordinal) && entry.Contains("orleansstorage", StringComparison.Ordinal);
+                await TestCluster.WaitAsync($"error {id} in a silo's log", () => Task.FromResult(Enumerable.Range(1, 3).Any(n => Logged(File.ReadAllText(cluster.Log(n))))));
+            }
+            finally
+            {
+                await database.CreateCommand("ALTER TABLE orleansstorage_away RENAME TO orleansstorage").ExecuteNonQueryAsync();
+            }
+        }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"IPeerGrain\.\w+ failed inside the cluster \(error (?<id>[0-9a-f]{12})\); the silo's log has the details under that id")]
+    private static partial System.Text.RegularExpressions.Regex CorrelationId();
 
     /// <summary>Runs orepl with the given arguments and asserts its exit code.</summary>
     private static ProcessResult Orepl(int exitCode, params string[] arguments)

@@ -44,6 +44,10 @@ public sealed class FullDiskTests(PostgresFixture postgres) : IClassFixture<Post
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.Contains("ShardFailed", body);
             Assert.Matches("shard \\d+ failed to write its log \\(No space left on device", body);
+            Assert.DoesNotContain(disk.Path, body, StringComparison.Ordinal); // the cause, not the file: the log has that
+            var id = System.Text.RegularExpressions.Regex.Match(body, @"\(error (?<id>[0-9a-f]{12})\)").Groups["id"].Value;
+            Assert.NotEmpty(id);
+            await TestCluster.WaitAsync($"error {id} in the silo's log", async () => (await File.ReadAllTextAsync(cluster.Log(1))).Contains($"error {id}: a write to shard", StringComparison.Ordinal));
         }
 
         Assert.True(acknowledged.Count > 10, $"only {acknowledged.Count} writes fitted before the disk filled");

@@ -15,7 +15,7 @@ public sealed class KeyValueBatchTests
         using var body = new MemoryStream();
         KeyValueBatch.Write(body, "a"u8, "first"u8);
         KeyValueBatch.Write(body, "b"u8, ""u8);
-        var operations = KeyValueBatch.Parse(body.ToArray(), Limits);
+        var operations = KeyValueBatch.Parse(body.ToArray(), Limits).Operations;
         Assert.NotNull(operations);
         Assert.Equal(["a", "b"], operations.Select(o => Encoding.UTF8.GetString(o.Key.Span)));
         Assert.Equal(["first", ""], operations.Select(o => Encoding.UTF8.GetString(o.Value.Span)));
@@ -47,7 +47,27 @@ public sealed class KeyValueBatchTests
                 break;
         }
 
-        Assert.Null(KeyValueBatch.Parse(body.ToArray(), Limits));
-        Assert.Equal(reason, KeyValueBatch.Explain(body.ToArray(), Limits));
+        var parsed = KeyValueBatch.Parse(body.ToArray(), Limits);
+        Assert.Null(parsed.Operations);
+        Assert.Equal(reason, parsed.Problem);
+        Assert.False(parsed.TooManyOperations);
+    }
+
+    [Fact]
+    public void ABatchOverTheEntryLimit_IsRefusedForItsCount_EvenWhenItIsAlsoMalformedFurtherOn()
+    {
+        using var body = new MemoryStream();
+        for (var i = 0; i < 4; i++)
+        {
+            KeyValueBatch.Write(body, "k"u8, "v"u8);
+        }
+
+        Assert.Equal(4, KeyValueBatch.Parse(body.ToArray(), Limits, maxOperations: 4).Operations?.Count);
+        body.Write([200, 0, 0, 0]); // a fifth entry, cut short
+        var parsed = KeyValueBatch.Parse(body.ToArray(), Limits, maxOperations: 4);
+        Assert.Null(parsed.Operations);
+        Assert.True(parsed.TooManyOperations);
+        Assert.Equal("the batch has more than 4 entries, the most one batch may carry; split it", parsed.Problem);
+        Assert.False(KeyValueBatch.Parse(body.ToArray(), Limits, maxOperations: 5).TooManyOperations);
     }
 }

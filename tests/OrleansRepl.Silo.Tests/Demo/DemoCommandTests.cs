@@ -31,6 +31,17 @@ public sealed class DemoCommandTests : IDisposable
     }
 
     [Fact]
+    public void ADemoGivenADirectoryThatExists_RefusesIt_AndWritesNothingThere()
+    {
+        var taken = _directory.File("taken");
+        Directory.CreateDirectory(taken);
+        var result = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"), [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "demo", "--dir", taken]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"orepl-silo demo: {taken} already exists; name a directory that does not", result.StandardError);
+        Assert.Empty(Directory.GetFileSystemEntries(taken));
+    }
+
+    [Fact]
     public async Task ADemoKilledOutright_LeavesNoSiloBehind()
     {
         var work = Path.Combine(_directory.Path, "killed");
@@ -49,6 +60,13 @@ public sealed class DemoCommandTests : IDisposable
         }
 
         Assert.True(ExternalTool.RunProcess("pgrep", ["-f", work]).ExitCode == 0, "no silo of the demo is running");
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            Assert.Equal(OwnerOnly | UnixFileMode.UserExecute, File.GetUnixFileMode(work));
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(work, "cluster.secret")));
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(work, "api.token")));
+        }
         demo.Kill(); // SIGKILL: the demo cannot stop its silos; they notice and stop themselves
         await demo.WaitForExitAsync();
         var waited = System.Diagnostics.Stopwatch.StartNew();

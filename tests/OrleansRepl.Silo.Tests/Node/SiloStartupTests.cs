@@ -14,7 +14,7 @@ public sealed class SiloStartupTests
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("orepl-silo: invalid configuration: ", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("Silo:NodeId must be 1-128 characters of [A-Za-z0-9._-] without '..', got \"../etc\"", result.StandardError);
-        Assert.Contains("Silo:Token must be at least 16 characters", result.StandardError);
+        Assert.Contains("Silo:Token must be at least 32 bytes with 128 bits of entropy (or set Silo:TokenFile, which keeps it off the command line)", result.StandardError);
         Assert.Contains("Silo:Host must be a loopback address, got \"10.1.2.3\"", result.StandardError);
         Assert.Contains("Silo:ReplicationPort must be set", result.StandardError);
         Assert.Contains("Replication:ShardCount must be 1-1024, got 0", result.StandardError);

@@ -21,6 +21,23 @@ public readonly record struct TreePath(ReadOnlyMemory<byte> Digits)
         return new TreePath(digits);
     }
 
+    /// <summary>Whether the segment <paramref name="hash"/> belongs under this node: its leading digits are this path's.</summary>
+    public bool Covers(Blake3Hash hash)
+    {
+        Span<byte> bytes = stackalloc byte[Blake3Hash.Size];
+        hash.CopyTo(bytes);
+        var digits = Digits.Span;
+        for (var depth = 0; depth < digits.Length; depth++)
+        {
+            if (SegmentSetTree.Digit(bytes, depth) != digits[depth])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public override string ToString() => Depth == 0 ? "root" : string.Concat(Digits.ToArray().Select(d => "0123456789abcdef"[d]));
 
     internal void Write(PayloadWriter writer) => writer.UInt8((byte)Depth).Fixed(Digits.Span);

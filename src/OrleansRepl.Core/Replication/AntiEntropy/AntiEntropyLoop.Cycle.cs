@@ -7,7 +7,7 @@ using OrleansRepl.Core.Storage.Merkle;
 
 namespace OrleansRepl.Core.Replication.AntiEntropy;
 
-/// <summary>One cycle: probe, descend where the trees differ, fetch and import, saving the cursor after every step.</summary>
+/// <summary>One cycle: probe, descend where the trees differ (checking the peer's answers form a tree), fetch and import, saving the cursor as it goes.</summary>
 public sealed partial class AntiEntropyLoop
 {
     /// <summary>Requests sent before their answers are read, so neither side's socket buffer can fill up and stall both.</summary>
@@ -16,10 +16,10 @@ public sealed partial class AntiEntropyLoop
     /// <summary>Runs one cycle against the peer and reports it. Throws if the peer cannot be reached or breaks the protocol.</summary>
     public async Task<AntiEntropyReport> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var (connection, peer) = await NodeConnection.OpenAsync(_peer, _credentials, _options.RequestTimeout, _options.MaxFrameLength, cancellationToken);
+        var (connection, peer) = await NodeConnection.OpenAsync(_peer, _credentials, _options.RequestTimeout, _options.MaxFrameLength, cancellationToken, ExpectedPeer);
         await using var _ = connection;
         SafeName.Check(peer, "peer node id");
-        var session = new PullSession(connection, _options.RequestTimeout);
+        var session = new PullSession(connection, _options);
         PeerCursor? loaded;
         try
         {
@@ -39,6 +39,7 @@ public sealed partial class AntiEntropyLoop
         await session.SendAsync(default(RootRequest), cancellationToken);
         var peerRoot = await session.ReadAsync<Root>(cancellationToken);
         session.RoundTrips++;
+        PeerTreeCheck.Root(peerRoot, _options.MaxPeerSegments);
 
         // Resume what a previous cycle found and did not finish, then add what the trees say now.
         var resumed = cursor.SegmentsPending.Count;
@@ -52,23 +53,42 @@ public sealed partial class AntiEntropyLoop
         cursor = cursor with { SegmentsPending = pending };
         await _cursors.SaveAsync(peer, cursor, cancellationToken);
 
-        var (applied, alreadyHeld) = (0, 0);
-        foreach (var hash in pending.ToList())
+        // The cursor is progress, not data: it is written at most every CursorSaveInterval while segments are pulled,
+        // and when the pull ends or fails. A cursor lost meanwhile costs a re-pull, which the store skips as held.
+        var (applied, alreadyHeld, appliedTotal) = (0, 0, cursor.SegmentsAppliedTotal);
+        var failed = new List<Blake3Hash>();
+        var next = 0;
+        PeerCursor Progress(int done) => cursor with { SegmentsPending = [.. failed, .. pending.Skip(done)], SegmentsAppliedTotal = appliedTotal };
+        var saved = TimeProvider.System.GetTimestamp();
+        try
         {
-            var outcome = await PullSegmentAsync(session, hash, cancellationToken);
-            if (outcome is SegmentImportResult.Applied or SegmentImportResult.Skipped or null)
+            for (; next < pending.Count; next++)
             {
-                pending.Remove(hash);
+                var outcome = await PullSegmentAsync(session, pending[next], cancellationToken);
                 applied += outcome is SegmentImportResult.Applied ? 1 : 0;
+                appliedTotal += outcome is SegmentImportResult.Applied ? 1 : 0;
                 alreadyHeld += outcome is SegmentImportResult.Skipped ? 1 : 0;
-                cursor = cursor with { SegmentsPending = [.. pending], SegmentsAppliedTotal = cursor.SegmentsAppliedTotal + (outcome is SegmentImportResult.Applied ? 1 : 0) };
-                await _cursors.SaveAsync(peer, cursor, cancellationToken);
+                if (outcome is not (SegmentImportResult.Applied or SegmentImportResult.Skipped or null))
+                {
+                    failed.Add(pending[next]); // refused or damaged: stays pending for the next cycle
+                }
+
+                if (TimeProvider.System.GetElapsedTime(saved) >= _options.CursorSaveInterval)
+                {
+                    await _cursors.SaveAsync(peer, Progress(next + 1), cancellationToken);
+                    saved = TimeProvider.System.GetTimestamp();
+                }
             }
         }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && EndsACycle(e))
+        {
+            await SaveQuietlyAsync(peer, Progress(next), cancellationToken); // keep what was pulled before the failure
+            throw;
+        }
 
-        cursor = cursor with { LastKnownPeerRoot = peerRoot.Hash };
+        cursor = Progress(pending.Count) with { LastKnownPeerRoot = peerRoot.Hash };
         await _cursors.SaveAsync(peer, cursor, cancellationToken);
-        var report = new AntiEntropyReport(peer, peerRoot.Hash, local.Root, _store.SegmentTree().Root, resumed, missing.Count - resumed, applied, alreadyHeld, pending.Count, session.MetadataBytes, session.SegmentBytes, session.RoundTrips);
+        var report = new AntiEntropyReport(peer, peerRoot.Hash, local.Root, _store.SegmentTree().Root, resumed, missing.Count - resumed, applied, alreadyHeld, failed.Count, session.MetadataBytes, session.SegmentBytes, session.RoundTrips);
         LogCycle(_logger, peer, report.Missing, report.Applied, report.Pending, report.MetadataBytes, report.RoundTrips);
         return report;
     }
@@ -104,11 +124,14 @@ public sealed partial class AntiEntropyLoop
                 {
                     if (Listed(path, count))
                     {
-                        missing.AddRange((await session.ReadAsync<SegmentList>(cancellationToken)).Hashes.Where(h => !held.Contains(h)));
+                        var listed = (await session.ReadAsync<SegmentList>(cancellationToken)).Hashes;
+                        PeerTreeCheck.List(path, count, listed);
+                        missing.AddRange(listed.Where(h => !held.Contains(h)));
                         continue;
                     }
 
                     var theirs = (await session.ReadAsync<Children>(cancellationToken)).Nodes;
+                    PeerTreeCheck.Children(path, count, theirs);
                     var mine = local.ChildNodes(path.Depth, path.Digits.Span);
                     for (var digit = 0; digit < SegmentSetTree.Fanout; digit++)
                     {
@@ -139,6 +162,19 @@ public sealed partial class AntiEntropyLoop
         }
 
         return missing;
+    }
+
+    /// <summary>Saves progress while a failure is on its way out: a failed save is logged, not thrown over the failure.</summary>
+    private async Task SaveQuietlyAsync(string peer, PeerCursor cursor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _cursors.SaveAsync(peer, cursor, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogCursorSaveFailed(_logger, peer, e.Message);
+        }
     }
 
     private bool Listed(TreePath path, int peerCount) => peerCount <= _options.ListThreshold || path.Depth == SegmentSetTree.MaxDepth - 1;

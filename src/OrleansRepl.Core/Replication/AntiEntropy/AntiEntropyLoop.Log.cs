@@ -30,4 +30,7 @@ public sealed partial class AntiEntropyLoop
 
     [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "uploading segment {Hash} failed: {Reason}; it is applied here regardless")]
     private static partial void LogUploadFailed(ILogger logger, Blake3Hash hash, string reason);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "saving the cursor for {Peer} after a failed pull failed too: {Reason}; the next cycle finds what is still missing")]
+    private static partial void LogCursorSaveFailed(ILogger logger, string peer, string reason);
 }

@@ -42,6 +42,9 @@ public sealed partial class AntiEntropyLoop
         _logger = logger;
     }
 
+    /// <summary>The node id the peer must have; another node at its address is refused at the handshake. Null takes any node of the cluster.</summary>
+    public string? ExpectedPeer { get; init; }
+
     /// <summary>The last cycle's report; null before the first one completes.</summary>
     public AntiEntropyReport? LastReport { get; private set; }
 

@@ -25,6 +25,12 @@ public sealed record BootstrapOptions
     /// <summary>The window <see cref="MinimumProgressBytes"/> is measured over.</summary>
     public TimeSpan ProgressWindow { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The largest snapshot this node installs (1 TiB); a source declaring more is refused before anything is written.</summary>
+    public long MaxSnapshotBytes { get; init; } = 1L << 40;
+
+    /// <summary>The longest one attempt may transfer for (from its first piece); past it the attempt ends, and the next one resumes.</summary>
+    public TimeSpan AttemptDeadline { get; init; } = TimeSpan.FromHours(12);
+
     public void ThrowIfInvalid()
     {
         if (Validate() is { Count: > 0 } problems)
@@ -50,6 +56,16 @@ public sealed record BootstrapOptions
         if (MaxAttempts < 1)
         {
             problems.Add($"MaxAttempts must be at least 1, got {MaxAttempts}");
+        }
+
+        if (MaxSnapshotBytes < 1)
+        {
+            problems.Add($"MaxSnapshotBytes must be positive, got {MaxSnapshotBytes}");
+        }
+
+        if (AttemptDeadline <= TimeSpan.Zero)
+        {
+            problems.Add($"AttemptDeadline must be positive, got {AttemptDeadline}");
         }
 
         if (MinimumProgressBytes < 0 || ProgressWindow <= TimeSpan.Zero)

@@ -55,7 +55,7 @@ public sealed partial class SnapshotPuller
         await connection.SendAsync(new SnapshotRequest(token, offset), cancellationToken);
         System.Diagnostics.Stopwatch? transfer = null;
         var waiting = TimeSpan.Zero;
-        var (windowStart, inWindow) = (TimeSpan.Zero, 0L);
+        var pace = new TransferPace(_options.MinimumProgressBytes, _options.ProgressWindow, _options.AttemptDeadline);
         var sinceCheckpoint = 0L;
         var checkpoints = 0L;
         Task? checkpointing = null;
@@ -69,14 +69,9 @@ public sealed partial class SnapshotPuller
                 {
                     waiting += transfer?.Elapsed - asked ?? TimeSpan.Zero;
                     transfer ??= System.Diagnostics.Stopwatch.StartNew();
-                    if (transfer.Elapsed - windowStart >= _options.ProgressWindow)
+                    if (pace.Shortfall("Bootstrap:MinimumProgressBytes", "Bootstrap:AttemptDeadline") is { } shortfall)
                     {
-                        if (inWindow < _options.MinimumProgressBytes)
-                        {
-                            throw new SnapshotTooSlowException($"the source sent {inWindow} bytes in the last {_options.ProgressWindow.TotalSeconds:F0} s, less than the {_options.MinimumProgressBytes} it must (MinimumProgressBytes); the next attempt resumes at offset {sink.NextOffset}");
-                        }
-
-                        (windowStart, inWindow) = (transfer.Elapsed, 0);
+                        throw new TransferTooSlowException($"the snapshot transfer {shortfall}; the next attempt resumes at offset {sink.NextOffset}");
                     }
 
                     var envelope = ProtocolMessage.Decode<SnapshotPiece>(lease.Frame).Envelope;
@@ -91,7 +86,7 @@ public sealed partial class SnapshotPuller
                     }
 
                     sinceCheckpoint += envelope.Data.Length;
-                    inWindow += envelope.Data.Length;
+                    pace.Moved(envelope.Data.Length);
                 }
 
                 // Checkpoints fsync beside the transfer, one at a time; one still running when the next is due

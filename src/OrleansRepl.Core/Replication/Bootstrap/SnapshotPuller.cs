@@ -68,7 +68,7 @@ public sealed partial class SnapshotPuller
             throw new StoreArgumentException($"{target} already holds a {shards}-shard store; a bootstrap installs only where there is none");
         }
 
-        using var sink = new SnapshotSink(Path.Combine(WorkDirectory(storeDirectory), "recv"), storeOptions, progress, indexing);
+        using var sink = new SnapshotSink(Path.Combine(WorkDirectory(storeDirectory), "recv"), storeOptions, progress, indexing, _options.MaxSnapshotBytes);
         var clock = Stopwatch.StartNew();
         string? intent = null;
         string? restartReason = null;

@@ -26,19 +26,25 @@ public sealed class SnapshotSink : IDisposable
     /// <summary>Progress is reported each time this many more bytes have arrived.</summary>
     public const long ProgressEvery = 1 << 20;
 
+    /// <summary>Free space kept beyond a snapshot's size, for the store's first writes after it opens: 64 MiB, and 2% of the snapshot.</summary>
+    public static long Headroom(long snapshotBytes) => Math.Max(64L << 20, snapshotBytes / 50);
+
     private readonly string _directory;
     private readonly StoreOptions _options;
     private readonly Action<SnapshotProgress>? _progress;
     private readonly bool _indexing;
+    private readonly long _maxSnapshotBytes;
     private Transfer? _transfer;
 
     /// <param name="directory">Where staging directories are made; beside the store they become, on the same file system.</param>
     /// <param name="options">Options of the store being installed; its shard count is taken from the snapshot.</param>
     /// <param name="progress">Told of bytes received every MiB.</param>
     /// <param name="indexing">Index the sealed segments while verifying them, for the store to open without reading them again.</param>
-    public SnapshotSink(string directory, StoreOptions options, Action<SnapshotProgress>? progress = null, bool indexing = false)
+    /// <param name="maxSnapshotBytes">The largest snapshot taken; a larger one is refused from its first piece, before anything is written.</param>
+    public SnapshotSink(string directory, StoreOptions options, Action<SnapshotProgress>? progress = null, bool indexing = false, long maxSnapshotBytes = long.MaxValue)
     {
         _indexing = indexing;
+        _maxSnapshotBytes = maxSnapshotBytes;
         ArgumentNullException.ThrowIfNull(options);
         _directory = Path.GetFullPath(directory);
         Directory.CreateDirectory(_directory);
@@ -67,6 +73,7 @@ public sealed class SnapshotSink : IDisposable
         if (envelope.Offset == 0)
         {
             Abort();
+            CheckRoom(envelope);
             if (Directory.Exists(partial))
             {
                 Directory.Delete(partial, recursive: true);
@@ -126,6 +133,25 @@ public sealed class SnapshotSink : IDisposable
         }
 
         return envelope.Done ? await FinishAsync(transfer, envelope) : null;
+    }
+
+    /// <summary>
+    /// Refuses a snapshot larger than this sink takes, or than the free space beside the store with its headroom, so
+    /// a peer's declared size can neither fill the disk nor start a transfer that must fail at its end.
+    /// </summary>
+    private void CheckRoom(SnapshotEnvelope envelope)
+    {
+        if (envelope.TotalBytes > _maxSnapshotBytes)
+        {
+            throw new SnapshotTooLargeException($"snapshot {envelope.Token} from {envelope.SourceNode} declares {envelope.TotalBytes} bytes, more than the {_maxSnapshotBytes} this node takes (Bootstrap:MaxSnapshotBytes); nothing was written");
+        }
+
+        var free = new DriveInfo(_directory).AvailableFreeSpace;
+        var needed = envelope.TotalBytes + Headroom(envelope.TotalBytes);
+        if (needed > free)
+        {
+            throw new SnapshotTooLargeException($"snapshot {envelope.Token} from {envelope.SourceNode} declares {envelope.TotalBytes} bytes; with {Headroom(envelope.TotalBytes)} bytes of headroom it needs {needed}, but {_directory} has {free} free; nothing was written");
+        }
     }
 
     /// <summary>

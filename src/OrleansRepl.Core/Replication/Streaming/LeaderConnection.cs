@@ -9,12 +9,13 @@ public static class LeaderConnection
 {
     /// <summary>
     /// Connects and completes the handshake, each within <see cref="StreamingOptions.DeadAfter"/>: a leader
-    /// that does not answer in that time is dead. The connection is disposed if either step fails.
+    /// that does not answer in that time is dead. The connection is disposed if either step fails. With
+    /// <paramref name="expectedLeader"/>, a node with another id at that address is refused at the handshake.
     /// </summary>
-    public static async Task<FrameConnection> OpenAsync(EndPoint leader, NodeCredentials credentials, StreamingOptions options, CancellationToken cancellationToken)
+    public static async Task<FrameConnection> OpenAsync(EndPoint leader, NodeCredentials credentials, StreamingOptions options, CancellationToken cancellationToken, string? expectedLeader = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return (await NodeConnection.OpenAsync(leader, credentials, options.DeadAfter, options.MaxFrameLength, cancellationToken)).Connection;
+        return (await NodeConnection.OpenAsync(leader, credentials, options.DeadAfter, options.MaxFrameLength, cancellationToken, expectedLeader)).Connection;
     }
 
     /// <summary>

@@ -139,9 +139,13 @@ public sealed class IntentLogCorruptException(string path, long offset, string r
 public sealed class SnapshotOffsetRegressionException(string token, long expected, long actual)
     : StorageException($"snapshot offset regression for {token}: expected {expected}, got {actual}");
 
-/// <summary>A source that moved less than the minimum in a progress window: the attempt ends, and the next resumes.</summary>
-public sealed class SnapshotTooSlowException(string message)
+/// <summary>A peer that moved less than the minimum in a progress window, or ran past the deadline: the attempt ends, and the next resumes.</summary>
+public sealed class TransferTooSlowException(string message)
     : IOException(message);
+
+/// <summary>A snapshot larger than the receiver takes, or than its free space: refused before anything is written, and not retried.</summary>
+public sealed class SnapshotTooLargeException(string message)
+    : StorageException(message);
 
 /// <summary>The receiving state is unusable (a piece of another transfer, a length beyond the total): restart from offset 0.</summary>
 public sealed class SnapshotTransportException(string message)

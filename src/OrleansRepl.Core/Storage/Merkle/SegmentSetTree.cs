@@ -159,7 +159,8 @@ public sealed class SegmentSetTree
         return (low, high);
     }
 
-    private static byte Digit(byte[] hash, int depth) =>
+    /// <summary>The hex digit of <paramref name="hash"/> that places it among the children of a node at <paramref name="depth"/>.</summary>
+    internal static byte Digit(ReadOnlySpan<byte> hash, int depth) =>
         (byte)((depth & 1) == 0 ? hash[depth >> 1] >> 4 : hash[depth >> 1] & 0x0F);
 
     internal static byte[] DeriveKey(string context)

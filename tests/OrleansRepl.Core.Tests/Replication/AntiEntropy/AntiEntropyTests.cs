@@ -5,6 +5,7 @@ using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Replication.AntiEntropy;
 using OrleansRepl.Core.Replication.Streaming;
 using OrleansRepl.Core.Replication.Streaming.Feeder;
+using OrleansRepl.Core.Replication.Streaming.Follower;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.TestKit;
 using static OrleansRepl.TestKit.Utf8;
@@ -237,6 +238,50 @@ public sealed class AntiEntropyTests : IDisposable
         Assert.Empty(b.ListSegments());
     }
 
+    [Fact]
+    public async Task APeerOrLeaderWithAnotherIdThanExpected_IsRefusedAtTheHandshake_AndNothingIsPulled()
+    {
+        await using var a = Store("a", 1);
+        await using var b = Store("b", 2);
+        await WriteAsync(a, "k", 200);
+        await a.SealAllAsync();
+        await using var feed = Serve(a, "node-a"); // at the address b believes node-c has
+
+        var loop = new AntiEntropyLoop(b, feed.EndPoint, Credentials("node-b"), Options, new FilePeerCursorStore(_directory.File("cursors-expected")), null, NullLogger<AntiEntropyLoop>.Instance) { ExpectedPeer = "node-c" };
+        var error = await Assert.ThrowsAsync<HandshakeRejectedException>(() => loop.RunOnceAsync(CancellationToken.None));
+        Assert.Equal("the server is node node-a, not node-c as expected", error.Message);
+        Assert.Empty(b.ListSegments());
+
+        var follower = new Follower(b, 0, feed.EndPoint, Credentials("node-b"), new StreamingOptions(), new FileCursorStore(_directory.File("follower-cursors")), () => 1, NullLogger<Follower>.Instance) { ExpectedLeader = "node-c" };
+        await follower.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)); // a refused leader ends the run
+        Assert.Equal((FollowerState.Failed, "the server is node node-a, not node-c as expected"), (follower.State, follower.LastError));
+        Assert.Equal(1, b.NextLsn(0));
+    }
+
+    [Fact]
+    public async Task PullingHundredsOfSegments_WritesTheCursorAFewTimes_NotOncePerSegment()
+    {
+        await using var a = Store("many", 1);
+        await using var b = Store("none", 2);
+        await WriteAsync(a, "k", 20_000);
+        await a.SealAllAsync();
+        await using var feed = Serve(a, "node-a");
+        var cursors = new CountingCursorStore(new FilePeerCursorStore(_directory.File("cursors-counted")));
+
+        var started = TimeProvider.System.GetTimestamp();
+        var report = await Loop(b, feed.EndPoint, "node-b", cursors).RunOnceAsync(CancellationToken.None);
+        var seconds = TimeProvider.System.GetElapsedTime(started).TotalSeconds;
+
+        Assert.True(report.Applied > 200, $"{report.Applied} segments applied");
+        Assert.Equal(a.SegmentTree().Root, b.SegmentTree().Root);
+        // The start, the descent's result, the end; and one more for each second (CursorSaveInterval) the pull took.
+        Assert.InRange(cursors.Saves, 3, 3 + (int)Math.Ceiling(seconds));
+        var saved = await cursors.LoadAsync("node-a", CancellationToken.None);
+        Assert.NotNull(saved);
+        Assert.Equal(report.Applied, saved.SegmentsAppliedTotal);
+        Assert.Empty(saved.SegmentsPending);
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private static NodeCredentials Credentials(string node) => new("c", node, Secret);
@@ -269,6 +314,19 @@ public sealed class AntiEntropyTests : IDisposable
         }
     }
 
+
+    private sealed class CountingCursorStore(IPeerCursorStore inner) : IPeerCursorStore
+    {
+        public int Saves { get; private set; }
+
+        public ValueTask<PeerCursor?> LoadAsync(string peer, CancellationToken cancellationToken) => inner.LoadAsync(peer, cancellationToken);
+
+        public ValueTask SaveAsync(string peer, PeerCursor cursor, CancellationToken cancellationToken)
+        {
+            Saves++;
+            return inner.SaveAsync(peer, cursor, cancellationToken);
+        }
+    }
 
     private sealed class FailingUploader : ISegmentUploader
     {

@@ -168,8 +168,33 @@ public sealed class SnapshotBootstrapTests : IDisposable
         Assert.False(Directory.Exists(_directory.File("replica")));
     }
 
-    [Fact]
-    public async Task ASourceThatTricklesItsPieces_EachInTime_IsDroppedAtTheMinimumProgressRate()
+    [Theory]
+    [InlineData("cap")]
+    [InlineData("space")]
+    public async Task ASnapshotLargerThanTheCapOrTheFreeSpace_IsRefusedFromItsFirstPiece_AndNothingIsWritten(string limit)
+    {
+        await using var leader = await LeaderAsync(records: 20_000);
+        using var snapshots = Source(leader);
+        await using var feeder = Serve(leader, snapshots);
+        var work = _directory.File("small-disk");
+        Directory.CreateDirectory(work);
+        using var disk = limit == "space" ? new TmpfsMount(work, SnapshotSink.Headroom(0) + (1 << 20)) : null;
+        using var intents = FileBootstrapIntentLog.Open(_directory.File("capped.intents"));
+        var options = limit == "cap" ? Options with { MaxSnapshotBytes = 1 << 20 } : Options;
+        var puller = new SnapshotPuller(feeder.EndPoint, Credentials("replica"), options, intents, NullLogger<SnapshotPuller>.Instance);
+
+        var error = await Assert.ThrowsAsync<SnapshotTooLargeException>(() => puller.RunAsync(Path.Combine(work, "replica"), StoreOptions(2), null, CancellationToken.None));
+        Assert.Matches(limit == "cap"
+            ? @"declares \d+ bytes, more than the 1048576 this node takes \(Bootstrap:MaxSnapshotBytes\); nothing was written"
+            : @"declares \d+ bytes; with 67108864 bytes of headroom it needs \d+, but .+ has \d+ free; nothing was written", error.Message);
+        Assert.Empty(Directory.GetDirectories(SnapshotPuller.WorkDirectory(Path.Combine(work, "replica")), "*.partial", SearchOption.AllDirectories));
+        Assert.False(Directory.Exists(Path.Combine(work, "replica")));
+    }
+
+    [Theory]
+    [InlineData("rate")]
+    [InlineData("deadline")]
+    public async Task ASourceThatTricklesItsPieces_EachInTime_IsDroppedAtTheMinimumProgressRate_OrItsDeadline(string limit)
     {
         await using var leader = await LeaderAsync(records: 100);
         var exported = new MemoryStream();
@@ -206,10 +231,13 @@ public sealed class SnapshotBootstrapTests : IDisposable
         });
 
         using var intents = FileBootstrapIntentLog.Open(_directory.File("trickle.intents"));
-        var options = Options with { ProgressWindow = TimeSpan.FromMilliseconds(500), MaxAttempts = 2 };
+        var options = limit == "rate"
+            ? Options with { ProgressWindow = TimeSpan.FromMilliseconds(500), MaxAttempts = 2 }
+            : Options with { ProgressWindow = TimeSpan.FromHours(1), AttemptDeadline = TimeSpan.FromMilliseconds(700), MaxAttempts = 2 };
         var puller = new SnapshotPuller((IPEndPoint)listener.LocalEndpoint, Credentials("replica"), options, intents, NullLogger<SnapshotPuller>.Instance);
-        var error = await Assert.ThrowsAsync<SnapshotTooSlowException>(() => puller.RunAsync(_directory.File("trickled"), StoreOptions(2), null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("less than the 1048576 it must (MinimumProgressBytes); the next attempt resumes at offset", error.Message);
+        var error = await Assert.ThrowsAsync<TransferTooSlowException>(() => puller.RunAsync(_directory.File("trickled"), StoreOptions(2), null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(limit == "rate" ? "less than the 1048576 it must in" : "past its deadline of 1 s (Bootstrap:AttemptDeadline)", error.Message);
+        Assert.Contains("the next attempt resumes at offset", error.Message);
         Assert.False(Directory.Exists(_directory.File("trickled")));
         await stop.CancelAsync();
         listener.Stop();

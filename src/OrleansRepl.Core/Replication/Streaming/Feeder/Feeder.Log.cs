@@ -32,6 +32,9 @@ public sealed partial class Feeder
     [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "the follower of shard {Shard} broke the protocol, and its stream was ended: {Reason}")]
     private static partial void LogProtocolViolation(ILogger logger, int shard, string reason);
 
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "this process may open {Limit} files (ulimit -n) and has {Open} open: the feeder serves at most {Connections} connections, not MaxConnections {Configured}, keeping {Reserve} descriptors for the store and the runtime; raise the limit to serve more")]
+    private static partial void LogDescriptorBudget(ILogger logger, long limit, int open, int connections, int configured, long reserve);
+
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "refused a connection from {Remote}: {Reason}")]
     private static partial void LogConnectionRefused(ILogger logger, EndPoint? remote, string reason);
 }

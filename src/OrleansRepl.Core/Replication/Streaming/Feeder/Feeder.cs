@@ -17,9 +17,8 @@ namespace OrleansRepl.Core.Replication.Streaming.Feeder;
 /// </summary>
 public sealed partial class Feeder : IAsyncDisposable
 {
-    /// <summary>The first pause after a failed accept; it doubles while accepts keep failing, up to <see cref="AcceptRetryMost"/>.</summary>
-    private static readonly TimeSpan AcceptRetryFirst = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan AcceptRetryMost = TimeSpan.FromSeconds(2);
+    /// <summary>Refusals told why at once; a connection beyond them is closed without a word, so a flood holds few descriptors.</summary>
+    private const int MaxRefusing = 8;
 
     private readonly IReplicaStore _store;
     private readonly SnapshotSource? _snapshots;
@@ -32,6 +31,9 @@ public sealed partial class Feeder : IAsyncDisposable
     private readonly Lock _sessionsGate = new();
     private readonly Dictionary<IPAddress, int> _perAddress = [];
     private int _live;
+    private int _refusing;
+    private int _maxConnections;
+    private int _maxPerAddress;
     private TcpListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private CancellationTokenSource _connections = new();
@@ -51,8 +53,18 @@ public sealed partial class Feeder : IAsyncDisposable
     /// <summary>Where the feeder listens, once started (port 0 in the request becomes the real port here).</summary>
     public IPEndPoint EndPoint => (IPEndPoint)(_listener?.LocalEndpoint ?? throw new InvalidOperationException("the feeder is not started"));
 
+    /// <summary>The connections served at once: <see cref="StreamingOptions.MaxConnections"/>, or fewer where the process's file-descriptor budget is smaller.</summary>
+    public int MaxConnections => _maxConnections;
+
     public void Start(IPEndPoint listen)
     {
+        (_maxConnections, _maxPerAddress) = (_options.MaxConnections, _options.MaxConnectionsPerAddress);
+        if (DescriptorBudget.Read() is var (limit, open) && DescriptorBudget.Connections(limit, open) is var budget && budget < _maxConnections)
+        {
+            (_maxConnections, _maxPerAddress) = (budget, Math.Min(_maxPerAddress, budget));
+            LogDescriptorBudget(_logger, limit, open, budget, _options.MaxConnections, DescriptorBudget.Reserve(limit));
+        }
+
         _listener = new TcpListener(listen);
         _listener.Start();
         _acceptLoop = AcceptLoopAsync(_stopping.Token);
@@ -78,53 +90,22 @@ public sealed partial class Feeder : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>
-    /// Accepts connections until the feeder stops. A failed accept (out of file descriptors, a connection reset
-    /// before it was taken) leaves the listener usable: it is logged, and accepting resumes after a pause that doubles
-    /// while failures continue (<see cref="AcceptRetryFirst"/> up to <see cref="AcceptRetryMost"/>), so the node never
-    /// silently stops serving streams, anti-entropy and snapshots.
-    /// </summary>
-    private async Task AcceptLoopAsync(CancellationToken stopping)
-    {
-        var pause = TimeSpan.Zero;
-        while (!stopping.IsCancellationRequested)
+    /// <summary>Accepts connections until the feeder stops (<see cref="AcceptLoop"/>); each is served, or refused over the limits.</summary>
+    private Task AcceptLoopAsync(CancellationToken stopping) => AcceptLoop.RunAsync(
+        _listener!.AcceptSocketAsync,
+        socket =>
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener!.AcceptSocketAsync(stopping);
-                pause = TimeSpan.Zero;
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                pause = pause == TimeSpan.Zero ? AcceptRetryFirst : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, AcceptRetryMost.Ticks));
-                LogAcceptFailed(_logger, EndPoint, e.SocketErrorCode, e.Message, pause.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(pause, stopping);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
             var session = Admit(socket) is { } refusal
-                ? RefuseAsync(socket, refusal) // beside accepting, and awaited on disposal like any session
+                ? RefuseAsync(socket, refusal) // beside accepting (or closed at once when many are), and awaited on disposal like any session
                 : ServeAsync(socket, CancellationTokenSource.CreateLinkedTokenSource(stopping, Volatile.Read(ref _connections).Token));
             lock (_sessionsGate)
             {
                 _sessions.RemoveAll(t => t.IsCompleted);
                 _sessions.Add(session);
             }
-        }
-    }
+        },
+        (e, pause) => LogAcceptFailed(_logger, EndPoint, e.SocketErrorCode, e.Message, pause.TotalMilliseconds),
+        stopping);
 
     /// <summary>
     /// Counts <paramref name="socket"/> against <see cref="StreamingOptions.MaxConnections"/> and
@@ -136,12 +117,12 @@ public sealed partial class Feeder : IAsyncDisposable
         lock (_sessionsGate)
         {
             var fromThere = _perAddress.GetValueOrDefault(address);
-            if (_live >= _options.MaxConnections)
+            if (_live >= _maxConnections)
             {
-                return $"{_credentials.NodeId} serves {_live} connections, its limit (MaxConnections); try again later";
+                return $"{_credentials.NodeId} serves {_live} connections, its limit (MaxConnections, or the file-descriptor budget); try again later";
             }
 
-            if (fromThere >= _options.MaxConnectionsPerAddress)
+            if (fromThere >= _maxPerAddress)
             {
                 return $"{_credentials.NodeId} serves {fromThere} connections from {address}, the limit for one address (MaxConnectionsPerAddress); try again later";
             }
@@ -152,18 +133,32 @@ public sealed partial class Feeder : IAsyncDisposable
         }
     }
 
-    /// <summary>Tells a connection over the limits why it is refused, then closes it.</summary>
+    /// <summary>
+    /// Tells a connection over the limits why it is refused, then closes it; while <see cref="MaxRefusing"/> others
+    /// are being told, closes it at once, so refusing a flood never holds more than a few descriptors.
+    /// </summary>
     private async Task RefuseAsync(Socket socket, string reason)
     {
-        LogConnectionRefused(_logger, socket.RemoteEndPoint, reason);
-        await using var connection = FrameConnection.Over(socket, Handshake.MaxFrameLength);
+        if (Interlocked.Increment(ref _refusing) > MaxRefusing)
+        {
+            Interlocked.Decrement(ref _refusing);
+            socket.Dispose();
+            return;
+        }
+
         try
         {
+            LogConnectionRefused(_logger, socket.RemoteEndPoint, reason);
+            await using var connection = FrameConnection.Over(socket, Handshake.MaxFrameLength);
             await connection.FailAsync(ErrorCode.Internal, reason);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             // It went away first; it is closed either way.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _refusing);
         }
     }
 

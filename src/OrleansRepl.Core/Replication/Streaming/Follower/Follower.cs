@@ -27,6 +27,9 @@ public sealed partial class Follower
     private Task _saving = Task.CompletedTask;
     private long _leaderNextLsn;
 
+    /// <summary>The node id the leader must have; another node at its address is refused at the handshake. Null takes any node of the cluster.</summary>
+    public string? ExpectedLeader { get; init; }
+
     public Follower(IReplicaStore store, int shard, EndPoint leader, NodeCredentials credentials, StreamingOptions options, ICursorStore cursors, Func<long> epoch, ILogger<Follower> logger)
     {
         options.ThrowIfInvalid();
@@ -140,7 +143,7 @@ public sealed partial class Follower
     private async Task SessionAsync(CancellationToken cancellationToken)
     {
         State = FollowerState.Connecting;
-        await using var connection = await LeaderConnection.OpenAsync(_leader, _credentials, _options, cancellationToken);
+        await using var connection = await LeaderConnection.OpenAsync(_leader, _credentials, _options, cancellationToken, ExpectedLeader);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var flags = _store.NextLsn(Shard) == 1 ? SyncFlags.EmptyState : SyncFlags.None;
         await connection.SendAsync(new SyncRequest(Shard, Handshake.ProtocolVersion, flags, _epoch(), _store.ShardCount), session.Token);
