@@ -21,9 +21,22 @@ public sealed record PeerCursorRecord(string? LastKnownPeerRoot, IReadOnlyList<s
         return new(cursor.LastKnownPeerRoot?.ToString(), [.. cursor.SegmentsPending.Select(h => h.ToString())], cursor.LastAttempt, cursor.SegmentsAppliedTotal);
     }
 
-    /// <summary>The cursor; a hash that is not 64 hex digits throws <see cref="FormatException"/>.</summary>
-    public PeerCursor ToCursor() =>
-        new(LastKnownPeerRoot is { } root ? Blake3Hash.Parse(root) : null, [.. SegmentsPending.Select(Blake3Hash.Parse)], LastAttempt, SegmentsAppliedTotal);
+    /// <summary>The cursor; a hash that is not 64 hex digits, a missing list or a negative total throws <see cref="FormatException"/>.</summary>
+    public PeerCursor ToCursor()
+    {
+        // Stored JSON may say null where a list belongs, or anything else; a damaged cursor is refused, never half-read.
+        if (SegmentsPending is null || SegmentsPending.Any(h => h is null))
+        {
+            throw new FormatException("its pending segments are missing or hold a null");
+        }
+
+        if (SegmentsAppliedTotal < 0)
+        {
+            throw new FormatException($"its applied total is negative ({SegmentsAppliedTotal})");
+        }
+
+        return new(LastKnownPeerRoot is { } root ? Blake3Hash.Parse(root) : null, [.. SegmentsPending.Select(Blake3Hash.Parse)], LastAttempt, SegmentsAppliedTotal);
+    }
 }
 
 /// <summary>Where pullers keep their <see cref="PeerCursor"/>s: files now, the PeerGrain once the control plane exists.</summary>

@@ -19,9 +19,19 @@ internal sealed record SegmentManifest(long NextLsn, IReadOnlyList<SealedSegment
         }
 
         var manifest = ManifestFile.Load(path, StorageJsonContext.Default.SegmentManifest);
+        if (manifest.Segments is null)
+        {
+            throw new SegmentCorruptException(path, 0, "it lists no segments array");
+        }
+
         // Segment names become file paths: only a hash's own 64 lowercase hex digits may pass.
         foreach (var entry in manifest.Segments)
         {
+            if (entry?.Hash is null)
+            {
+                throw new SegmentCorruptException(path, 0, "a segment entry or its name is missing");
+            }
+
             if (entry.Hash.Length != 64 || !entry.Hash.All(char.IsAsciiHexDigitLower))
             {
                 throw new SegmentCorruptException(path, 0, $"segment name \"{entry.Hash}\" is not 64 lowercase hex digits");
