@@ -6,9 +6,15 @@ using OrleansRepl.Silo.Demo;
 //                            OREPL_-prefixed environment variables (OREPL_Silo__NodeId=n1), then --Section:Key=value
 //                            arguments (--Silo:NodeId=n1 --Replication:SecretFile=secret); later sources win
 // orepl-silo demo [options]  a local demo cluster (see DemoCommand)
+// orepl-silo chaos [options] crash-and-restart cycles under load, then a check that nothing was lost (see ChaosCommand)
 if (args is ["demo", .. var demoArguments])
 {
     return await DemoCommand.RunAsync(demoArguments);
+}
+
+if (args is ["chaos", .. var chaosArguments])
+{
+    return await OrleansRepl.Silo.Chaos.ChaosCommand.RunAsync(chaosArguments);
 }
 
 // appsettings.json ships beside the binary; the working directory is where relative data paths resolve.

@@ -74,9 +74,12 @@ public sealed class SnapshotSink : IDisposable
         {
             Abort();
             CheckRoom(envelope);
-            if (Directory.Exists(partial))
+
+            // A fresh transfer: one bootstrap of a replica runs at a time, so any staging directory here is left from
+            // an earlier one that was killed before it could be resumed (or was given up). None of it is kept.
+            foreach (var stale in Directory.GetDirectories(_directory, "*.partial"))
             {
-                Directory.Delete(partial, recursive: true);
+                Directory.Delete(stale, recursive: true);
             }
 
             _transfer = new Transfer(envelope.Token, partial, SnapshotInstaller.Start(partial, Options(envelope), _indexing)) { Header = envelope };

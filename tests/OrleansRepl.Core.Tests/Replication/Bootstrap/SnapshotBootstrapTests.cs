@@ -28,7 +28,11 @@ public sealed class SnapshotBootstrapTests : IDisposable
         var progress = new List<SnapshotProgress>();
 
         using var intents = FileBootstrapIntentLog.Open(_directory.File("replica.intents"));
+        // The staging directory of an earlier transfer, killed before it could be resumed: a fresh one removes it.
+        var stale = Path.Combine(SnapshotPuller.WorkDirectory(_directory.File("replica")), "recv", "leader.snap-old.partial");
+        Directory.CreateDirectory(Path.Combine(stale, "shard-000"));
         var result = await Puller(feeder.EndPoint, intents).RunAsync(_directory.File("replica"), StoreOptions(2), progress.Add, CancellationToken.None);
+        Assert.False(Directory.Exists(stale), "a stale staging directory was left behind");
 
         Assert.Equal(rootAtPin, result.StoreRoot);
         Assert.Equal((0L, (string?)null, "leader"), (result.ResumedFrom, result.RestartReason, result.Source));
@@ -127,7 +131,7 @@ public sealed class SnapshotBootstrapTests : IDisposable
     public async Task PinsBeyondTheLimit_AreRefused_SayingWhy_AndAPinSentToItsEndIsReleasedSoon()
     {
         await using var leader = await LeaderAsync(records: 100);
-        var finished = TimeSpan.FromSeconds(1);
+        var finished = TimeSpan.FromSeconds(3); // long enough for the second pull to be refused while the first pin lives, on a busy machine
         using var snapshots = new SnapshotSource(leader, Credentials("leader"), new SnapshotSourceOptions { MaxLivePins = 1, FinishedPinLifetime = finished }, NullLogger<SnapshotSource>.Instance);
         await using var feeder = Serve(leader, snapshots);
         using (var first = FileBootstrapIntentLog.Open(_directory.File("one.intents")))
