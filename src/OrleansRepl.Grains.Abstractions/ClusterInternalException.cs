@@ -32,4 +32,7 @@ public sealed class ClusterInternalException : OrleansException
 
     [Id(0)]
     public string CorrelationId { get; private set; }
+
+    /// <summary>A new id to log an error under and tell its caller: 12 hex digits.</summary>
+    public static string NewCorrelationId() => Guid.NewGuid().ToString("N")[..12];
 }

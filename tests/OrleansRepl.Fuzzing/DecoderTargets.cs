@@ -64,6 +64,8 @@ public sealed class DecoderTargets : IAsyncDisposable
         var snapshot = new MemoryStream();
         var info = await _source.ExportSnapshotAsync(snapshot);
         var hash = Blake3Hasher.Hash("segment"u8);
+        var cursors = new FileCursorStore(Path.Combine(_directory, "follower-cursor")); // the directory Files writes into
+        var peerCursors = new FilePeerCursorStore(Path.Combine(_directory, "peer-cursor"));
         Targets =
         [
             Frames(),
@@ -102,9 +104,9 @@ public sealed class DecoderTargets : IAsyncDisposable
                 path => SegmentManifest.LoadOrEmpty(Path.GetDirectoryName(path)!), e => e is StorageException, SegmentManifest.FileName),
             Files("store manifest", [Bytes("""{"FormatVersion":1,"ShardCount":4}""")], path => StoreManifest.Load(Path.GetDirectoryName(path)!), e => e is StorageException, StoreManifest.FileName),
             Files("follower cursor", [Bytes("""{"LastAppliedLsn":12,"AppliedTotal":12,"MaxVersion":{"Timestamp":5,"Origin":2}}""")],
-                path => new FileCursorStore(Path.GetDirectoryName(path)!).LoadAsync(0, default).AsTask().GetAwaiter().GetResult(), e => e is InvalidDataException, "cursor-000.json"),
+                _ => cursors.LoadAsync(0, default).AsTask().GetAwaiter().GetResult(), e => e is InvalidDataException, "cursor-000.json"),
             Files("peer cursor", [Bytes($$"""{"LastKnownPeerRoot":"{{hash}}","SegmentsPending":["{{hash}}"],"LastAttempt":null,"SegmentsAppliedTotal":3}""")],
-                path => new FilePeerCursorStore(Path.GetDirectoryName(path)!).LoadAsync("peer", default).AsTask().GetAwaiter().GetResult(), e => e is InvalidDataException, "peer-peer.json"),
+                _ => peerCursors.LoadAsync("peer", default).AsTask().GetAwaiter().GetResult(), e => e is InvalidDataException, "peer-peer.json"),
             IntentLogs(),
         ];
     }

@@ -26,19 +26,20 @@ public static partial class KeyValueEndpoints
     {
         ArgumentNullException.ThrowIfNull(options);
         var admission = new BatchAdmission(options.MaxConcurrentBatches);
+        var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KeyValueEndpoints));
         var kv = endpoints.MapGroup("/kv").RequireApiToken(token);
         foreach (var pattern in new[] { "/{key}", "/" })
         {
-            kv.MapPut(pattern, PutAsync);
-            kv.MapDelete(pattern, DeleteAsync);
+            kv.MapPut(pattern, (HttpContext http, LocalNode node) => PutAsync(http, node, logger));
+            kv.MapDelete(pattern, (HttpContext http, LocalNode node) => DeleteAsync(http, node, logger));
             kv.MapGet(pattern, Get);
         }
 
-        kv.MapPost("/", (HttpContext http, LocalNode node) => PostBatchAsync(http, node, options, admission));
+        kv.MapPost("/", (HttpContext http, LocalNode node) => PostBatchAsync(http, node, options, admission, logger));
         return endpoints;
     }
 
-    private static async Task<IResult> PutAsync(HttpContext http, LocalNode node)
+    private static async Task<IResult> PutAsync(HttpContext http, LocalNode node, ILogger logger)
     {
         if (!RequestKey.TryRead(http, out var key, out var problem))
         {
@@ -48,12 +49,12 @@ public static partial class KeyValueEndpoints
         var value = await ReadBodyAsync(http, node.StoreOptions.MaxValueBytes);
         return value is null
             ? Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "ValueTooLarge", detail: $"the value of {KeyEscaping.Display(key)} exceeds {node.StoreOptions.MaxValueBytes} bytes")
-            : await WriteAsync(node, [WriteOperation.Put(key, value)], Logger(http), http.RequestAborted);
+            : await WriteAsync(node, [WriteOperation.Put(key, value)], logger, http.RequestAborted);
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext http, LocalNode node) =>
+    private static async Task<IResult> DeleteAsync(HttpContext http, LocalNode node, ILogger logger) =>
         RequestKey.TryRead(http, out var key, out var problem)
-            ? await WriteAsync(node, [WriteOperation.Delete(key)], Logger(http), http.RequestAborted)
+            ? await WriteAsync(node, [WriteOperation.Delete(key)], logger, http.RequestAborted)
             : BadKey(problem);
 
     private static IResult Get(HttpContext http, bool? local, LocalNode node)
@@ -77,7 +78,7 @@ public static partial class KeyValueEndpoints
         return store.Get(key) is { } value ? Results.Bytes(value) : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "NotFound", detail: $"no value for {KeyEscaping.Display(key)} on {node.NodeId}");
     }
 
-    private static async Task<IResult> PostBatchAsync(HttpContext http, LocalNode node, KeyValueApiOptions options, BatchAdmission admission)
+    private static async Task<IResult> PostBatchAsync(HttpContext http, LocalNode node, KeyValueApiOptions options, BatchAdmission admission, ILogger logger)
     {
         if (http.Request.ContentLength is not { } length || length > options.MaxBatchBytes)
         {
@@ -105,10 +106,8 @@ public static partial class KeyValueEndpoints
                 : Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadBatch", detail: parsed.Problem);
         }
 
-        return await WriteAsync(node, operations, Logger(http), http.RequestAborted);
+        return await WriteAsync(node, operations, logger, http.RequestAborted);
     }
-
-    private static ILogger Logger(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KeyValueEndpoints));
 
     /// <summary>An I/O error's own words without the file it names (<c>No space left on device : '/data/…'</c>).</summary>
     private static string WithoutPath(Exception? cause) =>
@@ -152,7 +151,7 @@ public static partial class KeyValueEndpoints
         {
             // The disk refused the write (full, or an I/O error): not acknowledged, and retryable once the shard reopens.
             // The client hears the cause without the file's path; the log has the whole exception under the id.
-            var id = Guid.NewGuid().ToString("N")[..12];
+            var id = Grains.ClusterInternalException.NewCorrelationId();
             LogShardFailed(logger, id, node.NodeId, e.Shard, e);
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "ShardFailed",
                 detail: $"node {node.NodeId}: shard {e.Shard} failed to write its log ({WithoutPath(e.InnerException)}); it takes no writes until it reopens from disk, which it retries. Acknowledged writes are intact (error {id})",

@@ -19,7 +19,7 @@ public sealed partial class ClientErrorFilter(ILogger<ClientErrorFilter> logger)
         }
         catch (Exception e) when (!IsAnAnswer(e))
         {
-            var id = Guid.NewGuid().ToString("N")[..12];
+            var id = ClusterInternalException.NewCorrelationId();
             var call = $"{context.InterfaceName}.{context.MethodName}";
             LogInternalError(logger, id, call, context.TargetId.ToString(), e);
             throw new ClusterInternalException(id, call);

@@ -43,8 +43,7 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
             }
         }
 
-        var inline = System.Text.Encoding.UTF8.GetBytes(options.Token);
-        Check(options.TokenFile.Length > 0 || (inline.Length >= SecretFile.MinimumBytes && SecretFile.EntropyBits(inline) >= SecretFile.MinimumEntropyBits), nameof(options.Token),
+        Check(options.TokenFile.Length > 0 || SecretFile.IsStrong(System.Text.Encoding.UTF8.GetBytes(options.Token)), nameof(options.Token),
             $"must be at least {SecretFile.MinimumBytes} bytes with {SecretFile.MinimumEntropyBits:F0} bits of entropy (or set Silo:TokenFile, which keeps it off the command line)");
         Check(options.DashboardUser.Length > 0 && !options.DashboardUser.Contains(':', StringComparison.Ordinal), nameof(options.DashboardUser), $"must be a non-empty name without ':', got \"{options.DashboardUser}\"");
         Check(options.Storage is "sqlite" or "postgres", nameof(options.Storage), $"must be \"sqlite\" or \"postgres\", got \"{options.Storage}\"");

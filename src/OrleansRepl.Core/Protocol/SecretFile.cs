@@ -71,6 +71,9 @@ public static class SecretFile
         }
     }
 
+    /// <summary>Whether <paramref name="secret"/> is long enough (<see cref="MinimumBytes"/>) and shows enough entropy (<see cref="MinimumEntropyBits"/>).</summary>
+    public static bool IsStrong(ReadOnlySpan<byte> secret) => secret.Length >= MinimumBytes && EntropyBits(secret) >= MinimumEntropyBits;
+
     /// <summary>The entropy of <paramref name="secret"/> estimated from its byte frequencies: length × Shannon entropy per byte.</summary>
     public static double EntropyBits(ReadOnlySpan<byte> secret)
     {

@@ -1,0 +1,249 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using OrleansRepl.Core.Storage;
+
+namespace OrleansRepl.Client.Cluster;
+
+/// <summary>The key-value API through each key's shard leader: single keys, batched loads, and the HTTP plumbing both share.</summary>
+public sealed partial class ClusterClient
+{
+    /// <summary>Entries in one batch at most, under the nodes' default <c>Replication:KeyValue:MaxBatchOperations</c>.</summary>
+    private const int MaxBatchEntries = 50_000;
+
+    /// <summary>How often a batch a busy node refused (429) is offered again.</summary>
+    private const int BusyRetries = 30;
+
+    /// <summary>Writes <paramref name="value"/> under <paramref name="key"/>'s UTF-8 bytes, through the key's shard leader.</summary>
+    public Task PutAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
+        PutAsync(Encoding.UTF8.GetBytes(key), value, cancellationToken);
+
+    /// <summary>Writes <paramref name="value"/> under <paramref name="key"/>, any bytes, through the key's shard leader.</summary>
+    public Task PutAsync(byte[] key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
+        SendToLeaderAsync(key, api => new HttpRequestMessage(HttpMethod.Put, KeyUri(api, key)) { Content = new ReadOnlyMemoryContent(value) }, cancellationToken);
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => DeleteAsync(Encoding.UTF8.GetBytes(key), cancellationToken);
+
+    public Task DeleteAsync(byte[] key, CancellationToken cancellationToken = default) =>
+        SendToLeaderAsync(key, api => new HttpRequestMessage(HttpMethod.Delete, KeyUri(api, key)), cancellationToken);
+
+    /// <summary>The value of <paramref name="key"/>'s UTF-8 bytes from its leader, or from <paramref name="node"/>'s own copy when given; null when absent.</summary>
+    public Task<byte[]?> GetAsync(string key, string? node = null, CancellationToken cancellationToken = default) =>
+        GetAsync(Encoding.UTF8.GetBytes(key), node, cancellationToken);
+
+    /// <summary>The value of <paramref name="key"/> from its leader, or from <paramref name="node"/>'s own copy when given; null when absent.</summary>
+    public async Task<byte[]?> GetAsync(byte[] key, string? node = null, CancellationToken cancellationToken = default)
+    {
+        if (node is not null)
+        {
+            using var response = await _http.GetAsync(new Uri(KeyUri(await ApiOfAsync(node, cancellationToken), key) + "&local=true"), cancellationToken);
+            return await ReadValueAsync(response, key, cancellationToken);
+        }
+
+        byte[]? value = null;
+        await SendToLeaderAsync(key, api => new HttpRequestMessage(HttpMethod.Get, KeyUri(api, key)), cancellationToken, async response => value = await ReadValueAsync(response, key, cancellationToken));
+        return value;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="records"/> through their leaders in batches of about <paramref name="batchBytes"/>,
+    /// one batch in flight per leader; <paramref name="progress"/> hears the records written so far. A batch a
+    /// node refuses because leadership moved is split by the topology read again and sent once more.
+    /// </summary>
+    public async Task<long> LoadAsync(IEnumerable<KeyValuePair<string, byte[]>> records, int batchBytes = 1 << 20, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (Volatile.Read(ref _topology) is null)
+        {
+            await GetTopologyAsync(cancellationToken);
+        }
+
+        var pending = new Dictionary<string, (List<KeyValuePair<byte[], byte[]>> Entries, long Bytes)>();
+        var inFlight = new Dictionary<string, Task>();
+        var written = new StrongBox<long>();
+        async Task SendAsync(string leader, List<KeyValuePair<byte[], byte[]>> entries)
+        {
+            if (inFlight.Remove(leader, out var previous))
+            {
+                await previous;
+            }
+
+            inFlight[leader] = PostBatchAsync(leader, entries, written, progress, retry: true, cancellationToken);
+        }
+
+        foreach (var (key, value) in records)
+        {
+            var keyBytes = Encoding.UTF8.GetBytes(key);
+            var leader = LeaderOf(keyBytes);
+            var batch = pending.TryGetValue(leader, out var open) ? open : ([], 0);
+            batch.Entries.Add(KeyValuePair.Create(keyBytes, value));
+            batch.Bytes += 8 + keyBytes.Length + value.Length;
+            if (batch.Bytes >= batchBytes || batch.Entries.Count >= MaxBatchEntries)
+            {
+                pending.Remove(leader);
+                await SendAsync(leader, batch.Entries);
+            }
+            else
+            {
+                pending[leader] = batch;
+            }
+        }
+
+        foreach (var (leader, batch) in pending)
+        {
+            await SendAsync(leader, batch.Entries);
+        }
+
+        await Task.WhenAll(inFlight.Values);
+        return Interlocked.Read(ref written.Value);
+    }
+
+    private string LeaderOf(byte[] key)
+    {
+        var topology = Volatile.Read(ref _topology)!;
+        return topology.ShardCount > 0
+            ? topology.Leaders[LogStore.ShardOf(key, topology.ShardCount)]
+            : throw new InvalidOperationException($"replica set {ReplicaSet} has no nodes yet; add one first (orepl add-node)");
+    }
+
+    private async Task PostBatchAsync(string leader, List<KeyValuePair<byte[], byte[]>> entries, StrongBox<long> written, IProgress<long>? progress, bool retry, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        foreach (var (key, value) in entries)
+        {
+            KeyValueBatch.Write(body, key, value);
+        }
+
+        var api = await ApiOfAsync(leader, cancellationToken);
+        using var response = await PostAdmittedAsync(new Uri(api, "kv"), body, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.MisdirectedRequest && retry)
+        {
+            await GetTopologyAsync(cancellationToken); // leadership moved: route every record of the batch again
+            foreach (var group in entries.GroupBy(e => LeaderOf(e.Key)))
+            {
+                await PostBatchAsync(group.Key, [.. group], written, progress, retry: false, cancellationToken);
+            }
+
+            return;
+        }
+
+        if (response.StatusCode == HttpStatusCode.MisdirectedRequest)
+        {
+            throw new NotLeaderException($"a batch of {entries.Count} records to {leader}: {await DetailAsync(response, cancellationToken)}");
+        }
+
+        await EnsureSuccessAsync(response, $"a batch of {entries.Count} records to {leader}");
+        var total = Interlocked.Add(ref written.Value, entries.Count); // not inside progress?.Report(...): that skips it when null
+        progress?.Report(total);
+    }
+
+    /// <summary>
+    /// Posts a batch body; a node busy with as many batches as it takes at once (429) is asked again after the
+    /// Retry-After it names, up to <see cref="BusyRetries"/> times, then the 429 is the answer.
+    /// </summary>
+    private async Task<HttpResponseMessage> PostAdmittedAsync(Uri uri, MemoryStream body, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            var response = await _http.PostAsync(uri, content, cancellationToken);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == BusyRetries)
+            {
+                return response;
+            }
+
+            var pause = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+            response.Dispose();
+            await Task.Delay(pause < TimeSpan.FromSeconds(10) ? pause : TimeSpan.FromSeconds(10), cancellationToken);
+        }
+    }
+
+    /// <summary>The query form, which carries every key (<c>.</c> and <c>..</c> too) byte for byte.</summary>
+    private static Uri KeyUri(Uri api, byte[] key) => new(api, "kv?key=" + KeyEscaping.Escape(key));
+
+    private async Task SendToLeaderAsync(byte[] key, Func<Uri, HttpRequestMessage> request, CancellationToken cancellationToken, Func<HttpResponseMessage, Task>? read = null)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (attempt > 0 || Volatile.Read(ref _topology) is null)
+            {
+                await GetTopologyAsync(cancellationToken);
+            }
+
+            var leader = LeaderOf(key);
+            HttpResponseMessage response;
+            string method;
+            try
+            {
+                using var message = request(await ApiOfAsync(leader, cancellationToken));
+                method = message.Method.Method;
+                response = await _http.SendAsync(message, cancellationToken);
+            }
+            catch (HttpRequestException) when (attempt == 0)
+            {
+                Volatile.Write(ref _apis, []); // the leader's silo moved or is gone: ask its node grain again
+                continue;
+            }
+
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.MisdirectedRequest && attempt == 0)
+                {
+                    continue; // leadership moved: read the topology again
+                }
+
+                if (response.StatusCode == HttpStatusCode.MisdirectedRequest)
+                {
+                    throw new NotLeaderException(await DetailAsync(response, cancellationToken));
+                }
+
+                if (read is not null)
+                {
+                    await read(response);
+                }
+                else
+                {
+                    await EnsureSuccessAsync(response, $"{method} {KeyEscaping.Display(key)} on {leader}");
+                }
+
+                return;
+            }
+        }
+    }
+
+    private static async Task<byte[]?> ReadValueAsync(HttpResponseMessage response, byte[] key, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, $"GET {KeyEscaping.Display(key)}");
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{what} failed: {(int)response.StatusCode} {await DetailAsync(response, CancellationToken.None)}", null, response.StatusCode);
+        }
+    }
+
+    private static async Task<string> DetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            using var problem = JsonDocument.Parse(body);
+            return problem.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() ?? body : body;
+        }
+        catch (JsonException)
+        {
+            return body;
+        }
+    }
+}
