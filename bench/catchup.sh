@@ -7,7 +7,7 @@
 #   wall:     the whole `orepl follow` process, start-up and store creation included.
 # orepl is measured as it ships (see bench/orepl-as-shipped.sh; OREPL=path measures another build).
 #
-#   bench/catchup.sh [COUNT] [RUNS]      defaults: 1000000 records, 3 runs
+#   bench/catchup.sh [COUNT] [RUNS]      defaults: 1000000 records, 3 runs; TLS on (PLAINTEXT=1: off)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
@@ -23,13 +23,15 @@ cleanup() { [[ -n $feeder ]] && kill -TERM "$feeder" 2>/dev/null; wait 2>/dev/nu
 trap cleanup EXIT
 source bench/orepl-as-shipped.sh "$work"
 new_secrets "$work/secret"
+new_tls "$work" leader follower
+echo "transport: $(transport)"
 
 port=$((20000 + RANDOM % 20000))
 for shards in 1 4; do
   leader="$work/leader-$shards"
   "$orepl" store load --dir "$leader" --count "$count" --shards "$shards" --fsync interval >/dev/null
   leader_root=$("$orepl" store root --dir "$leader")
-  "$orepl" feed --dir "$leader" --listen "127.0.0.1:$port" --secret-file "$work/secret" >/dev/null &
+  "$orepl" feed --dir "$leader" --listen "127.0.0.1:$port" --secret-file "$work/secret" $(tls_for "$work" leader) >/dev/null &
   feeder=$!
   wait_port "$port"
 
@@ -37,7 +39,7 @@ for shards in 1 4; do
   for run in $(seq 1 "$runs"); do
     follower="$work/follower-$shards-$run"
     start=$(date +%s.%N)
-    report=$("$orepl" follow --dir "$follower" --leader "127.0.0.1:$port" --secret-file "$work/secret" --until-caught-up | grep "^caught up:")
+    report=$("$orepl" follow --dir "$follower" --leader "127.0.0.1:$port" --secret-file "$work/secret" $(tls_for "$work" follower) --until-caught-up | grep "^caught up:")
     end=$(date +%s.%N)
     follower_root=$("$orepl" store root --dir "$follower")
     [[ $leader_root == "$follower_root" ]] || { echo "roots differ on $shards shard(s), run $run: leader $leader_root, follower $follower_root" >&2; exit 1; }

@@ -30,3 +30,19 @@ new_secrets() {
     [[ -z ${2:-} ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$2"
   )
 }
+
+# TLS as the processes ship with it: a throwaway CA in $1/tls issuing a directory per name ($2, ...). With
+# PLAINTEXT=1 in the environment nothing is issued, and tls_for/silo_tls_for turn TLS off (what TLS costs).
+new_tls() {
+  local dir=$1; shift
+  [[ ${PLAINTEXT:-0} == 1 ]] || "$orepl" tls create --dir "$dir/tls" --names "$(IFS=,; echo "$*")" --days 1 >/dev/null
+}
+
+# orepl's transport options for the name $2 issued under $1 by new_tls.
+tls_for() { if [[ ${PLAINTEXT:-0} == 1 ]]; then echo --plaintext; else echo --tls "$1/tls/$2"; fi; }
+
+# The silo's transport setting for the name $2 issued under $1 by new_tls.
+silo_tls_for() { if [[ ${PLAINTEXT:-0} == 1 ]]; then echo --Tls:Plaintext=true; else echo "--Tls:Directory=$1/tls/$2"; fi; }
+
+# What the transport is, for the report.
+transport() { if [[ ${PLAINTEXT:-0} == 1 ]]; then echo "plaintext (PLAINTEXT=1)"; else echo "TLS (throwaway CA)"; fi; }

@@ -32,12 +32,14 @@ trap cleanup EXIT
 source bench/orepl-as-shipped.sh "$work"
 publish_silo "$work/silo"
 new_secrets "$work/secret" "$work/token"
+new_tls "$work" leader follower client
+echo "transport: $(transport)"
 
 leader="$work/leader"
 "$orepl" store load --dir "$leader" --count "$count" --shards 4 --fsync interval >/dev/null
 leader_root=$("$orepl" store root --dir "$leader")
 port=$(free_port)
-"$orepl" feed --dir "$leader" --listen "127.0.0.1:$port" --secret-file "$work/secret" --node leader >/dev/null &
+"$orepl" feed --dir "$leader" --listen "127.0.0.1:$port" --secret-file "$work/secret" $(tls_for "$work" leader) --node leader >/dev/null &
 feeder=$!
 wait_port "$port"
 
@@ -49,7 +51,7 @@ check_root() {
 : > "$work/standalone" && : > "$work/silo-times"
 standalone_run() {
   local follower="$work/standalone-$1"
-  "$orepl" follow --dir "$follower" --leader "127.0.0.1:$port" --secret-file "$work/secret" --until-caught-up \
+  "$orepl" follow --dir "$follower" --leader "127.0.0.1:$port" --secret-file "$work/secret" $(tls_for "$work" follower) --until-caught-up \
     | awk '/^caught up:/ { print $7 }' >> "$work/standalone"
   check_root "$follower" "standalone run $1"
   rm -rf "$follower"
@@ -61,10 +63,10 @@ silo_run() {
   silo_port=$(free_port); gateway=$(free_port); http=$(free_port); replication=$(free_port)
   env ${SILO_ENV:-} "$work/silo/orepl-silo" ${SILO_ARGS:-} --Silo:NodeId=follower --Silo:SiloPort="$silo_port" --Silo:GatewayPort="$gateway" --Silo:HttpPort="$http" \
     --Silo:ReplicationPort="$replication" --Silo:TokenFile="$work/token" --Silo:SqlitePath="$run_dir/cluster.db" \
-    --Replication:DataDirectory="$run_dir" --Replication:SecretFile="$work/secret" --Replication:Fsync=interval \
+    --Replication:DataDirectory="$run_dir" --Replication:SecretFile="$work/secret" --Replication:Fsync=interval $(silo_tls_for "$work" follower) \
     > "$run_dir/silo.log" 2>&1 &
   silo=$!
-  local cluster=(--gateway "127.0.0.1:$gateway" --token-file "$work/token")
+  local cluster=(--gateway "127.0.0.1:$gateway" --token-file "$work/token" $(tls_for "$work" client))
   for _ in $(seq 1 200); do "$orepl" add-node --node leader --address "127.0.0.1:$port" --shards 4 "${cluster[@]}" >/dev/null 2>&1 && break; sleep 0.1; done
   "$orepl" add-node --node follower "${cluster[@]}" >/dev/null
   for _ in $(seq 1 1200); do

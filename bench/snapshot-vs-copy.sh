@@ -33,6 +33,8 @@ trap cleanup EXIT
 source bench/orepl-as-shipped.sh "$work"
 publish_silo "$work/silo"
 new_secrets "$work/secret" "$work/token"
+new_tls "$work" leader target replica client
+echo "transport: $(transport)"
 now() { date +%s.%N; }
 
 # The raw copy's two ends. The server sends every file it was given, in order, with sendfile, to each client.
@@ -73,7 +75,7 @@ bytes=$(cat "${files[@]}" | wc -c)
 echo "store: $(du -sb "$leader" | cut -f1) bytes, ${#files[@]} segment files holding $bytes bytes"
 
 feed_port=$(free_port)
-"$orepl" feed --dir "$leader" --listen "127.0.0.1:$feed_port" --secret-file "$work/secret" --node leader >/dev/null 2>"$work/feed.log" &
+"$orepl" feed --dir "$leader" --listen "127.0.0.1:$feed_port" --secret-file "$work/secret" $(tls_for "$work" leader) --node leader >/dev/null 2>"$work/feed.log" &
 feeder=$!
 raw_port=$(free_port)
 python3 "$work/raw-server.py" "$raw_port" "${files[@]}" &
@@ -83,9 +85,9 @@ wait_port "$feed_port"; wait_port "$raw_port"
 silo_port=$(free_port); gateway=$(free_port); http=$(free_port); replication=$(free_port)
 "$work/silo/orepl-silo" --Silo:NodeId=target --Silo:SiloPort="$silo_port" --Silo:GatewayPort="$gateway" --Silo:HttpPort="$http" \
   --Silo:ReplicationPort="$replication" --Silo:TokenFile="$work/token" --Silo:SqlitePath="$work/cluster.db" \
-  --Replication:DataDirectory="$work/silo-data" --Replication:SecretFile="$work/secret" > "$work/silo.log" 2>&1 &
+  --Replication:DataDirectory="$work/silo-data" --Replication:SecretFile="$work/secret" $(silo_tls_for "$work" target) > "$work/silo.log" 2>&1 &
 silo=$!
-cluster=(--gateway "127.0.0.1:$gateway" --token-file "$work/token")
+cluster=(--gateway "127.0.0.1:$gateway" --token-file "$work/token" $(tls_for "$work" client))
 for _ in $(seq 1 300); do "$orepl" add-node --node leader --address "127.0.0.1:$feed_port" --shards 4 "${cluster[@]}" >/dev/null 2>&1 && break; sleep 0.1; done
 
 check_root() {
@@ -106,7 +108,7 @@ raw_run() {
 pull_run() {
   local started
   sync; started=$(now)
-  "$orepl" snapshot pull --from "127.0.0.1:$feed_port" --dir "$work/pulled" --secret-file "$work/secret" > "$work/pull-$1.out"
+  "$orepl" snapshot pull --from "127.0.0.1:$feed_port" --dir "$work/pulled" --secret-file "$work/secret" $(tls_for "$work" replica) > "$work/pull-$1.out"
   awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }' >> "$work/pull"
   check_root "$work/pulled" "pull run $1"
   rm -rf "$work/pulled" "$work/pulled.bootstrap"

@@ -8,7 +8,8 @@
 #
 # PostgreSQL: --throwaway-postgres runs initdb in a new directory under /tmp and starts a server on a free
 # loopback port (stopped and deleted by "stop"); otherwise OREPL_POSTGRES must hold a connection string.
-# State (pids, ports, logs, stores, secrets) lives in $OREPL_CLUSTER_DIR (default .local-cluster).
+# TLS is on: a throwaway cluster CA in $state/tls/ca issues each node's certificate and the client's (orepl tls create).
+# State (pids, ports, logs, stores, secrets, certificates) lives in $OREPL_CLUSTER_DIR (default .local-cluster).
 set -euo pipefail
 script=$(realpath "$0")
 cd "$(dirname "$script")/.."
@@ -18,7 +19,7 @@ pg_bin=/usr/lib/postgresql/15/bin
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # orepl finds the gateways through the membership table; the connection string travels in a file, never in argv.
-orepl() { dotnet "$PWD/src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll" "$@" --postgres-file "$state/postgres.connection" --cluster local --token-file "$state/api.token" --replica-set local; }
+orepl() { dotnet "$PWD/src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll" "$@" --postgres-file "$state/postgres.connection" --cluster local --token-file "$state/api.token" --replica-set local --tls "$state/tls/client"; }
 
 start() {
   local count=3 throwaway=0 build=1
@@ -46,6 +47,13 @@ start() {
   umask 077
   [[ -e $state/cluster.secret ]] || head -c 48 /dev/urandom | base64 >"$state/cluster.secret"
   [[ -e $state/api.token ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/api.token"
+  # A certificate per node and one for orepl, from a CA made on the first start (kept across restarts).
+  local names=()
+  [[ -e $state/tls/client ]] || names+=(client)
+  for ((i = 1; i <= count; i++)); do [[ -e $state/tls/n$i ]] || names+=("n$i"); done
+  if ((${#names[@]})); then
+    dotnet src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll tls create --dir "$state/tls" --names "$(IFS=,; echo "${names[*]}")" --days 30 >>"$state/tls.log"
+  fi
 
   local connection
   if ((throwaway)); then
@@ -73,9 +81,9 @@ start() {
       --Silo:NodeId="n$i" --Silo:SiloPort="$silo" --Silo:GatewayPort="$gateway" --Silo:HttpPort="$http" \
       --Silo:ReplicationPort="$replication" --Silo:TokenFile="$state/api.token" --Silo:Storage=postgres \
       --Replication:Cluster=local --Replication:ReplicaSet=local --Replication:DataDirectory="$state/n$i" \
-      --Replication:SecretFile="$state/cluster.secret" >"$state/n$i.log" 2>&1 &
+      --Replication:SecretFile="$state/cluster.secret" --Tls:Directory="$state/tls/n$i" >"$state/n$i.log" 2>&1 &
     echo "$!" >>"$state/pids"
-    echo "n$i: Orleans gateway 127.0.0.1:$gateway, key-value API and dashboard http://127.0.0.1:$http/, replication 127.0.0.1:$replication, pid $!, log $state/n$i.log"
+    echo "n$i: Orleans gateway 127.0.0.1:$gateway, key-value API and dashboard https://127.0.0.1:$http/, replication 127.0.0.1:$replication (TLS), pid $!, log $state/n$i.log"
   done
 
   for ((i = 1; i <= count; i++)); do
@@ -87,7 +95,8 @@ start() {
     ((added)) || { echo "local-cluster: n$i was not added within a minute: $said (log: $state/n$i.log); run stop to clean up" >&2; exit 1; }
   done
   orepl status
-  echo "eval \"\$($script env)\" sets OREPL_POSTGRES_FILE, OREPL_CLUSTER and OREPL_TOKEN_FILE for orepl; $script stop ends it"
+  echo "TLS is on: every node's certificate and orepl's ($state/tls/client) come from the CA in $state/tls/ca"
+  echo "eval \"\$($script env)\" sets OREPL_POSTGRES_FILE, OREPL_CLUSTER, OREPL_TOKEN_FILE and OREPL_TLS_DIR for orepl; $script stop ends it"
 }
 
 stop() {
@@ -115,6 +124,6 @@ stop() {
 case ${1:-} in
   start) shift; start "$@" ;;
   stop) stop ;;
-  env) echo "export OREPL_POSTGRES_FILE=$state/postgres.connection OREPL_CLUSTER=local OREPL_TOKEN_FILE=$state/api.token OREPL_REPLICA_SET=local" ;;
-  *) sed -n '2,11p' "$script" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  env) echo "export OREPL_POSTGRES_FILE=$state/postgres.connection OREPL_CLUSTER=local OREPL_TOKEN_FILE=$state/api.token OREPL_REPLICA_SET=local OREPL_TLS_DIR=$state/tls/client" ;;
+  *) sed -n '2,12p' "$script" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

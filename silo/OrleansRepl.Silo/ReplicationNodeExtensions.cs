@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using OrleansRepl.Core.Hashing;
+using System.Net;
 using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Security;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Silo.Data;
 using OrleansRepl.Silo.Hosting;
@@ -34,20 +36,39 @@ public static class ReplicationNodeExtensions
             problems.AddRange(badNode.Failures);
         }
 
+        var tls = builder.Configuration.GetSection(TlsSettings.Section).Get<TlsSettings>() ?? new TlsSettings();
+        problems.AddRange(tls.Problems());
+        if (tls.Plaintext && IPAddress.TryParse(silo.Host, out var host) && !IPAddress.IsLoopback(host))
+        {
+            problems.Add($"{SiloHostOptions.Section}:{nameof(silo.Host)} must be a loopback address while {TlsSettings.Section}:{nameof(tls.Plaintext)}=true, got \"{silo.Host}\": without TLS no port authenticates its peers' transport, so none may be reachable from other machines");
+        }
+
+        var identity = tls.Problems().Count == 0 && !tls.Plaintext ? LoadIdentity(tls, problems) : null;
         if (problems.Count > 0)
         {
-            throw new OptionsValidationException($"{SiloHostOptions.Section}, {NodeOptions.Section}", typeof(NodeOptions), problems);
+            throw new OptionsValidationException($"{SiloHostOptions.Section}, {NodeOptions.Section}, {TlsSettings.Section}", typeof(NodeOptions), problems);
         }
 
         OrleansSiloSetup.ChoosePorts(silo);
-        builder.WebHost.UseUrls($"http://{silo.Host}:{silo.HttpPort}");
+        if (identity is null)
+        {
+            builder.WebHost.UseUrls($"http://{silo.Host}:{silo.HttpPort}");
+        }
+        else
+        {
+            // HTTPS for the key-value API and the dashboard, the certificate chosen per connection so a rotation is used.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(silo.Host), silo.HttpPort,
+                listen => listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => identity.Certificate)));
+        }
+
         builder.Services.AddSingleton(Options.Create(silo));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(silo.ShutdownSeconds));
         builder.Services.AddSingleton(Options.Create(options));
 
         // The silo first: hosted services start in order, so the workers below start once the silo has joined and
         // stop (saving every cursor through their grains) before it leaves.
-        builder.UseReplicationSilo(silo, options.Cluster, new NodeStateFile(Path.Combine(Path.GetFullPath(options.DataDirectory), "grains.db")));
+        builder.UseReplicationSilo(silo, options.Cluster, new NodeStateFile(Path.Combine(Path.GetFullPath(options.DataDirectory), "grains.db")), identity);
         builder.Services.AddAuthentication(DashboardAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, DashboardAuthentication>(DashboardAuthentication.SchemeName, null);
         builder.Services.AddAuthorization();
 
@@ -61,7 +82,7 @@ public static class ReplicationNodeExtensions
             MaxClockSkew = TimeSpan.FromSeconds(options.MaxClockSkewSeconds),
             ShardReopenDelay = TimeSpan.FromSeconds(options.ShardReopenSeconds),
         };
-        var credentials = new NodeCredentials(options.Cluster, silo.NodeId, ClusterSecret.Load(options.SecretFile));
+        var credentials = new NodeCredentials(options.Cluster, silo.NodeId, ClusterSecret.Load(options.SecretFile)) { Tls = identity };
         builder.Services.AddSingleton(new LocalNode(silo.NodeId, credentials, store, options.StoreDirectory));
         builder.Services.AddSingleton<ReplicationSupervisor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicationSupervisor>());
@@ -82,6 +103,20 @@ public static class ReplicationNodeExtensions
             app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(policy => policy.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser());
         }
         return app;
+    }
+
+    /// <summary>The node's TLS identity, or null with the reason added to <paramref name="problems"/>.</summary>
+    private static TlsIdentity? LoadIdentity(TlsSettings tls, List<string> problems)
+    {
+        try
+        {
+            return TlsIdentity.Load(tls, serves: true);
+        }
+        catch (TlsConfigurationException e)
+        {
+            problems.Add($"{TlsSettings.Section}: {e.Message}");
+            return null;
+        }
     }
 
     /// <summary>A node's origin in record versions: stable per node id, never zero.</summary>

@@ -17,6 +17,7 @@ internal static class OreplCommand
         root.Subcommands.Add(Replication.FollowCommand.Create());
         root.Subcommands.Add(Replication.SyncCommand.Create());
         root.Subcommands.Add(Replication.SnapshotCommand.Create());
+        root.Subcommands.Add(Security.TlsCommand.Create());
         foreach (var command in Cluster.ClusterCommands.Create())
         {
             root.Subcommands.Add(command);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Core.Protocol;
+using OrleansRepl.Core.Security;
 using OrleansRepl.Grains.Keys;
 using OrleansRepl.Silo.Hosting;
 
@@ -10,8 +11,10 @@ namespace OrleansRepl.Silo.Demo;
 
 /// <summary>
 /// The demo's silos on loopback: one work directory with the SQLite file the silos share (membership and the
-/// replica set's state), the node-to-node secret and the API token (both random, mode 600), and a data directory
-/// (store and the node's own grain state) and log per node. Disposing stops every silo.
+/// replica set's state), the node-to-node secret and the API token (both random, mode 600), a throwaway CA in
+/// <c>tls/</c> that issues each node's certificate and the client's (TLS is on unless the settings say
+/// <c>Tls:Plaintext=true</c>), and a data directory (store and the node's own grain state) and log per node.
+/// Disposing stops every silo.
 /// </summary>
 internal sealed class DemoCluster : IAsyncDisposable
 {
@@ -21,6 +24,7 @@ internal sealed class DemoCluster : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _secretFile;
     private readonly string _tokenFile;
+    private readonly ClusterCertificateAuthority? _authority;
     private ClusterClient? _watcher;
 
     /// <summary>
@@ -35,7 +39,29 @@ internal sealed class DemoCluster : IAsyncDisposable
         _settings = settings ?? new Dictionary<string, string>();
         _secretFile = WriteSecret("cluster.secret", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
         _tokenFile = WriteSecret("api.token", Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
+        if (!Plaintext)
+        {
+            _authority = ClusterCertificateAuthority.Create($"orepl demo CA {Path.GetFileName(WorkDirectory)}", CertificateLifetime);
+            _authority.Save(Path.Combine(WorkDirectory, "tls", "ca"));
+            ClientTlsDirectory = Path.Combine(WorkDirectory, "tls", "client");
+            ClientTls = TlsIdentity.Load(_authority.Issue("client", ClientTlsDirectory, CertificateLifetime), serves: false);
+        }
     }
+
+    /// <summary>How long the demo's CA and certificates last: a demo is over long before.</summary>
+    private static readonly TimeSpan CertificateLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>Whether the silos run without TLS (the settings say <c>Tls:Plaintext=true</c>).</summary>
+    public bool Plaintext => _settings.TryGetValue("Tls:Plaintext", out var plaintext) && bool.TryParse(plaintext, out var off) && off;
+
+    /// <summary>The client's TLS directory (its certificate from the demo's CA), for <c>orepl --tls</c>; null in plaintext.</summary>
+    public string? ClientTlsDirectory { get; }
+
+    /// <summary>The client's TLS identity; null in plaintext.</summary>
+    public TlsIdentity? ClientTls { get; }
+
+    /// <summary>The CA every certificate of this cluster chains to; null in plaintext.</summary>
+    public string? CaFile => _authority is null ? null : Path.Combine(WorkDirectory, "tls", "ca", TlsSettings.CaFileName);
 
     public string WorkDirectory { get; }
 
@@ -74,6 +100,17 @@ internal sealed class DemoCluster : IAsyncDisposable
             ["Replication:SegmentRollBytes"] = SegmentRollBytes.ToString(CultureInfo.InvariantCulture),
             [Node.ParentProcessWatch.Key] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         };
+        if (_authority is not null)
+        {
+            var directory = Path.Combine(WorkDirectory, "tls", node);
+            if (!Directory.Exists(directory))
+            {
+                _authority.Issue(node, directory, CertificateLifetime);
+            }
+
+            settings["Tls:Directory"] = directory;
+        }
+
         foreach (var (key, value) in _settings)
         {
             settings[key] = value;
@@ -126,6 +163,8 @@ internal sealed class DemoCluster : IAsyncDisposable
             Gateways = [first, .. _ports.Values.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway)).Where(g => !g.Equals(first))],
             Token = System.Text.Encoding.UTF8.GetString(SecretFile.Read(_tokenFile, "API token")).Trim(),
             ReplicaSet = replicaSet,
+            Tls = ClientTls,
+            Plaintext = ClientTls is null,
         }, cancellationToken);
 
     /// <summary>The running silo of <paramref name="node"/>.</summary>
@@ -157,6 +196,8 @@ internal sealed class DemoCluster : IAsyncDisposable
         {
             await silo.DisposeAsync();
         }
+
+        _authority?.Dispose();
     }
 
     /// <summary>A new file readable by its owner only from the moment it exists.</summary>

@@ -18,6 +18,7 @@ internal static class DemoCommand
         var records = new Option<int>("--records") { Description = "Records to load at the start.", DefaultValueFactory = _ => 20_000 };
         var directory = new Option<string?>("--dir") { Description = "Work directory (default: a new temporary one, removed at the end)." };
         var keep = new Option<bool>("--keep") { Description = "Keep the work directory (stores, logs, SQLite) at the end." };
+        var plaintext = new Option<bool>("--plaintext") { Description = "Run the silos without TLS (Tls:Plaintext=true), which each logs as a warning; by default a throwaway CA issues every node's certificate." };
         records.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 100 or > 10_000_000)
@@ -34,13 +35,13 @@ internal static class DemoCommand
         });
         var command = new RootCommand("Run a local demo cluster: 3 silos, load, a 4th node bootstrapped by snapshot, anti-entropy repair, promotion.")
         {
-            duration, records, directory, keep,
+            duration, records, directory, keep, plaintext,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(duration), parse.GetValue(records), parse.GetValue(directory), parse.GetValue(keep), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(duration), parse.GetValue(records), parse.GetValue(directory), parse.GetValue(keep), parse.GetValue(plaintext), cancellationToken));
         return await command.Parse(arguments).InvokeAsync();
     }
 
-    private static async Task<int> RunAsync(double? duration, int records, string? directory, bool keep, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(double? duration, int records, string? directory, bool keep, bool plaintext, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -58,7 +59,8 @@ internal static class DemoCommand
         var work = directory ?? Directory.CreateTempSubdirectory("orepl-demo-").FullName;
         var output = Console.Out;
         var exit = 0;
-        await using (var cluster = new DemoCluster(work, segmentRollBytes: 64 << 10))
+        var settings = plaintext ? new Dictionary<string, string> { ["Tls:Plaintext"] = "true" } : null;
+        await using (var cluster = new DemoCluster(work, segmentRollBytes: 64 << 10, settings: settings))
         {
             try
             {

@@ -21,6 +21,9 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         Step(1, "three Orleans silos on loopback; membership and grain state in SQLite");
+        Say(cluster.CaFile is { } ca
+            ? $"TLS is on: replication, silo-to-silo, client-to-gateway and HTTPS, each node's certificate from a throwaway CA ({ca}), checked both ways"
+            : "TLS is OFF (--plaintext): every transport is readable and injectable by anyone on the path; loopback only");
         foreach (var node in (string[])["n1", "n2", "n3"])
         {
             var silo = await cluster.StartAsync(node, StepTimeout, cancellationToken);
@@ -84,8 +87,8 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // every worker reports once more
         await output.WriteAsync(ClusterStatusTable.Render(await _client.GetStatusAsync(cancellationToken)));
         var first = cluster.Silos[0];
-        Say($"Orleans Dashboard: {first.Http}dashboard/ (user orepl, password: the token in {cluster.TokenFile})");
-        Say($"try: orepl status --gateway {first.Gateway} --token-file {cluster.TokenFile}");
+        Say($"Orleans Dashboard: {first.Http}dashboard/ (user orepl, password: the token in {cluster.TokenFile}{(cluster.CaFile is { } authority ? $"; the browser must trust {authority}" : "")})");
+        Say($"try: orepl status --gateway {first.Gateway} --token-file {cluster.TokenFile} {(cluster.ClientTlsDirectory is { } tls ? $"--tls {tls}" : "--plaintext")}");
     }
 
     private async Task AddNodeAsync(string node, CancellationToken cancellationToken)

@@ -13,8 +13,9 @@ internal sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Task _pump;
 
-    private SiloProcess(string node, Process process, Task pump, SiloPorts ports, string log)
+    private SiloProcess(string node, Process process, Task pump, SiloPorts ports, string log, bool tls)
     {
+        Tls = tls;
         Node = node;
         _process = process;
         _pump = pump;
@@ -28,8 +29,11 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public string Log { get; }
 
+    /// <summary>Whether the silo runs with TLS (its API on HTTPS).</summary>
+    public bool Tls { get; }
+
     /// <summary>The node's key-value API and dashboard.</summary>
-    public Uri Http => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Ports.Http}/"));
+    public Uri Http => new(string.Create(CultureInfo.InvariantCulture, $"{(Tls ? "https" : "http")}://127.0.0.1:{Ports.Http}/"));
 
     /// <summary>The Orleans client gateway.</summary>
     public IPEndPoint Gateway => new(IPAddress.Loopback, Ports.Gateway);
@@ -74,7 +78,8 @@ internal sealed class SiloProcess : IAsyncDisposable
         var log = Path.Combine(workDirectory, $"{node}.log");
         File.AppendAllText(log, $"--- started {DateTimeOffset.UtcNow:O}\n");
         var process = Process.Start(start) ?? throw new InvalidOperationException($"silo {node} did not start");
-        return new SiloProcess(node, process, PumpAsync(process, log), ports, log);
+        var plaintext = settings.TryGetValue("Tls:Plaintext", out var off) && bool.TryParse(off, out var isOff) && isOff;
+        return new SiloProcess(node, process, PumpAsync(process, log), ports, log, tls: !plaintext);
     }
 
     private static bool HoldsASecret(string key) =>

@@ -2,6 +2,8 @@ using System.Net;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
+using OrleansRepl.Client.Cluster;
+using OrleansRepl.Core.Security;
 using OrleansRepl.Grains;
 using OrleansRepl.Persistence;
 using OrleansRepl.Placement;
@@ -24,7 +26,8 @@ internal static class OrleansSiloSetup
         silo.HttpPort = silo.HttpPort != 0 ? silo.HttpPort : FreePort.On(host);
     }
 
-    public static void UseReplicationSilo(this WebApplicationBuilder builder, SiloHostOptions silo, string cluster, NodeStateFile stateFile)
+    /// <summary>The silo, on mutual TLS with the cluster's CA when <paramref name="tls"/> is given (silo-to-silo and the client gateway).</summary>
+    public static void UseReplicationSilo(this WebApplicationBuilder builder, SiloHostOptions silo, string cluster, NodeStateFile stateFile, TlsIdentity? tls)
     {
         builder.Services.AddSingleton(stateFile);
         builder.UseOrleans(orleans =>
@@ -33,6 +36,11 @@ internal static class OrleansSiloSetup
             orleans.Configure<SiloOptions>(o => o.SiloName = silo.NodeId);
             orleans.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(silo.ProbeTimeoutSeconds));
             orleans.ConfigureEndpoints(IPAddress.Parse(silo.Host), silo.SiloPort, silo.GatewayPort);
+            if (tls is not null)
+            {
+                orleans.UseTls(options => ClusterTls.Configure(options, tls));
+            }
+
             orleans.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaInstaller>();
             orleans.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel));
             var (invariant, membership, shared, own) = silo.Storage == "postgres"

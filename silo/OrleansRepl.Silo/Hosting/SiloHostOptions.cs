@@ -13,9 +13,9 @@ public sealed class SiloHostOptions
     public string NodeId { get; set; } = "";
 
     /// <summary>
-    /// The address every port of this silo binds to and advertises. It must be a loopback address: the Orleans
-    /// silo-to-silo and client gateway ports do not authenticate peers yet, so they must not be reachable from
-    /// other machines.
+    /// The address every port of this silo binds to and advertises. With TLS on (the default) every port
+    /// authenticates its peers by the cluster's CA, so it may be any address; with <c>Tls:Plaintext=true</c> it must be
+    /// a loopback address, so that nothing unauthenticated is reachable from other machines.
     /// </summary>
     public string Host { get; set; } = "127.0.0.1";
 

@@ -22,8 +22,7 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
         }
 
         Check(IsSafe(options.NodeId), nameof(options.NodeId), $"must be 1-128 characters of [A-Za-z0-9._-] without '..', got \"{options.NodeId}\"");
-        Check(IPAddress.TryParse(options.Host, out var host) && IPAddress.IsLoopback(host), nameof(options.Host),
-            $"must be a loopback address, got \"{options.Host}\": the Orleans silo and gateway ports do not authenticate peers yet, so they are not exposed beyond this machine");
+        Check(IPAddress.TryParse(options.Host, out _), nameof(options.Host), $"must be an IP address, got \"{options.Host}\"");
         foreach (var (key, port) in new[] { (nameof(options.SiloPort), options.SiloPort), (nameof(options.GatewayPort), options.GatewayPort), (nameof(options.HttpPort), options.HttpPort), (nameof(options.ReplicationPort), options.ReplicationPort) })
         {
             Check(port is >= 0 and <= 65535, key, $"must be 0-65535, got {port}");

@@ -59,4 +59,10 @@ public sealed partial class ReplicationSupervisor
 
     [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "node {Node}: the cursor of shard {Shard} could not be flushed on stop ({Reason}); its grain writes the latest it holds as it deactivates")]
     private static partial void LogFlushFailed(ILogger logger, string node, int shard, string reason);
+
+    [LoggerMessage(EventId = 1019, Level = LogLevel.Information, Message = "node {Node}: TLS on every transport (replication, silo-to-silo, gateway, HTTPS), presenting {Certificate}; peers must chain to the CA in {CaFile}")]
+    private static partial void LogTlsOn(ILogger logger, string node, string certificate, string caFile);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "node {Node}: TLS is OFF (Tls:Plaintext=true): replication frames, grain calls and the key-value API travel in plaintext, readable and injectable by anyone on the path; the silo binds to loopback only")]
+    private static partial void LogPlaintext(ILogger logger, string node);
 }

@@ -49,7 +49,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService
         _node = node;
         _options = options.Value;
         _silo = silo.Value;
-        _workers = new NodeWorkers(node, this, $"{_silo.Host}:{_silo.ReplicationPort}", $"http://{_silo.Host}:{_silo.HttpPort}/");
+        _workers = new NodeWorkers(node, this, $"{_silo.Host}:{_silo.ReplicationPort}", $"{(node.Credentials.Tls is null ? "http" : "https")}://{_silo.Host}:{_silo.HttpPort}/");
         _grains = grains;
         _loggers = loggers;
         _logger = loggers.CreateLogger<ReplicationSupervisor>();
@@ -84,6 +84,16 @@ public sealed partial class ReplicationSupervisor : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_node.Credentials.Tls is { } tls)
+        {
+            tls.LogTo(_loggers.CreateLogger<Core.Security.TlsIdentity>());
+            LogTlsOn(_logger, _node.NodeId, tls.Describe(), tls.CaFile);
+        }
+        else
+        {
+            LogPlaintext(_logger, _node.NodeId);
+        }
+
         var poll = TimeSpan.FromSeconds(_options.TopologyPollSeconds);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -9,7 +9,8 @@ namespace OrleansRepl.Cli.Cluster;
 /// What every cluster command takes: where the cluster's Orleans gateways are (<c>--gateway HOST:PORT,…</c>, or the
 /// membership in <c>--membership-file F</c> for the embedded SQLite default, or in PostgreSQL through
 /// <c>--postgres-file F</c>), <c>--cluster NAME</c>, the key-value API's <c>--token-file F</c>, and
-/// <c>--replica-set NAME</c>. Each falls back to an environment variable, named in its description.
+/// <c>--replica-set NAME</c>, and <c>--tls DIR</c> or <c>--plaintext</c> (<see cref="TransportOptions"/>). Each falls
+/// back to an environment variable, named in its description.
 /// </summary>
 internal sealed class ClusterOptions
 {
@@ -25,12 +26,16 @@ internal sealed class ClusterOptions
 
     public Option<string?> ReplicaSet { get; } = new("--replica-set") { Description = "The replica set (default: $OREPL_REPLICA_SET, else \"main\")." };
 
+    public TransportOptions Transport { get; } = new();
+
     public void AddTo(Command command)
     {
         foreach (var option in (Option[])[Gateway, MembershipFile, PostgresFile, Cluster, TokenFile, ReplicaSet])
         {
             command.Options.Add(option);
         }
+
+        Transport.AddTo(command);
     }
 
     /// <summary>A connected client for the parsed options; a missing or unusable setting is an error naming the option and its variable.</summary>
@@ -49,6 +54,7 @@ internal sealed class ClusterOptions
             throw new ArgumentException($"--membership-file {membership} does not exist");
         }
 
+        var tls = Transport.Identity(parse, serves: false);
         var tokenFile = parse.GetValue(TokenFile) ?? Environment.GetEnvironmentVariable("OREPL_TOKEN_FILE")
             ?? throw new ArgumentException("no API token: pass --token-file F or set OREPL_TOKEN_FILE");
         return ClusterClient.ConnectAsync(new ClusterConnection
@@ -59,6 +65,8 @@ internal sealed class ClusterOptions
             PostgresConnectionString = postgres is null ? null : ReadSecret(postgres, "--postgres-file", SecretFile.ReadPrivate),
             Token = ReadSecret(tokenFile, "--token-file", SecretFile.Read),
             ReplicaSet = parse.GetValue(ReplicaSet) ?? Environment.GetEnvironmentVariable("OREPL_REPLICA_SET") ?? "main",
+            Tls = tls,
+            Plaintext = tls is null,
         }, cancellationToken);
     }
 

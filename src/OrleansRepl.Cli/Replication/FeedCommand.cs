@@ -17,11 +17,13 @@ internal static class FeedCommand
         var directory = new Option<string>("--dir") { Description = "The store to serve.", Required = true };
         var listen = new Option<string>("--listen") { Description = "IP:PORT to listen on (port 0: any free port, printed).", Required = true };
         var secretFile = ReplicationOptions.SecretFile();
+        var transport = new TransportOptions();
         var cluster = ReplicationOptions.Cluster();
         var node = ReplicationOptions.Node("leader");
         var generate = new Option<long>("--generate") { Description = "Write this many new records while serving (live tests).", DefaultValueFactory = _ => 0 };
         var rate = new Option<int>("--rate") { Description = "Records per second for --generate.", DefaultValueFactory = _ => 1000 };
         var command = new Command("feed", "Serve a store's shards to followers, its snapshots to new replicas and its segments to anti-entropy pullers, until stopped (Ctrl-C or SIGTERM).") { directory, listen, secretFile, cluster, node, generate, rate };
+        transport.AddTo(command);
         rate.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
@@ -33,7 +35,7 @@ internal static class FeedCommand
         command.SetAction((parse, cancellationToken) => ReplicationOptions.RunAsync("feed", parse.InvocationConfiguration.Error, async () =>
         {
             var endPoint = ReplicationOptions.EndPoint(parse.GetValue(listen)!, "--listen", anyPort: true);
-            var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
+            var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile, transport, serves: true);
             await using var store = StoreAccess.Open(parse.GetValue(directory)!, newShardCount: 4, FsyncMode.Interval);
             // To stderr: what the snapshot source does (pins, sends, expiries, how long reading the store took), and the
             // feeder's warnings and errors (a failed accept, say).

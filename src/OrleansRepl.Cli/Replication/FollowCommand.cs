@@ -22,17 +22,19 @@ internal static class FollowCommand
         var leader = new Option<string>("--leader") { Description = "The leader's IP:PORT.", Required = true };
         var shards = new Option<int?>("--shards") { Description = "Shards of a new follower store; must match the leader's. By default the leader is asked." };
         var secretFile = ReplicationOptions.SecretFile();
+        var transport = new TransportOptions();
         var cluster = ReplicationOptions.Cluster();
         var node = ReplicationOptions.Node("follower");
         var untilCaughtUp = new Option<bool>("--until-caught-up") { Description = "Exit 0 once every shard has caught up, printing records applied and records/s." };
         var restore = new Option<bool>("--restore") { Description = "When a shard has diverged beyond syncup, set the store aside and bootstrap it from the leader's snapshot." };
         var command = new Command("follow", "Follow a leader's shards into a local store.") { directory, leader, shards, secretFile, cluster, node, untilCaughtUp, restore };
+        transport.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => ReplicationOptions.RunAsync("follow", parse.InvocationConfiguration.Error, async () =>
         {
             var output = parse.InvocationConfiguration.Output;
             var leaderEndPoint = ReplicationOptions.EndPoint(parse.GetValue(leader)!, "--leader");
-            var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
+            var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile, transport);
             var storeDirectory = Path.GetFullPath(parse.GetValue(directory)!);
             var shardCount = await ShardCountAsync(storeDirectory, parse.GetValue(shards), leaderEndPoint, credentials, cancellationToken);
             var restored = false;

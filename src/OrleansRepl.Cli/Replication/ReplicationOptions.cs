@@ -13,8 +13,9 @@ internal static class ReplicationOptions
 
     public static Option<string> Node(string fallback) => new("--node") { Description = "This node's id.", DefaultValueFactory = _ => fallback };
 
-    public static NodeCredentials Credentials(ParseResult parse, Option<string> cluster, Option<string> node, Option<string> secretFile) =>
-        new(parse.GetValue(cluster)!, parse.GetValue(node)!, ClusterSecret.Load(parse.GetValue(secretFile)!));
+    /// <summary>The node's credentials: its cluster, id and secret, and TLS as <paramref name="transport"/> says (a feeder's certificate must also serve).</summary>
+    public static NodeCredentials Credentials(ParseResult parse, Option<string> cluster, Option<string> node, Option<string> secretFile, TransportOptions transport, bool serves = false) =>
+        new(parse.GetValue(cluster)!, parse.GetValue(node)!, ClusterSecret.Load(parse.GetValue(secretFile)!)) { Tls = transport.Identity(parse, serves) };
 
     /// <summary>
     /// Parses IP:PORT with a numeric IP (a name would resolve unpredictably on a test network). Port 0 (any

@@ -15,14 +15,16 @@ internal static class SnapshotCommand
         var from = new Option<string>("--from") { Description = "The source's IP:PORT (an orepl feed).", Required = true };
         var directory = new Option<string>("--dir") { Description = "Where to install the store; it must hold none yet.", Required = true };
         var secretFile = ReplicationOptions.SecretFile();
+        var transport = new TransportOptions();
         var cluster = ReplicationOptions.Cluster();
         var node = ReplicationOptions.Node("replica");
         var pull = new Command("pull", "Bootstrap a new replica from a source's snapshot; run again after an interruption to resume.") { from, directory, secretFile, cluster, node };
+        transport.AddTo(pull);
         pull.SetAction((parse, cancellationToken) => ReplicationOptions.RunAsync("snapshot pull", parse.InvocationConfiguration.Error, async () =>
         {
             var output = parse.InvocationConfiguration.Output;
             var source = ReplicationOptions.EndPoint(parse.GetValue(from)!, "--from");
-            var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
+            var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile, transport);
             var target = Path.GetFullPath(parse.GetValue(directory)!);
             using var intents = FileBootstrapIntentLog.Open(Path.Combine(SnapshotPuller.WorkDirectory(target), "intents.log"));
             var puller = new SnapshotPuller(source, credentials, new BootstrapOptions(), intents, NullLogger<SnapshotPuller>.Instance);

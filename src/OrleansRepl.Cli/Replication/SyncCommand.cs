@@ -16,9 +16,11 @@ internal static class SyncCommand
         var once = new Option<bool>("--once") { Description = "Run one cycle and exit: 0 when nothing is left pending, 1 otherwise." };
         var interval = new Option<int>("--interval") { Description = "Seconds between cycles without --once.", DefaultValueFactory = _ => 30 };
         var secretFile = ReplicationOptions.SecretFile();
+        var transport = new TransportOptions();
         var cluster = ReplicationOptions.Cluster();
         var node = ReplicationOptions.Node("puller");
         var command = new Command("sync", "Pull the segments this store lacks from a peer, descending the segment-set tree where it differs.") { directory, peer, once, interval, secretFile, cluster, node };
+        transport.AddTo(command);
         interval.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
@@ -31,7 +33,7 @@ internal static class SyncCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var peerEndPoint = ReplicationOptions.EndPoint(parse.GetValue(peer)!, "--peer");
-            var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile);
+            var credentials = ReplicationOptions.Credentials(parse, cluster, node, secretFile, transport);
             await using var store = StoreAccess.OpenExisting(parse.GetValue(directory)!);
             var options = new AntiEntropyOptions { Interval = TimeSpan.FromSeconds(parse.GetValue(interval)) };
             var loop = new AntiEntropyLoop(store, peerEndPoint, credentials, options, new FilePeerCursorStore(Path.Combine(store.Directory, "sync")), uploader: null, NullLogger<AntiEntropyLoop>.Instance);

@@ -32,7 +32,7 @@ public sealed partial class ClusterClient : IAsyncDisposable
         _host = host;
         Orleans = host.Services.GetRequiredService<IClusterClient>();
         ReplicaSet = connection.ReplicaSet;
-        _http = new HttpClient { Timeout = connection.CallTimeout };
+        _http = new HttpClient(ClusterTls.HttpHandler(connection.Tls)) { Timeout = connection.CallTimeout };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", connection.Token);
     }
 
@@ -49,6 +49,11 @@ public sealed partial class ClusterClient : IAsyncDisposable
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = connection.CallTimeout);
             client.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel));
             client.UseConnectionRetryFilter((_, _) => Task.FromResult(false)); // fail at once, naming where it looked
+            if (connection.Tls is { } tls)
+            {
+                client.UseTls(options => ClusterTls.Configure(options, tls));
+            }
+
             if (connection.Gateways.Count > 0)
             {
                 client.UseStaticClustering([.. connection.Gateways]);

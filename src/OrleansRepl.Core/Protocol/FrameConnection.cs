@@ -56,8 +56,19 @@ public sealed class FrameConnection : IAsyncDisposable
     /// <summary>Bytes of whole frames read from the peer so far, framing included.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
+    /// <summary>
+    /// What the handshake's proofs are bound to: empty on a plaintext connection; on TLS, the hashes of the two
+    /// certificates of this very session (<see cref="SecureChannel"/>), so proofs relayed onto another TLS session
+    /// do not verify.
+    /// </summary>
+    public ReadOnlyMemory<byte> ChannelBinding { get; init; }
+
     /// <summary>A connection that owns <paramref name="socket"/>: disposing it closes the socket, so the peer sees the end.</summary>
-    public static FrameConnection Over(System.Net.Sockets.Socket socket, int maxFrameLength = FrameCodec.DefaultMaxFrameLength)
+    public static FrameConnection Over(System.Net.Sockets.Socket socket, int maxFrameLength = FrameCodec.DefaultMaxFrameLength) =>
+        new(StreamOver(socket), maxFrameLength);
+
+    /// <summary>A stream that owns <paramref name="socket"/>, tuned for frames: no Nagle delay, TCP keepalive on.</summary>
+    internal static System.Net.Sockets.NetworkStream StreamOver(System.Net.Sockets.Socket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
         socket.NoDelay = true;
@@ -68,7 +79,7 @@ public sealed class FrameConnection : IAsyncDisposable
         socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime, 30);
         socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval, 10);
         socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount, 3);
-        return new FrameConnection(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true), maxFrameLength);
+        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
     }
 
     /// <summary>

@@ -4,7 +4,11 @@ using OrleansRepl.Core.Protocol.Messages;
 namespace OrleansRepl.Core.Protocol;
 
 /// <summary>Who this node is on the wire, and the secret it proves.</summary>
-public sealed record NodeCredentials(string ClusterId, string NodeId, ClusterSecret Secret);
+public sealed record NodeCredentials(string ClusterId, string NodeId, ClusterSecret Secret)
+{
+    /// <summary>The TLS identity every connection of this node uses; null on a node that runs in plaintext (<see cref="Security.TlsSettings.Plaintext"/>).</summary>
+    public Security.TlsIdentity? Tls { get; init; }
+}
 
 /// <summary>
 /// The first exchange of every connection, mutual and replay-proof:
@@ -13,12 +17,15 @@ public sealed record NodeCredentials(string ClusterId, string NodeId, ClusterSec
 /// <item>client → <see cref="Hello"/>: version, cluster, node, client nonce, HMAC proof over both nonces, cluster and node;</item>
 /// <item>server → <see cref="Welcome"/>: its node and its own proof over the same values, or an Error frame stating why not.</item>
 /// </list>
+/// Both proofs also cover the connection's <see cref="FrameConnection.ChannelBinding"/>: on TLS, the two certificates
+/// of this session, so a relay between two TLS sessions cannot pass the proofs on.
 /// A wrong version, cluster or proof gets an Error frame with the reason and the connection closes; nothing
 /// else is read from it.
 /// </summary>
 public static class Handshake
 {
-    public const ushort ProtocolVersion = 2;
+    /// <summary>3: the proofs cover the channel binding.</summary>
+    public const ushort ProtocolVersion = 3;
 
     /// <summary>
     /// The largest frame either side reads until the other has proved the secret: a Challenge, Hello or Welcome
@@ -51,7 +58,7 @@ public static class Handshake
         {
             _ when hello.ProtocolVersion != protocolVersion =>
                 (ErrorCode.Version, $"protocol version {hello.ProtocolVersion} is not supported; this node speaks version {protocolVersion}"),
-            _ when !self.Secret.Verify(hello.Proof.Span, "hello", serverNonce, hello.ClientNonce, Utf8(hello.ClusterId), Utf8(hello.NodeId)) =>
+            _ when !self.Secret.Verify(hello.Proof.Span, "hello", serverNonce, hello.ClientNonce, Utf8(hello.ClusterId), Utf8(hello.NodeId), connection.ChannelBinding) =>
                 (ErrorCode.Authentication, $"authentication failed for node {hello.NodeId}: its proof of the cluster secret does not match"),
             _ when hello.ClusterId != self.ClusterId =>
                 (ErrorCode.Cluster, $"node {hello.NodeId} belongs to cluster {hello.ClusterId}; this is cluster {self.ClusterId}"),
@@ -65,7 +72,7 @@ public static class Handshake
             throw new HandshakeRejectedException(reason);
         }
 
-        var proof = self.Secret.Prove("welcome", hello.ClientNonce, serverNonce, Utf8(self.ClusterId), Utf8(self.NodeId));
+        var proof = self.Secret.Prove("welcome", hello.ClientNonce, serverNonce, Utf8(self.ClusterId), Utf8(self.NodeId), connection.ChannelBinding);
         await connection.SendAsync(new Welcome(self.NodeId, proof), cancellationToken);
         connection.MaxFrameLength = limit;
         return hello.NodeId;
@@ -89,11 +96,11 @@ public static class Handshake
         }
 
         var clientNonce = RandomNumberGenerator.GetBytes(Challenge.NonceSize);
-        var proof = self.Secret.Prove("hello", challenge.ServerNonce, clientNonce, Utf8(self.ClusterId), Utf8(self.NodeId));
+        var proof = self.Secret.Prove("hello", challenge.ServerNonce, clientNonce, Utf8(self.ClusterId), Utf8(self.NodeId), connection.ChannelBinding);
         await connection.SendAsync(new Hello(protocolVersion, self.ClusterId, self.NodeId, clientNonce, proof), cancellationToken);
 
         var welcome = await connection.ReadAsync<Welcome>(cancellationToken);
-        if (!self.Secret.Verify(welcome.Proof.Span, "welcome", clientNonce, challenge.ServerNonce, Utf8(self.ClusterId), Utf8(welcome.NodeId)))
+        if (!self.Secret.Verify(welcome.Proof.Span, "welcome", clientNonce, challenge.ServerNonce, Utf8(self.ClusterId), Utf8(welcome.NodeId), connection.ChannelBinding))
         {
             var reason = $"server {welcome.NodeId} failed to prove the cluster secret";
             await connection.FailAsync(ErrorCode.Authentication, reason);

@@ -33,21 +33,34 @@ public static class NodeConnection
             throw;
         }
 
-        var connection = FrameConnection.Over(socket, maxFrameLength);
+        FrameConnection? connection = null;
         try
         {
             timeout.CancelAfter(deadline);
+            connection = await SecureChannel.ConnectAsync(socket, credentials.Tls, maxFrameLength, timeout.Token);
             return (connection, await Handshake.ConnectAsync(connection, credentials, timeout.Token, expectedPeer: expectedNode));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            await connection.DisposeAsync();
-            throw new ConnectionClosedException($"after {peer} did not complete the handshake within {deadline.TotalSeconds:F1} s");
+            await CloseAsync(connection, socket);
+            throw new ConnectionClosedException($"after {peer} did not complete the {(connection is null ? "TLS handshake" : "handshake")} within {deadline.TotalSeconds:F1} s");
         }
         catch
         {
-            await connection.DisposeAsync();
+            await CloseAsync(connection, socket);
             throw;
+        }
+    }
+
+    private static async ValueTask CloseAsync(FrameConnection? connection, Socket socket)
+    {
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+        else
+        {
+            socket.Dispose();
         }
     }
 }

@@ -48,3 +48,9 @@ public enum ErrorCode : ushort
     /// <summary>The snapshot token is unknown or expired at the source: start again from offset 0.</summary>
     SnapshotExpired = 8,
 }
+
+/// <summary>
+/// The TLS handshake failed: the peer's certificate does not chain to the cluster's CA, it presented none, or it does
+/// not speak TLS at all (a peer with <c>Tls:Plaintext</c> set while this side has TLS on, or the other way round).
+/// </summary>
+public sealed class TlsHandshakeException(string message, Exception? inner = null) : ProtocolException(message, inner);

@@ -26,7 +26,7 @@ public sealed partial class FeedAcceptTests : IDisposable
 
         var secret = _directory.WriteSecret("secret", Secret);
         string[] feed = ["-c", "ulimit -n 200 && exec \"$@\"", "bash", ExternalTool.Resolve("dotnet"), Path.Combine(AppContext.BaseDirectory, "orepl.dll"),
-            "feed", "--dir", store, "--listen", "127.0.0.1:0", "--secret-file", secret];
+            "feed", "--dir", store, "--listen", "127.0.0.1:0", "--secret-file", secret, "--plaintext"]; // the flood's raw sockets read the refusals as frames
         using var process = ExternalTool.Start(ExternalTool.Resolve("bash"), feed);
         try
         {
@@ -78,11 +78,11 @@ public sealed partial class FeedAcceptTests : IDisposable
             }
 
             // The flood's connections end as the feed reads their close; until then a new one may be told to try again later.
-            var follow = Orepl.Run(["follow", "--dir", _directory.File("follower"), "--leader", endPoint.ToString(), "--secret-file", secret, "--until-caught-up"]);
+            var follow = Orepl.Run(["follow", "--dir", _directory.File("follower"), "--leader", endPoint.ToString(), "--secret-file", secret, "--until-caught-up", "--plaintext"]);
             for (var attempt = 0; attempt < 10 && follow.ExitCode != 0 && follow.StandardError.Contains("try again later", StringComparison.Ordinal); attempt++)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1));
-                follow = Orepl.Run(["follow", "--dir", _directory.File("follower"), "--leader", endPoint.ToString(), "--secret-file", secret, "--until-caught-up"]);
+                follow = Orepl.Run(["follow", "--dir", _directory.File("follower"), "--leader", endPoint.ToString(), "--secret-file", secret, "--until-caught-up", "--plaintext"]);
             }
 
             Assert.True(follow.ExitCode == 0, $"the follower exited {follow.ExitCode}: {follow.StandardError}");

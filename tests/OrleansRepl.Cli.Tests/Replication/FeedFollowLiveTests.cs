@@ -17,6 +17,7 @@ public sealed partial class FeedFollowLiveTests : IDisposable
     /// <summary>What orepl exits with once SIGTERM has cancelled its work and it has shut down (128 + 15).</summary>
     private const int StoppedBySigterm = 143;
     private readonly TempDirectory _directory = new();
+    private readonly TestCertificates _ca = new();
 
     [Fact]
     public async Task LiveWrites_ReachAFollowerProcess_AndTheRootsConverge()
@@ -29,11 +30,11 @@ public sealed partial class FeedFollowLiveTests : IDisposable
             await store.WriteAsync(Enumerable.Range(0, Preloaded).Select(i => WriteOperation.Put(Utf8.Bytes($"pre-{i}"), new byte[64])).ToList());
         }
 
-        using var feed = Orepl.Start(["feed", "--dir", leader, "--listen", "127.0.0.1:0", "--secret-file", secretFile, "--generate", $"{Generated}", "--rate", "4000"]);
+        using var feed = Orepl.Start(["feed", "--dir", leader, "--listen", "127.0.0.1:0", "--secret-file", secretFile, "--tls", _ca.Issue("leader").Directory, "--generate", $"{Generated}", "--rate", "4000"]);
         try
         {
             var feeding = await ReadLineMatchingAsync(feed, FeedingOn(), TimeSpan.FromSeconds(30));
-            using var following = Orepl.Start(["follow", "--dir", follower, "--leader", feeding.Groups["endpoint"].Value, "--secret-file", secretFile]);
+            using var following = Orepl.Start(["follow", "--dir", follower, "--leader", feeding.Groups["endpoint"].Value, "--secret-file", secretFile, "--tls", _ca.Issue("follower").Directory]);
             try
             {
                 // The follower learned the shard count (3) from the leader: no --shards given.
@@ -61,7 +62,11 @@ public sealed partial class FeedFollowLiveTests : IDisposable
         Assert.Equal(Utf8.Bytes($"gen-{Generated - 1} value"), followerStore.Get(Utf8.Bytes($"gen-{Generated - 1}")));
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _directory.Dispose();
+    }
 
     [GeneratedRegex(@"^feeding \d+ shards of .+ on (?<endpoint>127\.0\.0\.1:\d+)$")]
     private static partial Regex FeedingOn();

@@ -13,6 +13,7 @@ public sealed class FollowKillTests : IDisposable
 {
     private const int Shards = 4;
     private readonly TempDirectory _directory = new();
+    private readonly TestCertificates _ca = new();
 
     [Fact]
     public async Task AFollowerKilledFiveTimesMidStream_EndsIdentical_WithEveryLsnOnce()
@@ -31,10 +32,10 @@ public sealed class FollowKillTests : IDisposable
             }
         }
 
-        await using var feeder = new Feeder(leader, new NodeCredentials("orepl", "leader", ClusterSecret.Load(secretFile)), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
+        await using var feeder = new Feeder(leader, _ca.Secure(new NodeCredentials("orepl", "leader", ClusterSecret.Load(secretFile))), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
         var follower = _directory.File("follower");
-        string[] follow = ["follow", "--dir", follower, "--leader", feeder.EndPoint.ToString(), "--secret-file", secretFile];
+        string[] follow = ["follow", "--dir", follower, "--leader", feeder.EndPoint.ToString(), "--secret-file", secretFile, "--tls", _ca.Issue("follower").Directory];
 
         var random = new Random(11);
         for (var kill = 0; kill < 5; kill++)
@@ -69,5 +70,9 @@ public sealed class FollowKillTests : IDisposable
         }
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _directory.Dispose();
+    }
 }

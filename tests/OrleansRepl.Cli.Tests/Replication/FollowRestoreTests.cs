@@ -14,6 +14,7 @@ public sealed class FollowRestoreTests : IDisposable
 {
     private const string Secret = "restore test secret, long enough 0123456789";
     private readonly TempDirectory _directory = new();
+    private readonly TestCertificates _ca = new();
 
     [Fact]
     public async Task ADivergedReplica_IsReported_AndWithRestore_SetAsideAndBootstrapped()
@@ -27,11 +28,11 @@ public sealed class FollowRestoreTests : IDisposable
             await diverged.WriteAsync(Enumerable.Range(0, 50).Select(i => WriteOperation.Put(Utf8.Bytes($"only-here-{i}"), Utf8.Bytes("mine"))).ToList());
         }
 
-        var credentials = new NodeCredentials("orepl", "leader", ClusterSecret.FromBytes(Utf8.Bytes(Secret)));
+        var credentials = _ca.Secure(new NodeCredentials("orepl", "leader", ClusterSecret.FromBytes(Utf8.Bytes(Secret))));
         using var snapshots = new SnapshotSource(leader, credentials, new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
         await using var feeder = new Feeder(leader, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
-        string[] follow = ["follow", "--dir", replica, "--leader", feeder.EndPoint.ToString(), "--secret-file", _directory.WriteSecret("secret", Secret), "--until-caught-up"];
+        string[] follow = ["follow", "--dir", replica, "--leader", feeder.EndPoint.ToString(), "--secret-file", _directory.WriteSecret("secret", Secret), "--tls", _ca.Issue("follower").Directory, "--until-caught-up"];
 
         var (exitCode, _, error) = await CliRun.RunAsync(follow).WaitAsync(TimeSpan.FromMinutes(1)); // ends; never waits for a shard that cannot catch up
         Assert.Equal(1, exitCode);
@@ -51,5 +52,9 @@ public sealed class FollowRestoreTests : IDisposable
         Assert.Equal(Utf8.Bytes("mine"), kept.Get(Utf8.Bytes("only-here-49")));
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _directory.Dispose();
+    }
 }

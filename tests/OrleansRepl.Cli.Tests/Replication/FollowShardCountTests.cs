@@ -14,6 +14,7 @@ public sealed class FollowShardCountTests : IDisposable
 {
     private const string Secret = "shard count test secret, long enough 0123456789";
     private readonly TempDirectory _directory = new();
+    private readonly TestCertificates _ca = new();
 
     [Fact]
     public async Task ANewStore_TakesTheLeadersShardCount()
@@ -21,7 +22,7 @@ public sealed class FollowShardCountTests : IDisposable
         await using var leader = await LeaderAsync(shards: 3, records: 30);
         var follower = _directory.File("follower");
 
-        var (exitCode, output, error) = await CliRun.RunAsync(["follow", "--dir", follower, "--leader", leader.EndPoint.ToString(), "--secret-file", SecretFile(), "--until-caught-up"]);
+        var (exitCode, output, error) = await CliRun.RunAsync(["follow", "--dir", follower, "--leader", leader.EndPoint.ToString(), "--secret-file", SecretFile(), "--tls", _ca.Issue("follower").Directory, "--until-caught-up"]);
         Assert.True(exitCode == 0, error);
         Assert.Contains("caught up: 30 records applied", output);
         Assert.Equal(3, LogStore.StoredShardCount(follower));
@@ -33,7 +34,7 @@ public sealed class FollowShardCountTests : IDisposable
         await using var leader = await LeaderAsync(shards: 3, records: 5);
         var follower = _directory.File("follower");
 
-        var (exitCode, _, error) = await CliRun.RunAsync(["follow", "--dir", follower, "--leader", leader.EndPoint.ToString(), "--secret-file", SecretFile(), "--shards", "2"]);
+        var (exitCode, _, error) = await CliRun.RunAsync(["follow", "--dir", follower, "--leader", leader.EndPoint.ToString(), "--secret-file", SecretFile(), "--tls", _ca.Issue("follower").Directory, "--shards", "2"]);
         Assert.Equal(1, exitCode);
         Assert.Equal("orepl follow: --shards 2 does not match the leader's 3 shards\n", error);
         Assert.False(Directory.Exists(follower));
@@ -46,14 +47,18 @@ public sealed class FollowShardCountTests : IDisposable
         unused.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // bound, never listening: connections are refused
         var follower = _directory.File("follower");
 
-        var (exitCode, _, error) = await CliRun.RunAsync(["follow", "--dir", follower, "--leader", unused.LocalEndPoint!.ToString()!, "--secret-file", SecretFile()]);
+        var (exitCode, _, error) = await CliRun.RunAsync(["follow", "--dir", follower, "--leader", unused.LocalEndPoint!.ToString()!, "--secret-file", SecretFile(), "--tls", _ca.Issue("follower").Directory]);
         Assert.Equal(1, exitCode);
         Assert.Contains($"cannot learn the shard count for the new store in {follower} from the leader at {unused.LocalEndPoint}", error);
         Assert.Contains("start the leader first, or pass --shards", error);
         Assert.False(Directory.Exists(follower));
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _directory.Dispose();
+    }
 
     private string SecretFile() => _directory.WriteSecret("secret", Secret);
 
@@ -61,7 +66,7 @@ public sealed class FollowShardCountTests : IDisposable
     {
         var store = LogStore.Open(_directory.File("leader"), new StoreOptions { ShardCount = shards, Fsync = FsyncMode.Never });
         await store.WriteAsync(Enumerable.Range(0, records).Select(i => WriteOperation.Put(Utf8.Bytes($"k{i}"), Utf8.Bytes("v"))).ToList());
-        var feeder = new Feeder(store, new NodeCredentials("orepl", "leader", ClusterSecret.FromBytes(Utf8.Bytes(Secret))), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
+        var feeder = new Feeder(store, _ca.Secure(new NodeCredentials("orepl", "leader", ClusterSecret.FromBytes(Utf8.Bytes(Secret)))), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
         return new Leader(store, feeder);
     }

@@ -15,6 +15,7 @@ public sealed partial class SnapshotPullKillTests : IDisposable
 {
     private const string Secret = "snapshot kill test secret, long enough 0123456789";
     private readonly TempDirectory _directory = new();
+    private readonly TestCertificates _ca = new();
 
     [Fact]
     public async Task ASinkKilledFiveTimes_ResumesEachTime_AndInstallsTheSourcesRoot()
@@ -27,12 +28,12 @@ public sealed partial class SnapshotPullKillTests : IDisposable
             await leader.WriteAsync(Enumerable.Range(i, 4096).Select(n => WriteOperation.Put(Utf8.Bytes($"key-{n}"), value)).ToList());
         }
 
-        var credentials = new NodeCredentials("orepl", "leader", ClusterSecret.FromBytes(Utf8.Bytes(Secret)));
+        var credentials = _ca.Secure(new NodeCredentials("orepl", "leader", ClusterSecret.FromBytes(Utf8.Bytes(Secret))));
         using var snapshots = new SnapshotSource(leader, credentials, new SnapshotSourceOptions(), NullLogger<SnapshotSource>.Instance);
         await using var feeder = new Feeder(leader, credentials, new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance, snapshots);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
         var replica = _directory.File("replica");
-        string[] pull = ["snapshot", "pull", "--from", feeder.EndPoint.ToString(), "--dir", replica, "--secret-file", _directory.WriteSecret("secret", Secret)];
+        string[] pull = ["snapshot", "pull", "--from", feeder.EndPoint.ToString(), "--dir", replica, "--secret-file", _directory.WriteSecret("secret", Secret), "--tls", _ca.Issue("replica").Directory];
 
         var random = new Random(5);
         var resumedOffsets = new List<long>();
@@ -78,7 +79,11 @@ public sealed partial class SnapshotPullKillTests : IDisposable
         Assert.Equal(await leader.StoreRootAsync(), await installed.StoreRootAsync());
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _directory.Dispose();
+    }
 
     [GeneratedRegex(@"^resuming snapshot (?<token>\S+) from offset (?<offset>\d+)$")]
     private static partial Regex Resumed();

@@ -13,6 +13,7 @@ public sealed class SyncCommandTests : IDisposable
 {
     private const string Secret = "sync command test secret, long enough 0123456789";
     private readonly TempDirectory _directory = new();
+    private readonly TestCertificates _ca = new();
 
     [Fact]
     public async Task OneCycle_PullsThePeersSegments_AndPrintsTheCountsAndTheRoots()
@@ -25,9 +26,9 @@ public sealed class SyncCommandTests : IDisposable
         {
         }
 
-        await using var feeder = new Feeder(peer, new NodeCredentials("orepl", "node-peer", ClusterSecret.FromBytes(Utf8.Bytes(Secret))), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
+        await using var feeder = new Feeder(peer, _ca.Secure(new NodeCredentials("orepl", "node-peer", ClusterSecret.FromBytes(Utf8.Bytes(Secret)))), new StreamingOptions(), () => 1, NullLogger<Feeder>.Instance);
         feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
-        string[] sync = ["sync", "--dir", _directory.File("local"), "--peer", feeder.EndPoint.ToString(), "--secret-file", SecretFile(), "--once"];
+        string[] sync = ["sync", "--dir", _directory.File("local"), "--peer", feeder.EndPoint.ToString(), "--secret-file", SecretFile(), "--tls", _ca.Issue("local").Directory, "--once"];
 
         var (exitCode, output, error) = await CliRun.RunAsync(sync);
         Assert.True(exitCode == 0, error);
@@ -46,12 +47,16 @@ public sealed class SyncCommandTests : IDisposable
     [Fact]
     public async Task ADirectoryWithoutAStore_IsAnError_BeforeAnyConnection()
     {
-        var (exitCode, _, error) = await CliRun.RunAsync(["sync", "--dir", _directory.File("none"), "--peer", "127.0.0.1:9", "--secret-file", SecretFile(), "--once"]);
+        var (exitCode, _, error) = await CliRun.RunAsync(["sync", "--dir", _directory.File("none"), "--peer", "127.0.0.1:9", "--secret-file", SecretFile(), "--tls", _ca.Issue("local").Directory, "--once"]);
         Assert.Equal(1, exitCode);
         Assert.Equal($"orepl sync: {_directory.File("none")} holds no store (no STORE file)\n", error);
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _directory.Dispose();
+    }
 
     private string SecretFile() => _directory.WriteSecret("secret", Secret);
 }

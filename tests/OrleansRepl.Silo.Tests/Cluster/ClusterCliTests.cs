@@ -12,13 +12,14 @@ public sealed partial class ClusterCliTests(PostgresFixture postgres) : IClassFi
         await using var cluster = new TestCluster(postgres.Server, "cli");
         await cluster.StartAsync(1);
         await cluster.StartAsync(2);
-        string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli"];
+        string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli", "--tls", cluster.ClientTlsDirectory];
         using var directory = new TempDirectory();
         directory.WriteSecret("postgres", postgres.Server.ConnectionString);
-        string[] throughMembership = ["--postgres-file", directory.File("postgres"), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli"];
+        string[] throughMembership = ["--postgres-file", directory.File("postgres"), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli", "--tls", cluster.ClientTlsDirectory];
 
         Assert.Contains("orepl status: say where the cluster is with exactly one of --gateway", Orepl(1, "status").StandardError);
-        Assert.Contains("cannot connect to cluster nowhere through gateways 127.0.0.1:1", Orepl(1, ["status", "--gateway", "127.0.0.1:1", "--cluster", "nowhere", "--token-file", cluster.TokenFile]).StandardError);
+        Assert.Contains("cannot connect to cluster nowhere through gateways 127.0.0.1:1", Orepl(1, ["status", "--gateway", "127.0.0.1:1", "--cluster", "nowhere", "--token-file", cluster.TokenFile, "--tls", cluster.ClientTlsDirectory]).StandardError);
+        Assert.Contains("TLS is on by default: give --tls DIR", Orepl(1, ["status", "--gateway", cluster.Gateway(1).ToString(), "--cluster", "cli", "--token-file", cluster.TokenFile]).StandardError);
         await TestCluster.WaitAsync("the stores to open", async () => (await cluster.StatusAsync(1)).ShardCount > 0 && (await cluster.StatusAsync(2)).ShardCount > 0);
 
         // The silos' command lines, which any user can read (ps), carry no connection string: it is in their environment.
@@ -29,7 +30,7 @@ public sealed partial class ClusterCliTests(PostgresFixture postgres) : IClassFi
         Assert.Contains("it follows cli1", Orepl(0, ["add-node", "--node", "cli2", .. connect]).StandardOutput);
         Assert.Contains("node cli2 is already a member", Orepl(1, ["add-node", "--node", "cli2", .. connect]).StandardError);
 
-        using (var anonymous = new HttpClient())
+        using (var anonymous = cluster.NewHttpClient())
         {
             // The key-value API is behind the API token; nothing unauthenticated is written.
             using var refused = await anonymous.PutAsync(new Uri(cluster.Api(1), "kv/colour"), new ByteArrayContent("red"u8.ToArray()));

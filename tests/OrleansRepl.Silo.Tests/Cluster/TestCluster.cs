@@ -28,6 +28,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     private readonly TempDirectory _directory = new();
     private readonly DemoCluster _cluster;
+    private HttpClient? _http;
     private readonly NpgsqlDataSource? _database;
     private ClusterClient? _client;
 
@@ -57,8 +58,17 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>The node's key-value API.</summary>
     public Uri Api(int number) => _cluster.Silo(Node(number)).Http;
 
-    /// <summary>An HTTP client carrying the API token.</summary>
-    public HttpClient Http { get; } = new();
+    /// <summary>An HTTP client carrying the API token, trusting the cluster's CA.</summary>
+    public HttpClient Http => _http ??= NewHttpClient();
+
+    /// <summary>The client's TLS directory, for <c>orepl --tls</c>.</summary>
+    public string ClientTlsDirectory => _cluster.ClientTlsDirectory ?? throw new InvalidOperationException("the cluster runs in plaintext");
+
+    /// <summary>The client's TLS identity: its certificate, and the cluster's CA it checks the nodes' certificates against.</summary>
+    public Core.Security.TlsIdentity ClientTls => _cluster.ClientTls ?? throw new InvalidOperationException("the cluster runs in plaintext");
+
+    /// <summary>An HTTP client with no token that trusts the cluster's CA (the nodes' HTTPS).</summary>
+    public HttpClient NewHttpClient() => new(ClusterTls.HttpHandler(_cluster.ClientTls));
 
     public ClusterClient Client => _client ?? throw new InvalidOperationException("start the first node first");
 
@@ -210,7 +220,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Http.Dispose();
+        _http?.Dispose();
         if (_database is not null)
         {
             await _database.DisposeAsync();

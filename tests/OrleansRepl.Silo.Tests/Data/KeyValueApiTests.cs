@@ -119,12 +119,17 @@ public sealed class KeyValueApiTests
         return cluster.Http.SendAsync(request);
     }
 
-    /// <summary>A GET of <paramref name="target"/> exactly as given, on a socket of its own; the whole response as text.</summary>
+    /// <summary>A GET of <paramref name="target"/> exactly as given, on a TLS connection of its own; the whole response as text.</summary>
     private static async Task<string> RawGetAsync(TestCluster cluster, string target)
     {
         using var client = new System.Net.Sockets.TcpClient();
         await client.ConnectAsync(cluster.Api(1).Host, cluster.Api(1).Port);
-        var stream = client.GetStream();
+        await using var stream = new System.Net.Security.SslStream(client.GetStream());
+        await stream.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => cluster.ClientTls.CheckServer(certificate) is null,
+        });
         var token = (await File.ReadAllTextAsync(cluster.TokenFile)).Trim();
         await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {cluster.Api(1).Authority}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"));
         using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -136,7 +141,7 @@ public sealed class KeyValueApiTests
 
     private static async Task<HttpResponseMessage> SendHeldAsync(TestCluster cluster, HeldContent content)
     {
-        using var http = new HttpClient(); // its own connection: the held body must not block the other requests
+        using var http = cluster.NewHttpClient(); // its own connection: the held body must not block the other requests
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Api(1), "kv")) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(cluster.TokenFile)).Trim());
         return await http.SendAsync(request);

@@ -16,6 +16,7 @@ public sealed class DemoCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.StandardError}\n{result.StandardOutput}");
         var output = result.StandardOutput;
+        Assert.Contains("TLS is on: replication, silo-to-silo, client-to-gateway and HTTPS", output);
         Assert.Contains("loaded 5000 records", output);
         Assert.Contains("n2, n3 match n1", output);
         Assert.Matches(@"n4 bootstrapped: \d+ bytes from n1", output);
@@ -23,7 +24,8 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("diverge-0 on n3: present", output);
         Assert.Contains("tail-0 on n1: absent; after-promotion-9 on n1: present", output);
         Assert.Contains("replica set main: epoch 2, 4 shards, 4 nodes", output);
-        Assert.Matches(@"Orleans Dashboard: http://127\.0\.0\.1:\d+/dashboard/ \(user orepl, password: the token in ", output);
+        Assert.Matches(@"Orleans Dashboard: https://127\.0\.0\.1:\d+/dashboard/ \(user orepl, password: the token in ", output);
+        Assert.Matches(@"try: orepl status --gateway \S+ --token-file \S+ --tls \S+/tls/client", output);
         Assert.Contains("stopped 4 silos cleanly", output);
         Assert.False(Directory.Exists(work), "the work directory was left behind");
         var survivors = ExternalTool.RunProcess("pgrep", ["-f", work]);
@@ -66,6 +68,8 @@ public sealed class DemoCommandTests : IDisposable
             Assert.Equal(OwnerOnly | UnixFileMode.UserExecute, File.GetUnixFileMode(work));
             Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(work, "cluster.secret")));
             Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(work, "api.token")));
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(work, "tls", "ca", "ca.key")));
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(work, "tls", "n1", "node.key")));
         }
         demo.Kill(); // SIGKILL: the demo cannot stop its silos; they notice and stop themselves
         await demo.WaitForExitAsync();

@@ -8,6 +8,7 @@ public sealed class LocalClusterScriptTests : IDisposable
     private readonly TempDirectory _state = new();
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void Start_FormsAReplicaSetOnAThrowawayPostgres_AndStop_EndsExactlyWhatItStarted()
     {
         var script = Path.Combine(RepositoryRoot(), "deploy", "local-cluster.sh");
@@ -20,6 +21,14 @@ public sealed class LocalClusterScriptTests : IDisposable
         Assert.Matches(@"n1\s+serving\s+\S+\s+0,1,2,3", start.StandardOutput);
         Assert.Contains("n2 ", start.StandardOutput);
         Assert.True(ExternalTool.RunProcess("pgrep", ["-f", _state.Path]).ExitCode == 0, "nothing of the cluster is running");
+
+        // TLS on, from a CA the script made: each node says so, and every private key is its owner's alone.
+        Assert.Contains("TLS is on", start.StandardOutput);
+        Assert.Contains("TLS on every transport", File.ReadAllText(Path.Combine(_state.Path, "n1.log")));
+        foreach (var key in (string[])["ca/ca.key", "n1/node.key", "n2/node.key", "client/node.key"])
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_state.Path, "tls", key)));
+        }
 
         // An Orleans cluster on PostgreSQL: the silos' rows in the membership table, the replica set's state in the storage table.
         var connection = File.ReadAllText(Path.Combine(_state.Path, "postgres.connection"));

@@ -17,7 +17,7 @@ public sealed class DashboardSettingTests : IDisposable
             new Dictionary<string, string> { ["Silo:Dashboard"] = "false" });
         var silo = await cluster.StartAsync("n1", TimeSpan.FromSeconds(90), CancellationToken.None);
         var token = (await File.ReadAllTextAsync(cluster.TokenFile)).Trim();
-        using var http = new HttpClient();
+        using var http = new HttpClient(OrleansRepl.Client.Cluster.ClusterTls.HttpHandler(cluster.ClientTls));
 
         using var dashboard = new HttpRequestMessage(HttpMethod.Get, new Uri(silo.Http, "dashboard/"));
         dashboard.Headers.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"orepl:{token}")));

@@ -22,6 +22,7 @@ public sealed class SecondSiloTests : IDisposable
             $"--Silo:ReplicationPort={LoopbackPort.Free().ToString(CultureInfo.InvariantCulture)}",
             $"--Silo:TokenFile={cluster.TokenFile}", $"--Silo:SqlitePath={cluster.MembershipFile}",
             $"--Replication:DataDirectory={_directory.File("second")}", $"--Replication:SecretFile={Path.Combine(cluster.WorkDirectory, "cluster.secret")}",
+            $"--Tls:Directory={Path.Combine(cluster.WorkDirectory, "tls", "n1")}",
         ]);
 
         Assert.Equal(1, second.ExitCode);

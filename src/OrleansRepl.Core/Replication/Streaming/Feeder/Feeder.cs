@@ -149,12 +149,17 @@ public sealed partial class Feeder : IAsyncDisposable
         try
         {
             LogConnectionRefused(_logger, socket.RemoteEndPoint, reason);
-            await using var connection = FrameConnection.Over(socket, Handshake.MaxFrameLength);
+
+            // Told over TLS when TLS is on (a client could not read it otherwise); at most MaxRefusing such
+            // handshakes run at once, each within the handshake deadline.
+            using var deadline = new CancellationTokenSource(_options.HandshakeTimeout);
+            await using var connection = await SecureChannel.AcceptAsync(socket, _credentials.Tls, Handshake.MaxFrameLength, deadline.Token);
             await connection.FailAsync(ErrorCode.Internal, reason);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or ProtocolException or OperationCanceledException)
         {
-            // It went away first; it is closed either way.
+            // It went away first, or did not complete TLS in time; it is closed either way.
+            socket.Dispose();
         }
         finally
         {
@@ -178,23 +183,30 @@ public sealed partial class Feeder : IAsyncDisposable
     {
         using var _ = session;
         var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        await using var connection = FrameConnection.Over(socket, _options.MaxFrameLength);
         var remote = socket.RemoteEndPoint;
+        FrameConnection? connection = null;
         try
         {
             string peer;
             using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(session.Token))
             {
-                // A connection that does not prove the secret in time is closed: no one without it holds a session open.
+                // A connection that does not complete TLS and prove the secret in time is closed: no one without
+                // a certificate from the cluster's CA and the secret holds a session open.
                 handshake.CancelAfter(_options.HandshakeTimeout);
                 try
                 {
+                    connection = await SecureChannel.AcceptAsync(socket, _credentials.Tls, _options.MaxFrameLength, handshake.Token);
                     peer = await Handshake.AcceptAsync(connection, _credentials, handshake.Token);
                 }
                 catch (OperationCanceledException) when (!session.IsCancellationRequested)
                 {
-                    LogSessionEnded(_logger, remote, $"no handshake within {_options.HandshakeTimeout.TotalSeconds:F1} s");
-                    await connection.FailAsync(ErrorCode.Authentication, $"no handshake within {_options.HandshakeTimeout.TotalSeconds:F1} s");
+                    var what = connection is null ? "TLS handshake" : "handshake";
+                    LogSessionEnded(_logger, remote, $"no {what} within {_options.HandshakeTimeout.TotalSeconds:F1} s");
+                    if (connection is not null)
+                    {
+                        await connection.FailAsync(ErrorCode.Authentication, $"no handshake within {_options.HandshakeTimeout.TotalSeconds:F1} s");
+                    }
+
                     return;
                 }
             }
@@ -249,6 +261,15 @@ public sealed partial class Feeder : IAsyncDisposable
         }
         finally
         {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
             Release(address);
         }
     }
