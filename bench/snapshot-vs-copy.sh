@@ -2,6 +2,8 @@
 # Snapshot bootstrap against a raw copy of the same bytes, in the same run, over loopback:
 #   raw copy:        a client process connects to a server holding the store's files, receives their bytes
 #                    (sendfile on the server), writes them to one file and fsyncs it: the floor for moving the bytes.
+#                    Over TLS like the rest (the default; PLAINTEXT=1 runs everything without): the same CA and
+#                    certificates, both checked, through Python's ssl (OpenSSL), 1 MiB reads instead of sendfile.
 #   snapshot pull:   `orepl snapshot pull` from an `orepl feed` of the store (pin, transfer, verify every segment's
 #                    BLAKE3 and every record, install): the whole process, start to exit.
 #   silo bootstrap:  `orepl bootstrap` of a silo node from the same feed, timed by the silo from the request to the
@@ -13,7 +15,7 @@
 # framing and the network), and beside it the receiver's writing, hashing, record decoding (the index pass) and fsync;
 # the source's own reading time; the silo's store open after the install.
 #
-#   bench/snapshot-vs-copy.sh [COUNT] [RUNS]      defaults: 1000000 records, 3 runs
+#   bench/snapshot-vs-copy.sh [COUNT] [RUNS]      defaults: 1000000 records, 3 runs; TLS on (PLAINTEXT=1: off)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
@@ -37,20 +39,40 @@ new_tls "$work" leader target replica client
 echo "transport: $(transport)"
 now() { date +%s.%N; }
 
-# The raw copy's two ends. The server sends every file it was given, in order, with sendfile, to each client.
+# The raw copy's two ends. The server sends every file it was given, in order, to each client: with sendfile in
+# plaintext; over TLS (the same CA and mutual certificates as the nodes, through OpenSSL) in 1 MiB reads, since TLS
+# cannot use sendfile. Its first argument is the port, its second the TLS directory or "-" for plaintext.
 cat > "$work/raw-server.py" <<'PY'
-import socket, sys
+import socket, ssl, sys
 server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+tls = None
+if sys.argv[2] != "-":
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[2] + "/node.crt", sys.argv[2] + "/node.key")
+    tls.load_verify_locations(sys.argv[2] + "/ca.crt")
+    tls.verify_mode = ssl.CERT_REQUIRED
 while True:
     connection, _ = server.accept()
+    if tls is not None:
+        connection = tls.wrap_socket(connection, server_side=True)
     with connection:
-        for path in sys.argv[2:]:
+        for path in sys.argv[3:]:
             with open(path, "rb") as f:
-                connection.sendfile(f)
+                if tls is None:
+                    connection.sendfile(f)
+                else:
+                    while chunk := f.read(1 << 20):
+                        connection.sendall(chunk)
 PY
 cat > "$work/raw-client.py" <<'PY'
-import os, socket, sys
+import os, socket, ssl, sys
 connection = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+if sys.argv[3] != "-":
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    tls.check_hostname = False
+    tls.load_cert_chain(sys.argv[3] + "/node.crt", sys.argv[3] + "/node.key")
+    tls.load_verify_locations(sys.argv[3] + "/ca.crt")
+    connection = tls.wrap_socket(connection)
 fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 buffer = bytearray(1 << 20)
 view = memoryview(buffer)
@@ -64,6 +86,7 @@ os.fsync(fd)
 os.close(fd)
 print(total)
 PY
+raw_tls() { if [[ ${PLAINTEXT:-0} == 1 ]]; then echo -; else echo "$work/tls/$1"; fi; }
 
 leader="$work/leader"
 echo "loading $count records of 1000 B into $leader"
@@ -78,7 +101,7 @@ feed_port=$(free_port)
 "$orepl" feed --dir "$leader" --listen "127.0.0.1:$feed_port" --secret-file "$work/secret" $(tls_for "$work" leader) --node leader >/dev/null 2>"$work/feed.log" &
 feeder=$!
 raw_port=$(free_port)
-python3 "$work/raw-server.py" "$raw_port" "${files[@]}" &
+python3 "$work/raw-server.py" "$raw_port" "$(raw_tls leader)" "${files[@]}" &
 raw_server=$!
 wait_port "$feed_port"; wait_port "$raw_port"
 
@@ -99,7 +122,7 @@ check_root() {
 raw_run() {
   local started received
   sync; started=$(now)
-  received=$(python3 "$work/raw-client.py" "$raw_port" "$work/raw.bin")
+  received=$(python3 "$work/raw-client.py" "$raw_port" "$work/raw.bin" "$(raw_tls replica)")
   awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }' >> "$work/raw"
   [[ $received == "$bytes" ]] || { echo "raw run $1 received $received of $bytes bytes" >&2; exit 1; }
   rm -f "$work/raw.bin"
@@ -132,8 +155,8 @@ for run in $(seq 1 "$runs"); do
 done
 
 raw=$(median < "$work/raw"); pull=$(median < "$work/pull"); boot=$(median < "$work/silo-times"); wall=$(median < "$work/silo-wall")
-awk -v raw="$raw" -v pull="$pull" -v boot="$boot" -v wall="$wall" -v bytes="$bytes" -v runs="$runs" -v records="$count" 'BEGIN {
-  printf "%d records (%.0f MB of segment files), median of %d runs each, every root equal to the source'\''s:\n", records, bytes / 1e6, runs
+awk -v raw="$raw" -v pull="$pull" -v boot="$boot" -v wall="$wall" -v bytes="$bytes" -v runs="$runs" -v records="$count" -v transport="$(transport)" 'BEGIN {
+  printf "%d records (%.0f MB of segment files), median of %d runs each, every root equal to the source'\''s, all over %s:\n", records, bytes / 1e6, runs, transport
   printf "  raw copy (socket to disk, fsync):      %6.3f s  %6.0f MB/s\n", raw, bytes / 1e6 / raw
   printf "  orepl snapshot pull (whole process):   %6.3f s  %6.0f MB/s   pull/raw %.2f (goal >= 0.8)\n", pull, bytes / 1e6 / pull, raw / pull
   printf "  silo bootstrap (request to serving):   %6.3f s  %6.0f MB/s   silo/raw %.2f (goal >= 0.8)\n", boot, bytes / 1e6 / boot, raw / boot

@@ -141,5 +141,21 @@ public sealed class FeederProtocolTests : IDisposable
         }, TimeSpan.FromSeconds(10), "a connection served once the idle ones closed");
     }
 
+    [Fact]
+    public async Task WithTls_AConnectionOverTheLimit_IsToldWhyOverTls()
+    {
+        using var ca = new TestCertificates();
+        await using var store = LogStore.Open(_directory.File("tls-limits"), new StoreOptions { ShardCount = 1, Fsync = FsyncMode.Never });
+        await using var feeder = new Feeder(store, ca.Secure(Leader), new StreamingOptions { MaxConnectionsPerAddress = 1 }, () => 1, NullLogger<Feeder>.Instance);
+        feeder.Start(new IPEndPoint(IPAddress.Loopback, 0));
+
+        // Accepted and counted first (connections are admitted in the order they are accepted); it never begins TLS.
+        using var idle = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await idle.ConnectAsync(feeder.EndPoint);
+
+        var refused = await Assert.ThrowsAsync<RemoteErrorException>(() => NodeConnection.OpenAsync(feeder.EndPoint, ca.Secure(Leader with { NodeId = "third" }), TimeSpan.FromSeconds(10), FrameCodec.DefaultMaxFrameLength, CancellationToken.None));
+        Assert.Contains("leader serves 1 connections from 127.0.0.1, the limit for one address (MaxConnectionsPerAddress)", refused.Message);
+    }
+
     public void Dispose() => _directory.Dispose();
 }
