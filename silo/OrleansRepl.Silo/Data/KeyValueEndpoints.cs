@@ -30,32 +30,45 @@ public static partial class KeyValueEndpoints
         var kv = endpoints.MapGroup("/kv").RequireApiToken(token);
         foreach (var pattern in new[] { "/{key}", "/" })
         {
-            kv.MapPut(pattern, (HttpContext http, LocalNode node) => PutAsync(http, node, logger));
-            kv.MapDelete(pattern, (HttpContext http, LocalNode node) => DeleteAsync(http, node, logger));
+            kv.MapPut(pattern, (HttpContext http, LocalNode node) => PutAsync(http, node, options, logger));
+            kv.MapDelete(pattern, (HttpContext http, LocalNode node) => DeleteAsync(http, node, options, logger));
             kv.MapGet(pattern, Get);
         }
 
         kv.MapPost("/", (HttpContext http, LocalNode node) => PostBatchAsync(http, node, options, admission, logger));
+        endpoints.MapGroup("/wait").RequireApiToken(token).MapPost("/", (HttpContext http, LocalNode node) => ReplicaWait.WaitAsync(http, node, options));
         return endpoints;
     }
 
-    private static async Task<IResult> PutAsync(HttpContext http, LocalNode node, ILogger logger)
+    private static async Task<IResult> PutAsync(HttpContext http, LocalNode node, KeyValueApiOptions options, ILogger logger)
     {
         if (!RequestKey.TryRead(http, out var key, out var problem))
         {
             return BadKey(problem);
         }
 
+        var (concern, unmet) = WriteConcern.Read(http, node, options);
+        if (unmet is not null)
+        {
+            return BadConcern(unmet);
+        }
+
         var value = await ReadBodyAsync(http, node.StoreOptions.MaxValueBytes);
         return value is null
             ? Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "ValueTooLarge", detail: $"the value of {KeyEscaping.Display(key)} exceeds {node.StoreOptions.MaxValueBytes} bytes")
-            : await WriteAsync(node, [WriteOperation.Put(key, value)], logger, http.RequestAborted);
+            : await WriteAsync(http, node, [WriteOperation.Put(key, value)], concern, logger);
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext http, LocalNode node, ILogger logger) =>
-        RequestKey.TryRead(http, out var key, out var problem)
-            ? await WriteAsync(node, [WriteOperation.Delete(key)], logger, http.RequestAborted)
-            : BadKey(problem);
+    private static async Task<IResult> DeleteAsync(HttpContext http, LocalNode node, KeyValueApiOptions options, ILogger logger)
+    {
+        if (!RequestKey.TryRead(http, out var key, out var problem))
+        {
+            return BadKey(problem);
+        }
+
+        var (concern, unmet) = WriteConcern.Read(http, node, options);
+        return unmet is null ? await WriteAsync(http, node, [WriteOperation.Delete(key)], concern, logger) : BadConcern(unmet);
+    }
 
     private static IResult Get(HttpContext http, bool? local, LocalNode node)
     {
@@ -85,6 +98,12 @@ public static partial class KeyValueEndpoints
             return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "BatchTooLarge", detail: $"a batch needs a Content-Length of at most {options.MaxBatchBytes} bytes, got {http.Request.ContentLength?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
         }
 
+        var (concern, unmet) = WriteConcern.Read(http, node, options);
+        if (unmet is not null)
+        {
+            return BadConcern(unmet);
+        }
+
         using var slot = admission.TryEnter();
         if (slot is null)
         {
@@ -106,7 +125,7 @@ public static partial class KeyValueEndpoints
                 : Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadBatch", detail: parsed.Problem);
         }
 
-        return await WriteAsync(node, operations, logger, http.RequestAborted);
+        return await WriteAsync(http, node, operations, concern, logger);
     }
 
     /// <summary>An I/O error's own words without the file it names (<c>No space left on device : '/data/…'</c>).</summary>
@@ -118,11 +137,21 @@ public static partial class KeyValueEndpoints
 
     private static IResult BadKey(string? problem) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadKey", detail: problem);
 
-    private static async Task<IResult> WriteAsync(LocalNode node, IReadOnlyList<WriteOperation> operations, ILogger logger, CancellationToken cancellationToken)
+    private static IResult BadConcern(string problem) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadAcks", detail: problem);
+
+    /// <summary>Writes on this node (the leader), then, when <paramref name="concern"/> asks, waits for followers to hold the write (<see cref="ReplicaWait"/>).</summary>
+    private static async Task<IResult> WriteAsync(HttpContext http, LocalNode node, IReadOnlyList<WriteOperation> operations, WriteConcern concern, ILogger logger)
+    {
+        var (failure, written) = await WriteLocallyAsync(node, operations, logger, http.RequestAborted);
+        return failure ?? await ReplicaWait.AcknowledgeAsync(http, node, written, concern);
+    }
+
+    /// <summary>The write on this node: a failure to answer, or the shards written with the epoch and the LSN each reached.</summary>
+    private static async Task<(IResult? Failure, WrittenThrough Written)> WriteLocallyAsync(LocalNode node, IReadOnlyList<WriteOperation> operations, ILogger logger, CancellationToken cancellationToken)
     {
         if (node.Store is not { } store)
         {
-            return Closed(node, operations[0].Key.Span);
+            return (Closed(node, operations[0].Key.Span), default);
         }
 
         var shards = operations.Select(o => store.ShardOf(o.Key.Span)).Distinct().Order().ToList();
@@ -133,19 +162,23 @@ public static partial class KeyValueEndpoints
             {
                 if (!node.TryBeginWrite(shard))
                 {
-                    return NotLeader(node, shard); // nothing is written: the whole batch goes to the right leader
+                    return (NotLeader(node, shard), default); // nothing is written: the whole batch goes to the right leader
                 }
 
                 admitted.Add(shard);
             }
 
+            // The epoch is read while the shards are admitted: a write under it is the leader's of that epoch.
+            var epoch = node.Topology?.Epoch ?? 0;
             await store.WriteAsync(operations, cancellationToken);
-            return Results.NoContent();
+
+            // Each shard's last LSN now covers this write (and perhaps others' after it): waiting for it is enough.
+            return (null, new WrittenThrough(epoch, [.. shards.Select(s => (s, store.NextLsn(s) - 1))]));
         }
         catch (StoreArgumentException e)
         {
             // A key or value the store's limits refuse: checked before anything of the batch is written.
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadRecord", detail: e.Message);
+            return (Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadRecord", detail: e.Message), default);
         }
         catch (ShardFailedException e)
         {
@@ -153,9 +186,9 @@ public static partial class KeyValueEndpoints
             // The client hears the cause without the file's path; the log has the whole exception under the id.
             var id = Grains.ClusterInternalException.NewCorrelationId();
             LogShardFailed(logger, id, node.NodeId, e.Shard, e);
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "ShardFailed",
+            return (Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "ShardFailed",
                 detail: $"node {node.NodeId}: shard {e.Shard} failed to write its log ({WithoutPath(e.InnerException)}); it takes no writes until it reopens from disk, which it retries. Acknowledged writes are intact (error {id})",
-                extensions: new Dictionary<string, object?> { ["shard"] = e.Shard, ["error"] = id });
+                extensions: new Dictionary<string, object?> { ["shard"] = e.Shard, ["error"] = id }), default);
         }
         finally
         {

@@ -25,6 +25,9 @@ public sealed class LocalNode(string nodeId, NodeCredentials credentials, StoreO
 
     public StoreOptions StoreOptions { get; } = storeOptions;
 
+    /// <summary>What this node's feeder has heard from followers: their acknowledged LSNs, per shard and epoch.</summary>
+    public Core.Replication.Streaming.ReplicaProgress Replicas { get; } = new();
+
     public string StoreDirectory { get; } = storeDirectory;
 
     /// <summary>The open store, or null while it is closed.</summary>
@@ -114,5 +117,5 @@ public sealed class LocalNode(string nodeId, NodeCredentials credentials, StoreO
 
     private static bool IsNewer(ReplicaSetTopology offered, ReplicaSetTopology current) =>
         offered.Epoch > current.Epoch
-        || (offered.Epoch == current.Epoch && (!offered.Nodes.SequenceEqual(current.Nodes) || !offered.Peers.SequenceEqual(current.Peers) || !offered.Leaders.SequenceEqual(current.Leaders)));
+        || (offered.Epoch == current.Epoch && (!offered.Nodes.SequenceEqual(current.Nodes) || !offered.Peers.SequenceEqual(current.Peers) || !offered.Leaders.SequenceEqual(current.Leaders) || offered.DefaultAcks != current.DefaultAcks));
 }

@@ -199,7 +199,7 @@ public sealed partial class ReplicationSupervisor : BackgroundService
         try
         {
             _snapshots = new SnapshotSource(store, _node.Credentials, _options.Snapshots, _loggers.CreateLogger<SnapshotSource>());
-            _feeder = new Feeder(store, _node.Credentials, _options.Streaming, () => _node.Topology?.Epoch ?? 0, _loggers.CreateLogger<Feeder>(), _snapshots);
+            _feeder = new Feeder(store, _node.Credentials, _options.Streaming, () => _node.Topology?.Epoch ?? 0, _loggers.CreateLogger<Feeder>(), _snapshots, _node.Replicas);
             _feeder.Start(new IPEndPoint(IPAddress.Parse(_silo.Host), _silo.ReplicationPort));
         }
         catch

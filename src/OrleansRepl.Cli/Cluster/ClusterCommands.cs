@@ -21,6 +21,8 @@ internal static class ClusterCommands
         yield return Put();
         yield return Get();
         yield return Delete();
+        yield return Wait();
+        yield return Configure();
         yield return Load();
         yield return Shard();
         yield return Peer();
@@ -111,9 +113,13 @@ internal static class ClusterCommands
     {
         var key = new Argument<string>("key");
         var value = new Argument<string>("value");
-        return Build("put", "Write a key through its shard's leader.", [key, value], async (parse, cluster, output, cancellationToken) =>
+        var (acks, timeout) = (AckOptions.Acks(), AckOptions.Timeout());
+        return Build("put", "Write a key through its shard's leader (with --acks N, once N followers hold it too).", [key, value, acks, timeout], async (parse, cluster, output, cancellationToken) =>
         {
-            await cluster.PutAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(value)!), cancellationToken);
+            var bytes = Encoding.UTF8.GetBytes(parse.GetValue(key)!);
+            await (parse.GetValue(acks) is var n and > 0
+                ? cluster.PutAsync(bytes, Encoding.UTF8.GetBytes(parse.GetValue(value)!), n, AckOptions.TimeoutOf(parse, timeout), cancellationToken)
+                : cluster.PutAsync(bytes, Encoding.UTF8.GetBytes(parse.GetValue(value)!), cancellationToken));
             return 0;
         });
     }
@@ -139,10 +145,48 @@ internal static class ClusterCommands
     private static Command Delete()
     {
         var key = new Argument<string>("key");
-        return Build("delete", "Delete a key through its shard's leader.", [key], async (parse, cluster, output, cancellationToken) =>
+        var (acks, timeout) = (AckOptions.Acks(), AckOptions.Timeout());
+        return Build("delete", "Delete a key through its shard's leader (with --acks N, once N followers hold the deletion too).", [key, acks, timeout], async (parse, cluster, output, cancellationToken) =>
         {
-            await cluster.DeleteAsync(parse.GetValue(key)!, cancellationToken);
+            var bytes = Encoding.UTF8.GetBytes(parse.GetValue(key)!);
+            await (parse.GetValue(acks) is var n and > 0
+                ? cluster.DeleteAsync(bytes, n, AckOptions.TimeoutOf(parse, timeout), cancellationToken)
+                : cluster.DeleteAsync(bytes, cancellationToken));
             return 0;
+        });
+    }
+
+    private static Command Configure()
+    {
+        var acks = new Option<int>("--default-acks") { Description = "Followers a write must reach before it is acknowledged when it does not say (0: the leader's disk only).", Required = true };
+        return Build("configure", "Set the replica set's defaults: --default-acks N.", [acks], async (parse, cluster, output, cancellationToken) =>
+        {
+            var topology = await cluster.ReplicaSetGrain.SetDefaultAcksAsync(parse.GetValue(acks));
+            await output.WriteLineAsync($"replica set {topology.ReplicaSet}: writes are acknowledged once {topology.DefaultAcks} followers hold them, unless a write says otherwise");
+            return 0;
+        });
+    }
+
+    private static Command Wait()
+    {
+        var replicas = new Option<int>("--replicas") { Description = "Followers that must hold what each leader has written.", Required = true };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait at most.", DefaultValueFactory = _ => 5 };
+        return Build("wait", "Wait until N followers hold everything the leaders have written so far; exit 1 if they do not within the timeout.", [replicas, timeout], async (parse, cluster, output, cancellationToken) =>
+        {
+            var (asked, seconds) = (parse.GetValue(replicas), parse.GetValue(timeout));
+            if (asked < 1 || seconds <= 0)
+            {
+                throw new ArgumentException(asked < 1 ? $"--replicas must be at least 1, got {asked}" : $"--timeout must be positive, got {seconds}");
+            }
+
+            var reports = await cluster.WaitAsync(asked, TimeSpan.FromSeconds(seconds), cancellationToken);
+            foreach (var report in reports.OrderBy(r => r.Node, StringComparer.Ordinal))
+            {
+                var shards = string.Join(", ", report.Shards.Select(s => string.Create(CultureInfo.InvariantCulture, $"shard {s.Shard} through LSN {s.Lsn}: {s.Replicas}")));
+                await output.WriteLineAsync($"{report.Node} (epoch {report.Epoch}): {report.Replicas} of {asked} followers hold all it wrote ({shards})");
+            }
+
+            return reports.All(r => r.Replicas >= asked) ? 0 : 1;
         });
     }
 

@@ -227,6 +227,11 @@ public sealed partial class ClusterClient
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
     {
+        if (await ReplicationTimeoutAsync(response) is { } timeout)
+        {
+            throw timeout;
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"{what} failed: {(int)response.StatusCode} {await DetailAsync(response, CancellationToken.None)}", null, response.StatusCode);

@@ -12,7 +12,8 @@ public static class ClusterStatusTable
         ArgumentNullException.ThrowIfNull(status);
         var topology = status.Topology;
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"replica set {topology.ReplicaSet}: epoch {topology.Epoch}, {topology.ShardCount} shards, {topology.Nodes.Count} nodes\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"replica set {topology.ReplicaSet}: epoch {topology.Epoch}, {topology.ShardCount} shards, {topology.Nodes.Count} nodes, ");
+        text.Append(topology.DefaultAcks == 0 ? "writes acknowledged on the leader's disk (acks=0)\n\n" : string.Create(CultureInfo.InvariantCulture, $"writes acknowledged once {topology.DefaultAcks} followers hold them (acks={topology.DefaultAcks})\n\n"));
 
         var nodes = new TextTable("NODE", "STATE", "API", "LEADS", "STORE ROOT", "SEGMENT ROOT", "BOOTSTRAP");
         foreach (var node in status.Nodes)

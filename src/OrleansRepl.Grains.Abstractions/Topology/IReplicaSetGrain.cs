@@ -17,5 +17,11 @@ public interface IReplicaSetGrain : IGrainWithStringKey
     /// <summary>Makes <paramref name="node"/> the leader of every shard under a new epoch.</summary>
     Task<ReplicaSetTopology> PromoteAsync(string node);
 
+    /// <summary>
+    /// Sets how many followers a write must reach before it is acknowledged when the write does not say: 0 (the
+    /// leader's disk only) up to the members less one. A removal that would leave fewer followers is refused.
+    /// </summary>
+    Task<ReplicaSetTopology> SetDefaultAcksAsync(int acks);
+
     Task<ReplicaSetTopology> GetTopologyAsync();
 }

@@ -54,8 +54,26 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
             throw new InvalidOperationException($"node {node} leads shards {string.Join(',', led)} of replica set {GrainKey}; promote another node first");
         }
 
+        if (set.Nodes.Count - 2 < set.DefaultAcks)
+        {
+            throw new InvalidOperationException($"removing node {node} would leave replica set {GrainKey} {set.Nodes.Count - 2} followers, fewer than its default acks ({set.DefaultAcks}); lower it first");
+        }
+
         set.Nodes.RemoveAll(n => n.NodeId == node);
         set.Peers.RemoveAll(p => p.Node == node || p.Peer == node);
+        return await CommitAsync(set);
+    }
+
+    public async Task<ReplicaSetTopology> SetDefaultAcksAsync(int acks)
+    {
+        var set = state.State.Copy();
+        var followers = Math.Max(0, set.Nodes.Count - 1);
+        if (acks < 0 || acks > followers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(acks), acks, $"replica set {GrainKey} has {followers} followers of each shard; the default acks must be 0..{followers}");
+        }
+
+        set.DefaultAcks = acks;
         return await CommitAsync(set);
     }
 
@@ -78,7 +96,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
 
     // Arrays, not collection expressions: a grain call carries the concrete list type, and Orleans has codecs for arrays.
     private ReplicaSetTopology Current() =>
-        new(GrainKey, state.State.Epoch, state.State.ShardCount, state.State.Nodes.ToArray(), state.State.Leaders.ToArray(), state.State.Peers.ToArray());
+        new(GrainKey, state.State.Epoch, state.State.ShardCount, state.State.Nodes.ToArray(), state.State.Leaders.ToArray(), state.State.Peers.ToArray(), state.State.DefaultAcks);
 
     private async Task<ReplicaSetTopology> CommitAsync(ReplicaSetState next)
     {

@@ -9,11 +9,13 @@ namespace OrleansRepl.Core.Replication.Streaming.Feeder;
 /// <summary>Streaming one shard to one follower: batches under the in-flight window, acks, heartbeats, CaughtUp.</summary>
 public sealed partial class Feeder
 {
-    private async Task StreamAsync(FrameConnection connection, int shard, long from, CancellationToken cancellationToken)
+    private async Task StreamAsync(FrameConnection connection, int shard, long from, string peer, CancellationToken cancellationToken)
     {
         using var window = new SemaphoreSlim(_options.MaxInFlightBatches, _options.MaxInFlightBatches);
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var lastHeard = Stopwatch.GetTimestamp();
+        var sentThrough = from; // one past the last LSN sent: no ack may claim more
+
         var reader = Task.Run(async () =>
         {
             try
@@ -25,13 +27,20 @@ public sealed partial class Feeder
                     switch (frame.Type)
                     {
                         case MessageType.Ack:
-                            ProtocolMessage.Decode<Ack>(frame);
+                            var ack = ProtocolMessage.Decode<Ack>(frame);
                             if (window.CurrentCount >= _options.MaxInFlightBatches)
                             {
                                 // Only the writer takes from the window, and before it sends: a full window means
                                 // every batch sent was acknowledged already.
                                 throw new UnexpectedMessageException(MessageType.Ack, "an Ack only for a batch sent and not yet acknowledged");
                             }
+
+                            if (ack.LastLsn >= Volatile.Read(ref sentThrough))
+                            {
+                                throw new UnexpectedMessageException(MessageType.Ack, $"an Ack through LSN {ack.LastLsn}, past the last LSN sent ({Volatile.Read(ref sentThrough) - 1})");
+                            }
+
+                            _progress?.Acknowledged(shard, peer, _epoch(), ack.LastLsn);
 
                             window.Release();
                             break;
@@ -78,6 +87,7 @@ public sealed partial class Feeder
                         }
                     }
 
+                    Volatile.Write(ref sentThrough, chunk.LastLsn + 1); // before the send: its ack may come back at once
                     try
                     {
                         await connection.SendAsync(new Batch(chunk), stream.Token);

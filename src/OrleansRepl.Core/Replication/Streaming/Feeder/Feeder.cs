@@ -25,6 +25,9 @@ public sealed partial class Feeder : IAsyncDisposable
     private readonly NodeCredentials _credentials;
     private readonly StreamingOptions _options;
     private readonly Func<long> _epoch;
+
+    /// <summary>Where each follower's acknowledged LSNs are recorded, for writes that wait on them; null when none do.</summary>
+    private readonly ReplicaProgress? _progress;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _sessions = [];
@@ -39,7 +42,7 @@ public sealed partial class Feeder : IAsyncDisposable
     private CancellationTokenSource _connections = new();
 
     /// <summary>A feeder of <paramref name="store"/>; with <paramref name="snapshots"/> it also serves snapshot bootstraps on the same port, without it refuses them.</summary>
-    public Feeder(IReplicaStore store, NodeCredentials credentials, StreamingOptions options, Func<long> epoch, ILogger<Feeder> logger, SnapshotSource? snapshots = null)
+    public Feeder(IReplicaStore store, NodeCredentials credentials, StreamingOptions options, Func<long> epoch, ILogger<Feeder> logger, SnapshotSource? snapshots = null, ReplicaProgress? progress = null)
     {
         options.ThrowIfInvalid();
         _snapshots = snapshots;
@@ -47,6 +50,7 @@ public sealed partial class Feeder : IAsyncDisposable
         _credentials = credentials;
         _options = options;
         _epoch = epoch;
+        _progress = progress;
         _logger = logger;
     }
 
@@ -252,7 +256,10 @@ public sealed partial class Feeder : IAsyncDisposable
             }
 
             LogStreaming(_logger, peer, request.Shard, from);
-            await StreamAsync(connection, request.Shard, from, session.Token);
+
+            // The follower holds everything before where it resumes: committed on its side before it asked.
+            _progress?.Acknowledged(request.Shard, peer, _epoch(), from - 1);
+            await StreamAsync(connection, request.Shard, from, peer, session.Token);
         }
         catch (Exception e) when (e is ProtocolException or IOException or SocketException or OperationCanceledException or StorageException or System.Threading.Channels.ChannelClosedException)
         {
