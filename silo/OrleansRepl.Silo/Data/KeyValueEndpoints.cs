@@ -18,6 +18,9 @@ namespace OrleansRepl.Silo.Data;
 /// (little-endian), every key in a shard this node leads; checked whole before any of it is written. At most
 /// <see cref="KeyValueApiOptions.MaxBatchOperations"/> entries (413) and <see cref="KeyValueApiOptions.MaxConcurrentBatches"/>
 /// batches at once (429 with Retry-After, before the body is read).</item>
+/// <item>Every write takes <c>?acks=N&amp;acks-timeout=SECONDS</c> (<see cref="WriteConcern"/>): acknowledged once N
+/// followers hold it too, else 504 with the count (<see cref="ReplicaWait"/>); <c>POST /wait?replicas=N</c> waits for
+/// all this leader wrote.</item>
 /// </list>
 /// </summary>
 public static partial class KeyValueEndpoints
