@@ -22,7 +22,11 @@ internal sealed class NodeWorkers(LocalNode node, ReplicationSupervisor supervis
         {
             var leader = topology is not null && s < topology.Leaders.Count ? topology.Leaders[s] : null;
             var role = leader is null ? "idle" : leader == node.NodeId ? "leader" : "follower";
-            return new NodeShard(s, role, store.NextLsn(s), node.IsWritable(s), supervisor.IsFollowing(s));
+            // Arrays, not collection expressions: a grain call carries the concrete type, and Orleans has codecs for arrays.
+            var durable = role == "leader" && topology is not null
+                ? node.Replicas.Of(s, topology.Epoch).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new FollowerDurable(f.Key, f.Value)).ToArray()
+                : null;
+            return new NodeShard(s, role, store.NextLsn(s), node.IsWritable(s), supervisor.IsFollowing(s), durable);
         }).ToArray();
         var root = await store.StoreRootAsync();
         return new NodeStatus(node.NodeId, replicationAddress, apiUrl, store.ShardCount, topology?.Epoch ?? 0, root.ToString(), store.MerkleRoot().ToString(), shards, node.State);

@@ -24,7 +24,7 @@ public static class ClusterStatusTable
         }
 
         text.Append(nodes).Append('\n');
-        var shards = new TextTable("NODE", "SHARD", "ROLE", "LEADER", "NEXT LSN", "STATE", "LAG", "LAG MS", "REC/S", "LAST ERROR");
+        var shards = new TextTable("NODE", "SHARD", "ROLE", "LEADER", "NEXT LSN", "STATE", "LAG", "LAG MS", "REC/S", "DURABLE ON FOLLOWERS", "LAST ERROR");
         foreach (var node in status.Nodes)
         {
             foreach (var shard in node.Shards)
@@ -32,7 +32,7 @@ public static class ClusterStatusTable
                 var number = ShardKey.Parse(shard.Key).Shard;
                 var live = node.Status?.Shards.FirstOrDefault(s => s.Shard == number);
                 shards.Add(node.NodeId, number, live?.Role, number < topology.Leaders.Count ? topology.Leaders[number] : null, live?.NextLsn,
-                    shard.State, shard.LagRecords, shard.LagMilliseconds.ToString("F0", CultureInfo.InvariantCulture), shard.RecordsPerSecond.ToString("F0", CultureInfo.InvariantCulture), shard.LastError);
+                    shard.State, shard.LagRecords, shard.LagMilliseconds.ToString("F0", CultureInfo.InvariantCulture), shard.RecordsPerSecond.ToString("F0", CultureInfo.InvariantCulture), Durable(live), shard.LastError);
             }
         }
 
@@ -49,6 +49,10 @@ public static class ClusterStatusTable
 
         return text.Append(peers).ToString();
     }
+
+    /// <summary>On a leader's row, each follower's acknowledged LSN (<c>n2@998 n3@990</c>); empty elsewhere.</summary>
+    private static string Durable(Grains.Topology.NodeShard? shard) =>
+        shard?.Durable is { Count: > 0 } durable ? string.Join(' ', durable.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Node}@{f.Lsn}"))) : "";
 
     private static string Bootstrap(NodeView node) => node.Bootstrap switch
     {

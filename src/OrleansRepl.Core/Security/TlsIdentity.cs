@@ -154,7 +154,7 @@ public sealed partial class TlsIdentity
             try
             {
                 Interlocked.Exchange(ref _nextCheck, now + Interval);
-                return Reload(material);
+                return Reload(Volatile.Read(ref _material)); // as another thread may have left it a moment ago
             }
             finally
             {

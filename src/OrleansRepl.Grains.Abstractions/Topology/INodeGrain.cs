@@ -48,7 +48,12 @@ public sealed record NodeStatus(string NodeId, string ReplicationAddress, string
 
 /// <summary>
 /// One shard of a node: its role in the topology ("leader", "follower", "idle"), the next LSN of its log, whether
-/// it takes writes, and whether a follower of it runs (not while paused, fenced or stopped by an error).
+/// it takes writes, and whether a follower of it runs (not while paused, fenced or stopped by an error). On its
+/// leader, <see cref="Durable"/> is what each follower has acknowledged under the current epoch.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record NodeShard(int Shard, string Role, long NextLsn, bool Writable, bool Following);
+public sealed record NodeShard(int Shard, string Role, long NextLsn, bool Writable, bool Following, IReadOnlyList<FollowerDurable>? Durable = null);
+
+/// <summary>A follower holds its shard committed through <see cref="Lsn"/>, as it acknowledged to the leader.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FollowerDurable(string Node, long Lsn);

@@ -33,7 +33,9 @@ public sealed class AcknowledgedWriteTests
         Assert.Contains("writes are acknowledged once 2 followers hold them", Orepl(0, ["configure", "--default-acks", "2", .. connect]).StandardOutput);
         var tooManyByDefault = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cluster.Client.ReplicaSetGrain.SetDefaultAcksAsync(3));
         Assert.Contains("has 2 followers of each shard; the default acks must be 0..2", tooManyByDefault.Message);
-        Assert.Contains("writes acknowledged once 2 followers hold them (acks=2)", ClusterStatusTable.Render(await cluster.Client.GetStatusAsync()));
+        var table = ClusterStatusTable.Render(await cluster.Client.GetStatusAsync());
+        Assert.Contains("writes acknowledged once 2 followers hold them (acks=2)", table);
+        Assert.Matches(@"acks1\s+\d\s+leader\s+acks1\s+\d+\s+.*acks2@\d+ acks3@\d+", table); // what each follower holds, on the leader's rows
         await Assert.ThrowsAnyAsync<Exception>(() => cluster.Client.ReplicaSetGrain.RemoveNodeAsync(cluster.Node(3))); // would leave 1 follower
         await cluster.SetPausedAsync(3, paused: true);
         await Poll.UntilAsync(async () =>
