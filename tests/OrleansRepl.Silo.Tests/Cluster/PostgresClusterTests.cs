@@ -1,9 +1,6 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
-using OrleansRepl.Core.Replication.Bootstrap;
 using OrleansRepl.Grains.Keys;
-using OrleansRepl.TestKit;
 using static OrleansRepl.Silo.Tests.Cluster.TestRecords;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
@@ -11,89 +8,6 @@ namespace OrleansRepl.Silo.Tests.Cluster;
 /// <summary>Orleans silo processes on loopback, their membership and grain state in a real PostgreSQL (and, where marked, on the embedded SQLite default): replication end to end.</summary>
 public sealed class PostgresClusterTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
-    [Theory]
-    [InlineData("postgres")]
-    [InlineData("sqlite")]
-    public async Task ThreeSilos_Load200k_FollowersMatch_AndAFollowerKilledMidStreamResumesFromItsShardGrainCursor(string storage)
-    {
-        await using var cluster = new TestCluster(storage == "postgres" ? postgres.Server : null, $"load{storage[0]}");
-        for (var n = 1; n <= 3; n++)
-        {
-            await cluster.StartAsync(n);
-            await cluster.AddAsync(n);
-        }
-
-        var loading = cluster.Client.LoadAsync(Records("load-", 200_000));
-        // Followers save their cursor every 10,000 records of a shard: past 100,000 in all, every shard has one.
-        await TestCluster.WaitAsync("load3 to apply 100,000 records", async () => (await cluster.StatusAsync(3)).Shards.Sum(s => s.NextLsn - 1) >= 100_000);
-        await cluster.KillAsync(3); // SIGKILL mid-stream
-        var persisted = await cluster.StoredShardStateAsync(3, 0);
-        Assert.True(persisted?.Cursor?.LastAppliedLsn > 0, $"the ShardGrain kept no cursor for {cluster.Node(3)}/0 before the kill");
-
-        await cluster.StartAsync(3);
-        Assert.Equal(200_000, await loading);
-        await cluster.ConvergedAsync(1, 2, 3);
-
-        // A silo leaving (and coming back) restarts no replication elsewhere: node 2 started each shard's follower once.
-        Assert.Equal(4, File.ReadLines(cluster.Log(2)).Count(l => l.Contains($"node {cluster.Node(2)} follows shard", StringComparison.Ordinal)));
-
-        var leader = await cluster.StatusAsync(1);
-        for (var shard = 0; shard < leader.ShardCount; shard++)
-        {
-            var status = await cluster.Shard(3, shard).GetStatusAsync();
-            Assert.Equal(leader.Shards[shard].NextLsn, (await cluster.StatusAsync(3)).Shards[shard].NextLsn);
-            Assert.True(status.AppliedTotal <= leader.Shards[shard].NextLsn - 1, $"shard {shard}: {status.AppliedTotal} applied for {leader.Shards[shard].NextLsn - 1} records: some applied twice");
-        }
-
-        // The cursor was carried over the crash: counting went on from it rather than from zero.
-        Assert.True((await cluster.Shard(3, 0).GetStatusAsync()).AppliedTotal >= persisted!.Cursor!.AppliedTotal);
-        Assert.Equal("load-199999 value", Text(await cluster.Client.GetAsync("load-199999", cluster.Node(3))));
-        Assert.Equal(storage == "sqlite", File.Exists(Path.Combine(cluster.DataDirectory(3), "grains.db"))); // a node's own grain state: its own file on the embedded default
-    }
-
-    [Theory]
-    [InlineData("postgres")]
-    [InlineData("sqlite")]
-    public async Task ABootstrapTargetKilledMidSnapshot_ResumesFromTheBootstrapGrainsCheckpoint(string storage)
-    {
-        // The source is reached through a proxy that holds the transfer after 16 MiB, so the target is certainly killed
-        // mid-snapshot, once a checkpoint (one every MiB, written beside the transfer) is durable in its grain's state.
-        await using var cluster = new TestCluster(storage == "postgres" ? postgres.Server : null, $"boot{storage[0]}", settings: new Dictionary<string, string> { ["Replication:Bootstrap:CheckpointEvery"] = "1048576" });
-        await cluster.StartAsync(1);
-        await using var proxy = new FaultProxy(cluster.ReplicationEndPoint(1)) { PauseAtByte = 16 << 20 };
-        proxy.Start();
-        await cluster.AddAsync(1, address: proxy.EndPoint.ToString());
-        await cluster.Client.LoadAsync(Records("boot-", 200_000, valueBytes: 200)); // a snapshot of ~50 MB
-        await cluster.StartAsync(2);
-        var bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2));
-        await bootstrap.StartAsync(cluster.Node(1), "test");
-
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        BootstrapCheckpoint? checkpoint = null;
-        while ((checkpoint = (await cluster.StoredBootstrapStateAsync(2))?.Intents.SingleOrDefault(i => i.Ended is null)?.LastCheckpoint) is null)
-        {
-            Assert.True(watch.Elapsed < TestCluster.Patience, "no snapshot checkpoint was recorded");
-            await Task.Delay(20);
-        }
-
-        await cluster.KillAsync(2); // its grain is down with it: the checkpoint was read from the stored state
-        Assert.True(checkpoint.SnapshotOffset > 0, $"the checkpoint is at offset {checkpoint.SnapshotOffset}");
-        var received = Path.Combine(cluster.DataDirectory(2), "store.bootstrap", "recv");
-        Assert.True(Directory.GetDirectories(received, "*.partial").Any(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) >= checkpoint.SnapshotOffset), "the staging store holds fewer bytes than its checkpoint");
-        proxy.Resume();
-        await cluster.StartAsync(2);
-        bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2)); // through the client connected anew
-        await TestCluster.WaitAsync("the bootstrap to end", async () => (await bootstrap.GetStatusAsync()).State is not ("requested" or "running"));
-
-        var done = await bootstrap.GetStatusAsync();
-        Assert.True(done.State == "complete", $"{done.State}: {done.Error}");
-        var resumedFrom = long.Parse(done.Summary!.Split("resumed from ")[1].Split(',')[0], CultureInfo.InvariantCulture);
-        Assert.True(resumedFrom >= checkpoint!.SnapshotOffset, $"resumed from {resumedFrom}, the checkpoint was at {checkpoint.SnapshotOffset}: {done.Summary}");
-        Assert.Contains($"root {(await cluster.StatusAsync(2)).StoreRoot}", done.Summary); // the store is the verified snapshot
-        await cluster.AddAsync(2);
-        await cluster.ConvergedAsync(1, 2); // and it follows on from the snapshot's LSNs
-    }
-
     [Fact]
     public async Task Promotion_MovesWritesToTheNewLeader_AndTheOldLeaderRejoinsRollingBackItsUnreplicatedTail()
     {
