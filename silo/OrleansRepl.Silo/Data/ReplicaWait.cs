@@ -41,10 +41,9 @@ internal static class ReplicaWait
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadReplicas", detail: $"replicas must be a whole number of followers, 1 to 64, got \"{query["replicas"]}\"");
         }
 
-        var seconds = options.AckTimeoutSeconds;
-        if (query.TryGetValue("timeout", out var text) && !(double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds) && seconds > 0 && seconds <= options.MaxAckTimeoutSeconds))
+        if (!WriteConcern.TryReadSeconds(http, "timeout", options, out var seconds, out var badTimeout))
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadTimeout", detail: $"timeout must be seconds above 0 and at most {options.MaxAckTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}, got \"{text}\"");
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "BadTimeout", detail: badTimeout);
         }
 
         if (node.Store is not { } store || node.Topology is not { } topology)

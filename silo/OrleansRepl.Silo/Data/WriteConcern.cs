@@ -21,16 +21,31 @@ internal readonly record struct WriteConcern(int Acks, TimeSpan Timeout)
             return (default, $"acks must be a whole number of followers, 0 to 64, got \"{text}\"");
         }
 
-        var seconds = options.AckTimeoutSeconds;
-        if (query.TryGetValue("acks-timeout", out var wait)
-            && !(double.TryParse(wait, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds) && seconds > 0 && seconds <= options.MaxAckTimeoutSeconds))
+        if (!TryReadSeconds(http, "acks-timeout", options, out var seconds, out var badTimeout))
         {
-            return (default, $"acks-timeout must be seconds above 0 and at most {options.MaxAckTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}, got \"{wait}\"");
+            return (default, badTimeout);
         }
 
         var followers = Math.Max(0, (node.Topology?.Nodes.Count ?? 1) - 1);
         return acks > followers
             ? (default, $"acks={acks} asks for more followers than replica set {node.Topology?.ReplicaSet ?? "(none yet)"} has: {followers}")
             : (new WriteConcern(acks, TimeSpan.FromSeconds(seconds)), null);
+    }
+
+    /// <summary>
+    /// The seconds a wait may take from the query parameter <paramref name="name"/>, else the node's default; false
+    /// (with the reason) for anything but seconds above 0 and at most <see cref="KeyValueApiOptions.MaxAckTimeoutSeconds"/>.
+    /// </summary>
+    public static bool TryReadSeconds(HttpContext http, string name, KeyValueApiOptions options, out double seconds, out string? problem)
+    {
+        seconds = options.AckTimeoutSeconds;
+        problem = null;
+        if (http.Request.Query.TryGetValue(name, out var text)
+            && !(double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds) && seconds > 0 && seconds <= options.MaxAckTimeoutSeconds))
+        {
+            problem = $"{name} must be seconds above 0 and at most {options.MaxAckTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}, got \"{text}\"";
+        }
+
+        return problem is null;
     }
 }

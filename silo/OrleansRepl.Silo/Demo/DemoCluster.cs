@@ -52,7 +52,7 @@ internal sealed class DemoCluster : IAsyncDisposable
     private static readonly TimeSpan CertificateLifetime = TimeSpan.FromDays(7);
 
     /// <summary>Whether the silos run without TLS (the settings say <c>Tls:Plaintext=true</c>).</summary>
-    public bool Plaintext => _settings.TryGetValue("Tls:Plaintext", out var plaintext) && bool.TryParse(plaintext, out var off) && off;
+    public bool Plaintext => SiloProcess.IsPlaintext(_settings);
 
     /// <summary>The client's TLS directory (its certificate from the demo's CA), for <c>orepl --tls</c>; null in plaintext.</summary>
     public string? ClientTlsDirectory { get; }

@@ -78,9 +78,12 @@ internal sealed class SiloProcess : IAsyncDisposable
         var log = Path.Combine(workDirectory, $"{node}.log");
         File.AppendAllText(log, $"--- started {DateTimeOffset.UtcNow:O}\n");
         var process = Process.Start(start) ?? throw new InvalidOperationException($"silo {node} did not start");
-        var plaintext = settings.TryGetValue("Tls:Plaintext", out var off) && bool.TryParse(off, out var isOff) && isOff;
-        return new SiloProcess(node, process, PumpAsync(process, log), ports, log, tls: !plaintext);
+        return new SiloProcess(node, process, PumpAsync(process, log), ports, log, tls: !IsPlaintext(settings));
     }
+
+    /// <summary>Whether <paramref name="settings"/> turn TLS off (<c>Tls:Plaintext=true</c>).</summary>
+    public static bool IsPlaintext(IReadOnlyDictionary<string, string> settings) =>
+        settings.TryGetValue("Tls:Plaintext", out var plaintext) && bool.TryParse(plaintext, out var off) && off;
 
     private static bool HoldsASecret(string key) =>
         key.EndsWith("ConnectionString", StringComparison.OrdinalIgnoreCase) || key.EndsWith("Password", StringComparison.OrdinalIgnoreCase) || key.EndsWith(":Token", StringComparison.OrdinalIgnoreCase);

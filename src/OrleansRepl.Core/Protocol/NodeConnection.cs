@@ -52,7 +52,8 @@ public static class NodeConnection
         }
     }
 
-    private static async ValueTask CloseAsync(FrameConnection? connection, Socket socket)
+    /// <summary>Closes <paramref name="connection"/>, or <paramref name="socket"/> when no connection was made over it yet.</summary>
+    internal static async ValueTask CloseAsync(FrameConnection? connection, Socket socket)
     {
         if (connection is not null)
         {

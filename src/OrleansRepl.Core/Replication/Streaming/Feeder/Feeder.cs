@@ -268,15 +268,7 @@ public sealed partial class Feeder : IAsyncDisposable
         }
         finally
         {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-            else
-            {
-                socket.Dispose();
-            }
-
+            await NodeConnection.CloseAsync(connection, socket);
             Release(address);
         }
     }
