@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Core.Protocol;
@@ -136,10 +137,17 @@ internal sealed class DemoCluster : IAsyncDisposable
                 if (live.Contains(node)) // only then can its node grain activate
                 {
                     await _watcher.Grains.Node(node).GetStatusAsync();
-                    return silo;
-                }
+                    if (await AcceptsAsync(ports.Http, cancellationToken))
+                    {
+                        return silo;
+                    }
 
-                lastError = $"the cluster lists live nodes {(live.Count == 0 ? "(none)" : string.Join(", ", live.Order(StringComparer.Ordinal)))}, not {node} yet";
+                    lastError = $"{node} is live, but its API port {ports.Http} does not take connections yet";
+                }
+                else
+                {
+                    lastError = $"the cluster lists live nodes {(live.Count == 0 ? "(none)" : string.Join(", ", live.Order(StringComparer.Ordinal)))}, not {node} yet";
+                }
             }
             catch (Exception e) when (e is ClusterUnavailableException || ClusterClient.IsUnreachable(e))
             {
@@ -152,6 +160,21 @@ internal sealed class DemoCluster : IAsyncDisposable
             }
 
             await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether something on this machine takes TCP connections on <paramref name="port"/>.</summary>
+    private static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -58,8 +59,11 @@ public sealed class KeyValueApiTests
         var held = new HeldContent(first, first.Length / 2);
         var firstResponse = SendHeldAsync(cluster, held);
         await held.Started.Task.WaitAsync(TestCluster.Patience);
+        // The client has sent half the body; the node takes the batch's slot once it has read the headers, which on a
+        // loaded machine can be a while later. The first batch must still be open when the second is refused.
         HttpResponseMessage? busy = null;
-        for (var attempt = 0; attempt < 100 && busy is null; attempt++)
+        var waiting = Stopwatch.StartNew();
+        while (busy is null && !firstResponse.IsCompleted && waiting.Elapsed < TestCluster.Patience)
         {
             var second = await PostAsync(cluster, Batch(10, "second"));
             if (second.StatusCode == HttpStatusCode.TooManyRequests)
@@ -71,6 +75,12 @@ public sealed class KeyValueApiTests
                 second.Dispose();
                 await Task.Delay(50);
             }
+        }
+
+        if (firstResponse.IsCompleted)
+        {
+            using var early = await firstResponse;
+            Assert.Fail($"the held batch was answered {(int)early.StatusCode} before its body was all sent: {await early.Content.ReadAsStringAsync()}");
         }
 
         Assert.NotNull(busy);
