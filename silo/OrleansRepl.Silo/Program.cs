@@ -7,9 +7,15 @@ using OrleansRepl.Silo.Demo;
 //                            arguments (--Silo:NodeId=n1 --Replication:SecretFile=secret); later sources win
 // orepl-silo demo [options]  a local demo cluster (see DemoCommand)
 // orepl-silo chaos [options] crash-and-restart cycles under load, then a check that nothing was lost (see ChaosCommand)
+// orepl-silo failover-bench [options]  acks latency, follower lag and failover time on 3 nodes (see FailoverBenchCommand)
 if (args is ["demo", .. var demoArguments])
 {
     return await DemoCommand.RunAsync(demoArguments);
+}
+
+if (args is ["failover-bench", .. var benchArguments])
+{
+    return await OrleansRepl.Silo.Bench.FailoverBenchCommand.RunAsync(benchArguments);
 }
 
 if (args is ["chaos", .. var chaosArguments])

@@ -86,6 +86,7 @@ public static class ReplicationNodeExtensions
         builder.Services.AddSingleton(new LocalNode(silo.NodeId, credentials, store, options.StoreDirectory));
         builder.Services.AddSingleton<ReplicationSupervisor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicationSupervisor>());
+        builder.Services.AddHostedService<LeaseKeeper>();
         builder.Services.AddHostedService<ParentProcessWatch>();
         return builder;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using OrleansRepl.Client.Cluster;
@@ -88,7 +89,7 @@ public static partial class KeyValueEndpoints
         var shard = store.ShardOf(key);
         if (local != true && !node.IsWritable(shard))
         {
-            return NotLeader(node, shard);
+            return Refused(node, shard); // a leader without its lease may have been replaced: it does not answer for the shard
         }
 
         return store.Get(key) is { } value ? Results.Bytes(value) : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "NotFound", detail: $"no value for {KeyEscaping.Display(key)} on {node.NodeId}");
@@ -165,7 +166,7 @@ public static partial class KeyValueEndpoints
             {
                 if (!node.TryBeginWrite(shard))
                 {
-                    return (NotLeader(node, shard), default); // nothing is written: the whole batch goes to the right leader
+                    return (Refused(node, shard), default); // nothing is written: the whole batch goes to the right leader
                 }
 
                 admitted.Add(shard);
@@ -176,7 +177,14 @@ public static partial class KeyValueEndpoints
             await store.WriteAsync(operations, cancellationToken);
 
             // Each shard's last LSN now covers this write (and perhaps others' after it): waiting for it is enough.
-            return (null, new WrittenThrough(epoch, [.. shards.Select(s => (s, store.NextLsn(s) - 1))]));
+            var written = new WrittenThrough(epoch, [.. shards.Select(s => (s, store.NextLsn(s) - 1))]);
+            var committed = Stopwatch.GetTimestamp();
+            foreach (var (shard, lsn) in written.Shards)
+            {
+                node.Replicas.Lag.Committed(shard, lsn, committed);
+            }
+
+            return (null, written);
         }
         catch (StoreArgumentException e)
         {
@@ -200,6 +208,17 @@ public static partial class KeyValueEndpoints
                 node.EndWrite(shard);
             }
         }
+    }
+
+    /// <summary>Why <paramref name="shard"/> takes no writes here: another node leads it (421), or this one does but holds no lease on it now (503, retry).</summary>
+    private static IResult Refused(LocalNode node, int shard) => node.LeadsWithoutLease(shard) ? NoLease(node, shard) : NotLeader(node, shard);
+
+    private static IResult NoLease(LocalNode node, int shard)
+    {
+        var renewed = node.LeaseRenewedAt == 0 ? "has not been granted one since it started" : $"was last renewed {Stopwatch.GetElapsedTime(node.LeaseRenewedAt).TotalSeconds:0.0} s ago";
+        return new RetryAfterResult(Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "NoLease",
+            detail: $"node {node.NodeId} leads shard {shard} at epoch {node.Topology?.Epoch ?? 0} but holds no lease on it: its lease {renewed}{(node.LeaseError is { } error ? $" (last renewal: {error})" : "")}; retry, or find the new leader if one is promoted",
+            extensions: new Dictionary<string, object?> { ["shard"] = shard, ["epoch"] = node.Topology?.Epoch ?? 0 }), 1);
     }
 
     private static IResult NotLeader(LocalNode node, int shard)

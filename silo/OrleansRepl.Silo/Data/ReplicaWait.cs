@@ -26,9 +26,17 @@ internal static class ReplicaWait
 
         var (held, weakest) = await WaitAsync(node, written, concern.Acks, concern.Timeout, http.RequestAborted);
         http.Response.Headers[ReplicasHeader] = held.ToString(CultureInfo.InvariantCulture);
-        return held >= concern.Acks
-            ? Results.NoContent()
-            : Results.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "ReplicationTimeout",
+        if (held >= concern.Acks)
+        {
+            foreach (var (shard, lsn) in written.Shards)
+            {
+                node.NoteAcknowledged(shard, lsn); // a failover will not move the shard to a node lacking it
+            }
+
+            return Results.NoContent();
+        }
+
+        return Results.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "ReplicationTimeout",
                 detail: $"written on {node.NodeId} and on its disk (shard {weakest.Shard} through LSN {weakest.Lsn}, epoch {written.Epoch}), but {held} of the {concern.Acks} followers asked for acknowledged it within {concern.Timeout.TotalSeconds.ToString("0.0##", CultureInfo.InvariantCulture)} s; the write stands, it is not rolled back",
                 extensions: new Dictionary<string, object?> { ["acknowledged"] = held, ["required"] = concern.Acks, ["shard"] = weakest.Shard, ["lsn"] = weakest.Lsn, ["epoch"] = written.Epoch });
     }

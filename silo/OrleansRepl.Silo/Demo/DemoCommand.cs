@@ -81,10 +81,11 @@ internal static class DemoCommand
                 exit = 1;
             }
 
+            var running = cluster.Silos.Count(s => !s.HasExited); // the failover step killed one
             var unclean = await cluster.StopAllAsync();
             await output.WriteLineAsync(unclean == 0
-                ? $"stopped {cluster.Silos.Count} silos cleanly"
-                : $"stopped {cluster.Silos.Count} silos; {unclean} did not stop cleanly (killed after 20 s, or exited with an error: see their logs in {work})");
+                ? $"stopped {running} silos cleanly"
+                : $"stopped {running} silos; {unclean} did not stop cleanly (killed after 20 s, or exited with an error: see their logs in {work})");
             exit = unclean == 0 ? exit : 1;
             keep |= unclean > 0;
         }

@@ -11,7 +11,8 @@ namespace OrleansRepl.Silo.Demo;
 /// The demo's tour, each step waiting (bounded) for what it shows:
 /// 1. three silos, n1 leading; 2. a load on the leader and the followers catching up; 3. a fourth node
 /// bootstrapped by snapshot; 4. a follower whose stream is paused falls behind and is repaired by anti-entropy;
-/// 5. a promotion, with the old leader rejoining through syncup and rolling back a tail it never replicated.
+/// 5. a promotion, with the old leader rejoining through syncup and rolling back a tail it never replicated;
+/// 6. a failover: the leader's silo killed under acks=1 writes, which go on, none lost; 7. the status.
 /// </summary>
 internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int records)
 {
@@ -83,12 +84,54 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
         await ShowCatchUpAsync(["n1", "n3", "n4"], "n2", cancellationToken);
         Say($"n1 follows n2 now; its unreplicated tail was rolled back: tail-0 on n1: {await LocalAsync("tail-0", "n1")}; after-promotion-9 on n1: {await LocalAsync("after-promotion-9", "n1")}");
 
-        Step(6, "status");
+        Step(6, "failover: n2's silo is killed (SIGKILL) under writes each acknowledged by a follower (acks=1)");
+        await FailoverAsync("n2", cancellationToken);
+
+        Step(7, "status");
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // every worker reports once more
         await output.WriteAsync(ClusterStatusTable.Render(await _client.GetStatusAsync(cancellationToken)));
         var first = cluster.Silos[0];
         Say($"Orleans Dashboard: {first.Http}dashboard/ (user orepl, password: the token in {cluster.TokenFile}{(cluster.CaFile is { } authority ? $"; the browser must trust {authority}" : "")})");
         Say($"try: orepl status --gateway {first.Gateway} --token-file {cluster.TokenFile} {(cluster.ClientTlsDirectory is { } tls ? $"--tls {tls}" : "--plaintext")}");
+    }
+
+    /// <summary>
+    /// Sequential acks=1 writes; <paramref name="leader"/>'s silo is SIGKILLed after 200 are acknowledged, and the writes
+    /// go on, the client sending the one in flight again to the new leader. Then every acknowledged write is read back.
+    /// </summary>
+    private async Task FailoverAsync(string leader, CancellationToken cancellationToken)
+    {
+        const int LeaseMilliseconds = 2_000;
+        await _client.ReplicaSetGrain.SetLeaseAsync(LeaseMilliseconds);
+        Say($"the demo shortens the lease to {LeaseMilliseconds} ms (5,000 as shipped): a leader that stops renewing is replaced a lease and a tenth later");
+        var acknowledged = new List<(string Key, long At)>();
+        for (var i = 0; acknowledged.Count < 400; i++)
+        {
+            if (i == 200)
+            {
+                await cluster.Silo(leader).KillAsync();
+                Say($"killed {leader}'s silo (pid {cluster.Silo(leader).ProcessId}) after 200 acknowledged writes");
+            }
+
+            var key = string.Create(CultureInfo.InvariantCulture, $"failover-{i}");
+            await _client.PutAsync(key, Encoding.UTF8.GetBytes(key), 1, cancellationToken: cancellationToken);
+            acknowledged.Add((key, Stopwatch.GetTimestamp()));
+        }
+
+        var gap = acknowledged.Zip(acknowledged.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a.At, b.At)).Max();
+        var change = await _client.ReplicaSetGrain.GetLastChangeAsync();
+        Say(string.Create(CultureInfo.InvariantCulture, $"{change?.Reason}; epoch {change?.Epoch}: {string.Join(", ", change?.Moves.GroupBy(m => m.To).Select(g => $"shards {string.Join(',', g.Select(m => m.Shard))} to {g.Key}") ?? [])}"));
+        var lost = 0;
+        foreach (var (key, _) in acknowledged)
+        {
+            lost += await _client.GetAsync(key, cancellationToken: cancellationToken) is null ? 1 : 0;
+        }
+
+        Say(string.Create(CultureInfo.InvariantCulture, $"writes went on after a pause of {gap.TotalSeconds:F1} s: {acknowledged.Count} acknowledged, {lost} lost"));
+        if (lost > 0)
+        {
+            throw new DemoStepException($"{lost} acknowledged writes were lost in the failover");
+        }
     }
 
     private async Task AddNodeAsync(string node, CancellationToken cancellationToken)

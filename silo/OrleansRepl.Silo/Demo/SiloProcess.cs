@@ -96,11 +96,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             return _process.ExitCode == 0;
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await SignalAsync("TERM");
         using var timeout = new CancellationTokenSource(grace);
         try
         {
@@ -117,6 +113,17 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>Completes when the process has exited and its output is all in the log.</summary>
     public Task LogCompleteAsync() => _pump;
+
+    /// <summary>Sends the process signal <paramref name="name"/> (<c>STOP</c> freezes it as a hung machine would, <c>CONT</c> lets it run again).</summary>
+    public async Task SignalAsync(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{name} {_process.Id} (silo {Node}) exited with {kill.ExitCode}");
+        }
+    }
 
     /// <summary>SIGKILL at once, as a crash would.</summary>
     public async Task KillAsync()

@@ -29,7 +29,8 @@ internal sealed class NodeWorkers(LocalNode node, ReplicationSupervisor supervis
             return new NodeShard(s, role, store.NextLsn(s), node.IsWritable(s), supervisor.IsFollowing(s), durable);
         }).ToArray();
         var root = await store.StoreRootAsync();
-        return new NodeStatus(node.NodeId, replicationAddress, apiUrl, store.ShardCount, topology?.Epoch ?? 0, root.ToString(), store.MerkleRoot().ToString(), shards, node.State);
+        var lag = node.Replicas.Lag.Percentiles().Select(l => new FollowerLag(l.Node, l.P50, l.P99, l.Samples)).ToArray();
+        return new NodeStatus(node.NodeId, replicationAddress, apiUrl, store.ShardCount, topology?.Epoch ?? 0, root.ToString(), store.MerkleRoot().ToString(), shards, node.State, lag);
     }
 
     public Task TopologyChangedAsync(ReplicaSetTopology topology)

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using OrleansRepl.Client.Cluster;
 using OrleansRepl.Grains.Keys;
+using OrleansRepl.Grains.Topology;
 
 namespace OrleansRepl.Cli.Cluster;
 
@@ -79,14 +80,23 @@ internal static class ClusterCommands
 
     private static Command Promote()
     {
-        var node = NodeOption("The member to make the leader of every shard.");
-        return Build("promote", "Make a node the leader of every shard under a new epoch; the old leader re-syncs as a follower.", [node], async (parse, cluster, output, cancellationToken) =>
+        var node = NodeOption("The member to make the leader.");
+        var shards = new Option<string?>("--shards") { Description = "The shards to move, as 0,2,5 (default: every shard)." };
+        var force = new Option<bool>("--force") { Description = "Promote even if the node lacks writes that were acknowledged with acks of one or more: they are lost." };
+        return Build("promote", "Make a node the leader of every shard (or --shards) under a new epoch; the old leader re-syncs as a follower. Refused while it would lose acknowledged writes, unless --force.", [node, shards, force], async (parse, cluster, output, cancellationToken) =>
         {
-            var topology = await cluster.ReplicaSetGrain.PromoteAsync(parse.GetValue(node)!);
-            await output.WriteLineAsync($"{parse.GetValue(node)} leads every shard of {topology.ReplicaSet} at epoch {topology.Epoch}");
+            int[]? which = parse.GetValue(shards) is { } list ? ParseShards(list) : null;
+            var topology = await cluster.ReplicaSetGrain.PromoteAsync(parse.GetValue(node)!, which, parse.GetValue(force));
+            await output.WriteLineAsync($"{parse.GetValue(node)} leads {(which is null ? "every shard" : $"shards {string.Join(',', which)}")} of {topology.ReplicaSet} at epoch {topology.Epoch}");
             return 0;
         });
     }
+
+    /// <summary>Shard numbers as <c>0,2,5</c>.</summary>
+    private static int[] ParseShards(string list) =>
+        [.. list.Split(',', StringSplitOptions.TrimEntries).Select(part => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var shard)
+            ? shard
+            : throw new ArgumentException($"--shards takes shard numbers separated by commas, as 0,2,5; \"{part}\" is not one"))];
 
     private static Command Bootstrap()
     {
@@ -158,11 +168,27 @@ internal static class ClusterCommands
 
     private static Command Configure()
     {
-        var acks = new Option<int>("--default-acks") { Description = "Followers a write must reach before it is acknowledged when it does not say (0: the leader's disk only).", Required = true };
-        return Build("configure", "Set the replica set's defaults: --default-acks N.", [acks], async (parse, cluster, output, cancellationToken) =>
+        var acks = new Option<int?>("--default-acks") { Description = "Followers a write must reach before it is acknowledged when it does not say (0: the leader's disk only)." };
+        var lease = new Option<double?>("--lease-seconds") { Description = $"How long a leader's lease lasts: the longest a leader cut off from the control plane keeps taking writes, and the least a failover waits ({LeaseLength.MinMilliseconds / 1000.0}..{LeaseLength.MaxMilliseconds / 1000} s; default {LeaseLength.DefaultMilliseconds / 1000} s)." };
+        return Build("configure", "Set the replica set's defaults: --default-acks N, --lease-seconds S.", [acks, lease], async (parse, cluster, output, cancellationToken) =>
         {
-            var topology = await cluster.ReplicaSetGrain.SetDefaultAcksAsync(parse.GetValue(acks));
-            await output.WriteLineAsync($"replica set {topology.ReplicaSet}: writes are acknowledged once {topology.DefaultAcks} followers hold them, unless a write says otherwise");
+            if (parse.GetValue(acks) is null && parse.GetValue(lease) is null)
+            {
+                throw new ArgumentException("give --default-acks N, --lease-seconds S, or both");
+            }
+
+            if (parse.GetValue(acks) is { } n)
+            {
+                var topology = await cluster.ReplicaSetGrain.SetDefaultAcksAsync(n);
+                await output.WriteLineAsync($"replica set {topology.ReplicaSet}: writes are acknowledged once {topology.DefaultAcks} followers hold them, unless a write says otherwise");
+            }
+
+            if (parse.GetValue(lease) is { } seconds)
+            {
+                var topology = await cluster.ReplicaSetGrain.SetLeaseAsync((int)Math.Round(seconds * 1000));
+                await output.WriteLineAsync($"replica set {topology.ReplicaSet}: a leader's lease lasts {topology.LeaseMilliseconds} ms; a leader that cannot renew it stops taking writes within that, and a failover waits for it");
+            }
+
             return 0;
         });
     }

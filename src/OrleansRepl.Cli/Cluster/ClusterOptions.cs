@@ -77,7 +77,7 @@ internal sealed class ClusterOptions
         {
             return await body();
         }
-        catch (Exception e) when (e is ClusterUnavailableException or NotLeaderException or ReplicationTimeoutException or ArgumentException or IOException || ClusterClient.IsUnreachable(e))
+        catch (Exception e) when (e is ClusterUnavailableException or NotLeaderException or ReplicationTimeoutException or LeaderUnreachableException or ArgumentException or IOException || ClusterClient.IsUnreachable(e))
         {
             await error.WriteLineAsync($"orepl {command}: {e.Message}");
             return 1;

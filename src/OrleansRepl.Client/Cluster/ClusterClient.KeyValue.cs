@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using OrleansRepl.Core.Storage;
+using OrleansRepl.Grains.Topology;
 
 namespace OrleansRepl.Client.Cluster;
 
@@ -12,6 +14,12 @@ public sealed partial class ClusterClient
 {
     /// <summary>Entries in one batch at most, under the nodes' default <c>Replication:KeyValue:MaxBatchOperations</c>.</summary>
     private const int MaxBatchEntries = 50_000;
+
+    /// <summary>
+    /// How long past a lease a write waits for a failover: Orleans membership declaring a silo dead (three missed
+    /// probes of 5 s as shipped, then the votes) and the replica set grain placed again.
+    /// </summary>
+    private static readonly TimeSpan FailoverAllowance = TimeSpan.FromSeconds(30);
 
     /// <summary>How often a batch a busy node refused (429) is offered again.</summary>
     private const int BusyRetries = 30;
@@ -140,8 +148,9 @@ public sealed partial class ClusterClient
     }
 
     /// <summary>
-    /// Posts a batch body; a node busy with as many batches as it takes at once (429) is asked again after the
-    /// Retry-After it names, up to <see cref="BusyRetries"/> times, then the 429 is the answer.
+    /// Posts a batch body; a node busy with as many batches as it takes at once (429), or a leader without its lease
+    /// for now (503 with a Retry-After), is asked again after the Retry-After it names, up to <see cref="BusyRetries"/>
+    /// times; then its refusal is the answer.
     /// </summary>
     private async Task<HttpResponseMessage> PostAdmittedAsync(Uri uri, MemoryStream body, CancellationToken cancellationToken)
     {
@@ -150,48 +159,100 @@ public sealed partial class ClusterClient
             using var content = new ByteArrayContent(body.GetBuffer(), 0, (int)body.Length);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             var response = await _http.PostAsync(uri, content, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == BusyRetries)
+            if (ComeBackAfter(response) is not { } pause || attempt == BusyRetries)
             {
                 return response;
             }
 
-            var pause = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
             response.Dispose();
-            await Task.Delay(pause < TimeSpan.FromSeconds(10) ? pause : TimeSpan.FromSeconds(10), cancellationToken);
+            await Task.Delay(pause, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// After <paramref name="leader"/> did not answer: waits a little, then forgets the API addresses and reads the
+    /// topology again, so the next try goes to whoever leads now. Once a failover has had time to happen and none
+    /// has, throws <see cref="LeaderUnreachableException"/>. That time is the lease and its drift, plus
+    /// <see cref="FailoverAllowance"/> for the case where the replica set grain died with the leader's silo and
+    /// must first be placed again, once Orleans membership has declared that silo dead.
+    /// </summary>
+    private async Task AwaitFailoverAsync(string leader, Stopwatch unreachable, Exception cause, CancellationToken cancellationToken)
+    {
+        var lease = TimeSpan.FromMilliseconds(Volatile.Read(ref _topology)?.LeaseMilliseconds ?? LeaseLength.DefaultMilliseconds);
+        var bound = lease + LeaseLength.Drift(lease) + FailoverAllowance;
+        if (unreachable.Elapsed > bound)
+        {
+            throw new LeaderUnreachableException($"the leader {leader} did not answer for {unreachable.Elapsed.TotalSeconds:0.0} s ({cause.Message}), and no other node was promoted in its place; a write sent to it may or may not have been taken", cause);
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        Volatile.Write(ref _apis, []); // the leader's silo may have moved: ask its node grain again
+    }
+
+    /// <summary>
+    /// How long to wait before asking again when the node says to come back later: 429 (busy), or 503 with a
+    /// Retry-After (a leader without its lease, for now); at most 10 s. Null for any other answer.
+    /// </summary>
+    private static TimeSpan? ComeBackAfter(HttpResponseMessage response)
+    {
+        if (response.StatusCode != HttpStatusCode.TooManyRequests && !(response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null))
+        {
+            return null;
+        }
+
+        var pause = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+        return pause < TimeSpan.FromSeconds(10) ? pause : TimeSpan.FromSeconds(10);
     }
 
     /// <summary>The query form, which carries every key (<c>.</c> and <c>..</c> too) byte for byte.</summary>
     private static Uri KeyUri(Uri api, byte[] key) => new(api, "kv?key=" + KeyEscaping.Escape(key));
 
+    /// <summary>
+    /// Sends a single-key request to the key's shard leader. A leader that moved (421) is looked up again once; one
+    /// that does not answer is looked up again until a failover has had time to promote another (then
+    /// <see cref="LeaderUnreachableException"/>); a leader that asks to be tried later (429, or 503 while it has no lease) is, up to
+    /// <see cref="BusyRetries"/> times, reading the topology again each time, as a failover may be under way.
+    /// </summary>
     private async Task SendToLeaderAsync(byte[] key, Func<Uri, HttpRequestMessage> request, CancellationToken cancellationToken, Func<HttpResponseMessage, Task>? read = null)
     {
+        var (waits, moved) = (0, false);
+        Stopwatch? unreachable = null;
         for (var attempt = 0; ; attempt++)
         {
-            if (attempt > 0 || Volatile.Read(ref _topology) is null)
-            {
-                await GetTopologyAsync(cancellationToken);
-            }
-
-            var leader = LeaderOf(key);
+            var leader = Volatile.Read(ref _topology) is null ? null : LeaderOf(key);
             HttpResponseMessage response;
             string method;
             try
             {
+                if (attempt > 0 || leader is null)
+                {
+                    await GetTopologyAsync(cancellationToken);
+                    leader = LeaderOf(key);
+                }
+
                 using var message = request(await ApiOfAsync(leader, cancellationToken));
                 method = message.Method.Method;
                 response = await _http.SendAsync(message, cancellationToken);
             }
-            catch (HttpRequestException) when (attempt == 0)
+            catch (Exception e) when (e is HttpRequestException or OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
-                Volatile.Write(ref _apis, []); // the leader's silo moved or is gone: ask its node grain again
+                // The leader's silo is gone (its API refuses, or its node grain cannot be placed), or moved.
+                unreachable ??= Stopwatch.StartNew();
+                await AwaitFailoverAsync(leader ?? "unknown", unreachable, e, cancellationToken);
                 continue;
             }
 
             using (response)
             {
-                if (response.StatusCode == HttpStatusCode.MisdirectedRequest && attempt == 0)
+                if (ComeBackAfter(response) is { } pause && waits++ < BusyRetries)
                 {
+                    await Task.Delay(pause, cancellationToken);
+                    continue; // the topology is read again: a new leader may be promoted meanwhile
+                }
+
+                if (response.StatusCode == HttpStatusCode.MisdirectedRequest && !moved)
+                {
+                    moved = true;
                     continue; // leadership moved: read the topology again
                 }
 

@@ -167,7 +167,7 @@ public sealed partial class ClusterClient : IAsyncDisposable
             nodes.Add(new NodeView(node, status?.ApiUrl is { } api ? new Uri(api) : null, status, error, shards, bootstrap, peers));
         }
 
-        return new ClusterStatus(topology, nodes);
+        return new ClusterStatus(topology, nodes, await ReplicaSetGrain.GetLeasesAsync(), await ReplicaSetGrain.GetLastChangeAsync());
     }
 
     /// <summary>A grain call that failed because a node or the cluster could not be reached (or is still starting), rather than a refusal.</summary>

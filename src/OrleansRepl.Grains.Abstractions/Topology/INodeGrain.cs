@@ -41,10 +41,18 @@ public interface INodeWorkers : IGrainObserver
 
 /// <summary>
 /// A node's store and roles. <see cref="StoreRoot"/> and <see cref="SegmentRoot"/> are null while the store is
-/// closed (a bootstrap is replacing it). <see cref="ApiUrl"/> is the node's key-value API.
+/// closed (a bootstrap is replacing it). <see cref="ApiUrl"/> is the node's key-value API. <see cref="Lag"/> is, on a
+/// leader, each follower's replication lag over the last 10 s.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record NodeStatus(string NodeId, string ReplicationAddress, string? ApiUrl, int ShardCount, long Epoch, string? StoreRoot, string? SegmentRoot, IReadOnlyList<NodeShard> Shards, string State);
+public sealed record NodeStatus(string NodeId, string ReplicationAddress, string? ApiUrl, int ShardCount, long Epoch, string? StoreRoot, string? SegmentRoot, IReadOnlyList<NodeShard> Shards, string State, IReadOnlyList<FollowerLag>? Lag = null);
+
+/// <summary>
+/// On a leader: how long <see cref="Node"/> took, over the last 10 s, from this leader's commit of a write to its
+/// acknowledgement of holding it committed (median and 99th percentile, in milliseconds, over <see cref="Samples"/> commits).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record FollowerLag(string Node, double P50Milliseconds, double P99Milliseconds, int Samples);
 
 /// <summary>
 /// One shard of a node: its role in the topology ("leader", "follower", "idle"), the next LSN of its log, whether

@@ -3,10 +3,11 @@ namespace OrleansRepl.Grains.Topology;
 /// <summary>
 /// A replica set as its <see cref="IReplicaSetGrain"/> declares it: the member nodes, the leader of each shard,
 /// the anti-entropy links, the epoch, which every promotion raises, and <see cref="DefaultAcks"/>: how many followers
-/// a write must reach before it is acknowledged when the write does not say.
+/// a write must reach before it is acknowledged when the write does not say, and <see cref="LeaseMilliseconds"/>:
+/// how long a leader's lease lasts.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record ReplicaSetTopology(string ReplicaSet, long Epoch, int ShardCount, IReadOnlyList<TopologyNode> Nodes, IReadOnlyList<string> Leaders, IReadOnlyList<PeerLink> Peers, int DefaultAcks = 0)
+public sealed record ReplicaSetTopology(string ReplicaSet, long Epoch, int ShardCount, IReadOnlyList<TopologyNode> Nodes, IReadOnlyList<string> Leaders, IReadOnlyList<PeerLink> Peers, int DefaultAcks = 0, int LeaseMilliseconds = LeaseLength.DefaultMilliseconds)
 {
     public static ReplicaSetTopology Empty(string replicaSet) => new(replicaSet, 0, 0, [], [], []);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansRepl.Core.Storage.Files;
 using OrleansRepl.Grains.Keys;
@@ -8,12 +9,33 @@ namespace OrleansRepl.Grains.Topology;
 /// Keeps a replica set's topology. Every change is made on a copy and becomes the grain's state only once written,
 /// so a failed write leaves the topology (and the epoch every node polls) as it was; then it is announced to the
 /// member nodes (best effort, outside the turn: a node that misses it learns at its next poll).
+/// <para>
+/// It also grants the leaders' leases (<see cref="LeaseTable"/>), which live in this activation's memory only. So an
+/// activation first takes charge: it raises the state's generation with a conditional write, and assumes every leader
+/// holds its lease for a full lease from then, since an earlier activation may have granted one. Before each grant it
+/// reads the state back: an activation that finds another generation has been replaced, and grants nothing more.
+/// </para>
 /// </summary>
 public sealed partial class ReplicaSetGrain([PersistentState("replicaset", GrainStorageNames.Shared)] IPersistentState<ReplicaSetState> state, ILogger<ReplicaSetGrain> logger) : Grain, IReplicaSetGrain
 {
+    /// <summary>How often the grain looks for leaders whose lease lapsed: in memory only, so cheap.</summary>
+    private static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A look this long after the last one means the grain itself was stalled.</summary>
+    private static readonly TimeSpan StalledAfter = TimeSpan.FromSeconds(1);
+
+    private readonly LeaseTable _leases = new();
+    private readonly MemberReports _reports = new();
+    private readonly long _origin = Stopwatch.GetTimestamp();
+    private long? _generation;
+    private IGrainTimer? _watch;
+    private string _lastStuck = "";
+    private TimeSpan _lastWatch;
+
     public async Task<ReplicaSetTopology> AddNodeAsync(string node, string replicationAddress, int shardCount)
     {
         SafeName.Check(node, "node id");
+        await TakeChargeAsync();
         ArgumentException.ThrowIfNullOrWhiteSpace(replicationAddress);
         var set = state.State.Copy();
         if (set.Nodes.Any(n => n.NodeId == node))
@@ -38,11 +60,14 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
         }
 
         set.Nodes.Add(new TopologyNode(node, replicationAddress));
-        return await CommitAsync(set);
+        var added = await CommitAsync(set);
+        Watch();
+        return added;
     }
 
     public async Task<ReplicaSetTopology> RemoveNodeAsync(string node)
     {
+        await TakeChargeAsync();
         var set = state.State.Copy();
         if (set.Nodes.All(n => n.NodeId != node))
         {
@@ -66,6 +91,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
 
     public async Task<ReplicaSetTopology> SetDefaultAcksAsync(int acks)
     {
+        await TakeChargeAsync();
         var set = state.State.Copy();
         var followers = Math.Max(0, set.Nodes.Count - 1);
         if (acks < 0 || acks > followers)
@@ -77,26 +103,209 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
         return await CommitAsync(set);
     }
 
-    public async Task<ReplicaSetTopology> PromoteAsync(string node)
+    public async Task<ReplicaSetTopology> PromoteAsync(string node, int[]? shards = null, bool force = false)
     {
+        await TakeChargeAsync();
         var set = state.State.Copy();
         if (set.Nodes.All(n => n.NodeId != node))
         {
             throw new InvalidOperationException($"node {node} is not a member of replica set {GrainKey}; add it first");
         }
 
+        if (shards is not null && (shards.Length == 0 || shards.Any(s => s < 0 || s >= set.ShardCount)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(shards), string.Join(',', shards), $"replica set {GrainKey} has shards 0..{set.ShardCount - 1}; name one or more of them");
+        }
+
+        var moves = (shards ?? [.. Enumerable.Range(0, set.ShardCount)]).Distinct().Order()
+            .Where(s => set.Leaders[s] != node)
+            .Select(s => new LeaderMove(s, set.Leaders[s], node, _reports.Of(set.Leaders[s])?.Lsn(s), _reports.Of(node)?.Lsn(s)))
+            .ToArray();
+        if (!force && moves.Select(Unacknowledged).FirstOrDefault(p => p is not null) is { } problem)
+        {
+            throw new InvalidOperationException($"promoting {node} in replica set {GrainKey} would lose acknowledged writes: {problem}. Wait until it holds them (orepl wait), promote a member that does, or force it (orepl promote --force) to accept losing them");
+        }
+
         set.Epoch++;
-        set.Leaders = [.. Enumerable.Repeat(node, set.ShardCount)];
+        foreach (var move in moves)
+        {
+            set.Leaders[move.Shard] = node;
+        }
+
+        set.LastChange = new LeaderChange(DateTimeOffset.UtcNow, force ? "promoted by an operator, forced" : "promoted by an operator", set.Epoch, Automatic: false, force, moves);
         return await CommitAsync(set);
     }
 
+    public Task<LeaderChange?> GetLastChangeAsync() => Task.FromResult(state.State.LastChange);
+
+    /// <summary>Why <paramref name="move"/> would lose a write some member acknowledged with acks of one or more; null when it would not.</summary>
+    private string? Unacknowledged(LeaderMove move)
+    {
+        var floor = _reports.AcknowledgedThrough(move.Shard);
+        if (floor == 0)
+        {
+            return null;
+        }
+
+        return move.ToLsn switch
+        {
+            null => $"shard {move.Shard} has acknowledged writes through LSN {floor}, and {move.To} has not reported what it holds since this grain took charge",
+            { } held when held < floor => $"shard {move.Shard} has acknowledged writes through LSN {floor}, and {move.To} holds through LSN {held}",
+            _ => null,
+        };
+    }
+
+    public async Task<ReplicaSetTopology> SetLeaseAsync(int milliseconds)
+    {
+        if (milliseconds is < LeaseLength.MinMilliseconds or > LeaseLength.MaxMilliseconds)
+        {
+            throw new ArgumentOutOfRangeException(nameof(milliseconds), milliseconds, $"replica set {GrainKey}: a lease must last {LeaseLength.MinMilliseconds}..{LeaseLength.MaxMilliseconds} ms");
+        }
+
+        await TakeChargeAsync();
+        var set = state.State.Copy();
+        (set.PreviousLeaseMilliseconds, set.LeaseMilliseconds) = (set.EffectiveLeaseMilliseconds, milliseconds);
+        return await CommitAsync(set); // leases granted already keep the length they were granted for
+    }
+
+    public async Task<LeaseGrant> RenewLeaseAsync(string node, long epoch, NodeReport? report = null)
+    {
+        await TakeChargeAsync();
+        await state.ReadStateAsync();
+        if (state.State.Generation != _generation)
+        {
+            var replaced = _generation ?? 0;
+            LogReplaced(logger, GrainKey, replaced, state.State.Generation);
+            _generation = null; // should calls still come here, it takes charge again first
+            DeactivateOnIdle();
+            throw new InvalidOperationException($"replica set {GrainKey}: this activation (generation {replaced}) was replaced by generation {state.State.Generation}; ask again");
+        }
+
+        var set = state.State;
+        if (set.Nodes.All(n => n.NodeId != node))
+        {
+            return LeaseGrant.None(set.Epoch); // a non-member holds nothing
+        }
+
+        _reports.Record(node, report ?? _reports.Of(node) ?? NodeReport.None, Now); // live, even if behind the topology
+        if (epoch != set.Epoch)
+        {
+            return LeaseGrant.None(set.Epoch); // a node behind the topology reads it first
+        }
+
+        var shards = _leases.Renew(node, set.Leaders, Now, TimeSpan.FromMilliseconds(set.EffectiveLeaseMilliseconds));
+        return new LeaseGrant(set.Epoch, shards, set.EffectiveLeaseMilliseconds);
+    }
+
+    public async Task<ShardLease[]> GetLeasesAsync()
+    {
+        await TakeChargeAsync();
+        return _leases.Snapshot(state.State.ShardCount, Now);
+    }
+
     public Task<ReplicaSetTopology> GetTopologyAsync() => Task.FromResult(Current());
+
+    private TimeSpan Now => Stopwatch.GetElapsedTime(_origin);
+
+    /// <summary>
+    /// Once per activation, before it grants a lease or changes the topology: raises the generation (a conditional
+    /// write, so of two activations only one takes charge) and counts every leader as holding its lease for the
+    /// longest lease in force, from now.
+    /// </summary>
+    private async Task TakeChargeAsync()
+    {
+        if (_generation is not null)
+        {
+            return;
+        }
+
+        await state.ReadStateAsync();
+        var next = state.State.Copy();
+        next.Generation++;
+        await state.WriteReplacedAsync(next);
+        var longest = TimeSpan.FromMilliseconds(Math.Max(next.EffectiveLeaseMilliseconds, next.PreviousLeaseMilliseconds));
+        _leases.AssumeHeld(next.Leaders, Now + longest + LeaseLength.Drift(longest));
+        _reports.Reset(Now);
+        _generation = next.Generation;
+        LogTookCharge(logger, GrainKey, next.Generation, next.Epoch, longest.TotalMilliseconds);
+        Watch();
+    }
+
+    /// <summary>Starts watching the leaders once the replica set has a follower to fail over to; the timer keeps the grain active.</summary>
+    private void Watch()
+    {
+        if (_watch is null && _generation is not null && state.State.Nodes.Count > 1)
+        {
+            _lastWatch = Now;
+            _watch = this.RegisterGrainTimer(WatchLeadersAsync, new GrainTimerCreationOptions(WatchEvery, WatchEvery) { KeepAlive = true });
+        }
+    }
+
+    /// <summary>Fails over every shard whose leader has been silent past its lease (<see cref="FailoverPlan"/>), under one new epoch.</summary>
+    private async Task WatchLeadersAsync(CancellationToken cancellationToken)
+    {
+        if (_generation is null)
+        {
+            return; // replaced: it grants and changes nothing until it takes charge again
+        }
+
+        var lease = TimeSpan.FromMilliseconds(state.State.EffectiveLeaseMilliseconds);
+        var now = Now;
+        if (now - _lastWatch > StalledAfter)
+        {
+            // This grain did not run for a while (its silo paused, or starved of CPU): the members may have renewed
+            // in vain meanwhile. Rather than fail over a leader for the grain's own silence, each gets a lease to report.
+            LogStalled(logger, GrainKey, (now - _lastWatch).TotalMilliseconds);
+            _reports.Pardon(now);
+        }
+
+        _lastWatch = now;
+        var plan = FailoverPlan.For(state.State, _reports, _leases, now, lease);
+        var stuck = string.Join("; ", plan.Stuck);
+        if (stuck != _lastStuck)
+        {
+            _lastStuck = stuck;
+            if (stuck.Length > 0)
+            {
+                LogFailoverStuck(logger, GrainKey, stuck);
+            }
+        }
+
+        if (plan.Moves.Count == 0)
+        {
+            return;
+        }
+
+        var next = state.State.Copy();
+        next.Epoch++;
+        foreach (var move in plan.Moves)
+        {
+            next.Leaders[move.Shard] = move.To;
+        }
+
+        var silent = string.Join(", ", plan.Moves.Select(m => m.From).Distinct().Select(n => $"{n} for {(Now - _reports.LastHeard(n)).TotalSeconds:0.0} s"));
+        next.LastChange = new LeaderChange(DateTimeOffset.UtcNow, $"failover: no lease renewal from {silent}, past the {lease.TotalMilliseconds:0} ms lease", next.Epoch, Automatic: true, Forced: false, [.. plan.Moves]);
+        try
+        {
+            await CommitAsync(next);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogFailoverFailed(logger, GrainKey, e.Message); // the next look tries again
+            return;
+        }
+
+        foreach (var move in plan.Moves)
+        {
+            LogFailedOver(logger, GrainKey, move.Shard, move.From, move.To, next.Epoch, move.FromLsn ?? -1, move.ToLsn ?? -1);
+        }
+    }
 
     private string GrainKey => this.GetPrimaryKeyString();
 
     // Arrays, not collection expressions: a grain call carries the concrete list type, and Orleans has codecs for arrays.
     private ReplicaSetTopology Current() =>
-        new(GrainKey, state.State.Epoch, state.State.ShardCount, state.State.Nodes.ToArray(), state.State.Leaders.ToArray(), state.State.Peers.ToArray(), state.State.DefaultAcks);
+        new(GrainKey, state.State.Epoch, state.State.ShardCount, state.State.Nodes.ToArray(), state.State.Leaders.ToArray(), state.State.Peers.ToArray(), state.State.DefaultAcks, state.State.EffectiveLeaseMilliseconds);
 
     private async Task<ReplicaSetTopology> CommitAsync(ReplicaSetState next)
     {
@@ -120,6 +329,24 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
         });
         return topology;
     }
+
+    [LoggerMessage(EventId = 901, Level = LogLevel.Information, Message = "replica set {ReplicaSet}: this activation took charge as generation {Generation} at epoch {Epoch}; every leader counts as holding its lease for {LeaseMilliseconds} ms from now")]
+    private static partial void LogTookCharge(ILogger logger, string replicaSet, long generation, long epoch, double leaseMilliseconds);
+
+    [LoggerMessage(EventId = 902, Level = LogLevel.Warning, Message = "replica set {ReplicaSet}: this activation (generation {Generation}) found generation {Current} in storage; another activation has taken charge, so this one grants no lease and deactivates")]
+    private static partial void LogReplaced(ILogger logger, string replicaSet, long generation, long current);
+
+    [LoggerMessage(EventId = 903, Level = LogLevel.Warning, Message = "replica set {ReplicaSet} failed over shard {Shard} from {From} to {To} at epoch {Epoch}: {From} last reported LSN {FromLsn}, {To} held LSN {ToLsn} (-1: not reported)")]
+    private static partial void LogFailedOver(ILogger logger, string replicaSet, int shard, string from, string to, long epoch, long fromLsn, long toLsn);
+
+    [LoggerMessage(EventId = 904, Level = LogLevel.Error, Message = "replica set {ReplicaSet} cannot fail over: {Reasons}")]
+    private static partial void LogFailoverStuck(ILogger logger, string replicaSet, string reasons);
+
+    [LoggerMessage(EventId = 905, Level = LogLevel.Error, Message = "replica set {ReplicaSet}: a failover could not be written ({Reason}); it is tried again")]
+    private static partial void LogFailoverFailed(ILogger logger, string replicaSet, string reason);
+
+    [LoggerMessage(EventId = 906, Level = LogLevel.Warning, Message = "replica set {ReplicaSet}: this grain did not run for {Milliseconds} ms; every member gets a full lease to report before any leader is judged silent")]
+    private static partial void LogStalled(ILogger logger, string replicaSet, double milliseconds);
 
     [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "replica set {ReplicaSet} epoch {Epoch} could not be announced to node {Node} now ({Reason}); it learns at its next poll")]
     private static partial void LogAnnounceFailed(ILogger logger, string replicaSet, long epoch, string node, string reason);

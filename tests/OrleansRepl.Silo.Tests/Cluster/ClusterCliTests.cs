@@ -64,11 +64,13 @@ public sealed partial class ClusterCliTests(PostgresFixture postgres) : IClassFi
             Assert.All(status.RootElement.GetProperty("nodes").EnumerateArray(), n => Assert.Equal("serving", n.GetProperty("status").GetProperty("state").GetString()));
         }
 
+        Assert.Contains("--shards takes shard numbers separated by commas, as 0,2,5; \"x\" is not one", Orepl(1, ["promote", "--node", "cli2", "--shards", "1,x", .. connect]).StandardError);
         Assert.Contains("cli2 leads every shard of cli at epoch 2", Orepl(0, ["promote", "--node", "cli2", .. connect]).StandardOutput);
         Orepl(0, ["delete", "colour", .. connect]); // routed to the new leader
         Assert.Contains("colour: not found", Orepl(1, ["get", "colour", .. connect]).StandardOutput);
         var table = Orepl(0, ["status", .. connect]).StandardOutput;
         Assert.Contains("replica set cli: epoch 2, 4 shards, 2 nodes", table);
+        Assert.Matches(@"last leader change: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, epoch 2, promoted by an operator: shards 0,1,2,3 from cli1 to cli2, (as last reported the old leader held \d+ records the new one lacked \(none of them acknowledged; it rolls them back as it rejoins\)|what the new leader lacked is unknown)", table);
         Assert.Matches(@"cli2\s+serving\s+\S+\s+0,1,2,3", table);
         Assert.Contains("leads shards 0,1,2,3 of replica set cli; promote another node first", Orepl(1, ["remove-node", "--node", "cli2", .. connect]).StandardError);
 

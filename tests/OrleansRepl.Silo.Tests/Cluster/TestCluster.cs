@@ -114,6 +114,12 @@ internal sealed class TestCluster : IAsyncDisposable
         });
     }
 
+    /// <summary>SIGSTOP: the silo freezes, as a hung machine or a network cut both ways would look to the others.</summary>
+    public Task PauseAsync(int number) => _cluster.Silo(Node(number)).SignalAsync("STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ResumeAsync(int number) => _cluster.Silo(Node(number)).SignalAsync("CONT");
+
     /// <summary>Adds the node to the replica set at its own replication address, or at <paramref name="address"/> (a proxy in front of it).</summary>
     public async Task AddAsync(int number, string? address = null)
     {

@@ -31,11 +31,15 @@ public sealed class AcknowledgedWriteTests
         // The replica set's default: a write that does not say is held by both followers when it returns.
         string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--cluster", "acks", "--token-file", cluster.TokenFile, "--replica-set", "acks", "--tls", cluster.ClientTlsDirectory];
         Assert.Contains("writes are acknowledged once 2 followers hold them", Orepl(0, ["configure", "--default-acks", "2", .. connect]).StandardOutput);
+        Assert.Contains("a leader's lease lasts 4000 ms", Orepl(0, ["configure", "--lease-seconds", "4", .. connect]).StandardOutput);
+        Assert.Contains("give --default-acks N, --lease-seconds S, or both", Orepl(1, ["configure", .. connect]).StandardError);
+        Assert.Contains("a lease must last 500..120000 ms", Orepl(1, ["configure", "--lease-seconds", "0.1", .. connect]).StandardError);
         var tooManyByDefault = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cluster.Client.ReplicaSetGrain.SetDefaultAcksAsync(3));
         Assert.Contains("has 2 followers of each shard; the default acks must be 0..2", tooManyByDefault.Message);
         var table = ClusterStatusTable.Render(await cluster.Client.GetStatusAsync());
         Assert.Contains("writes acknowledged once 2 followers hold them (acks=2)", table);
-        Assert.Matches(@"acks1\s+\d\s+leader\s+acks1\s+\d+\s+.*acks2@\d+ acks3@\d+", table); // what each follower holds, on the leader's rows
+        Assert.Contains("leader leases of 4000 ms", table);
+        Assert.Matches(@"acks1\s+\d\s+leader\s+acks1\s+\d+\.\ds\s+\d+\s+.*acks2@\d+ acks3@\d+", table); // the lease left, and what each follower holds, on the leader's rows
         await Assert.ThrowsAnyAsync<Exception>(() => cluster.Client.ReplicaSetGrain.RemoveNodeAsync(cluster.Node(3))); // would leave 1 follower
         await cluster.SetPausedAsync(3, paused: true);
         await Poll.UntilAsync(async () =>

@@ -23,10 +23,14 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Matches(@"n3 pulled [1-9]\d* segments from n1 by anti-entropy", output);
         Assert.Contains("diverge-0 on n3: present", output);
         Assert.Contains("tail-0 on n1: absent; after-promotion-9 on n1: present", output);
-        Assert.Contains("replica set main: epoch 2, 4 shards, 4 nodes", output);
+        Assert.Contains("killed n2's silo", output);
+        Assert.Matches(@"failover: no lease renewal from n2 for [\d.]+ s, past the 2000 ms lease; epoch 3: shards [\d,]+ to n", output);
+        Assert.Matches(@"writes went on after a pause of [\d.]+ s: 400 acknowledged, 0 lost", output);
+        Assert.Contains("replica set main: epoch 3, 4 shards, 4 nodes", output);
+        Assert.Contains("last leader change: ", output);
         Assert.Matches(@"Orleans Dashboard: https://127\.0\.0\.1:\d+/dashboard/ \(user orepl, password: the token in ", output);
         Assert.Matches(@"try: orepl status --gateway \S+ --token-file \S+ --tls \S+/tls/client", output);
-        Assert.Contains("stopped 4 silos cleanly", output);
+        Assert.Contains("stopped 3 silos cleanly", output);
         Assert.False(Directory.Exists(work), "the work directory was left behind");
         var survivors = ExternalTool.RunProcess("pgrep", ["-f", work]);
         Assert.True(survivors.ExitCode == 1, $"processes of the demo outlived it: {survivors.StandardOutput}");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Grains.Topology;
@@ -5,7 +6,7 @@ using OrleansRepl.Silo.Node;
 
 namespace OrleansRepl.Silo.Tests.Node;
 
-/// <summary>The write fence of a node: what a newer topology takes away at once, and what waits for the workers.</summary>
+/// <summary>The write fence of a node: what a newer topology takes away at once, what waits for the workers, and the lease every write needs.</summary>
 public sealed class LocalNodeTests
 {
     private static readonly LocalNode Node = new("n1", new NodeCredentials("c", "n1", ClusterSecret.FromBytes(new byte[32])), new StoreOptions(), "/nonexistent");
@@ -17,6 +18,7 @@ public sealed class LocalNodeTests
         var first = Topology(epoch: 1, "n1", "n1");
         Assert.True(node.Offer(first));
         node.SetWritable([0, 1], first);
+        Assert.True(node.ApplyLease(new LeaseGrant(1, [0, 1], 60_000), Stopwatch.GetTimestamp()));
         Assert.True(node.TryBeginWrite(0));
 
         var promoted = Topology(epoch: 2, "n2", "n1");
@@ -43,7 +45,45 @@ public sealed class LocalNodeTests
         var topology = Topology(epoch: 1, "n2");
         node.Offer(topology);
         node.SetWritable([0], topology);
+        node.ApplyLease(new LeaseGrant(1, [0], 60_000), Stopwatch.GetTimestamp());
         Assert.False(node.TryBeginWrite(0)); // n2 leads it
+        Assert.False(node.LeadsWithoutLease(0));
+    }
+
+    [Fact]
+    public void ALeaderTakesWritesOnlyWhileItsLeaseHolds_CountedFromWhenItAsked()
+    {
+        var node = new LocalNode("n1", Node.Credentials, new StoreOptions(), "/nonexistent");
+        var topology = Topology(epoch: 3, "n1", "n1");
+        node.Offer(topology);
+        node.SetWritable([0, 1], topology);
+        Assert.False(node.TryBeginWrite(0)); // the leader, but no lease yet
+        Assert.True(node.LeadsWithoutLease(0));
+
+        Assert.False(node.ApplyLease(new LeaseGrant(2, [0, 1], 60_000), Stopwatch.GetTimestamp())); // granted under an older epoch: nothing
+        Assert.False(node.IsWritable(0));
+
+        Assert.True(node.ApplyLease(new LeaseGrant(3, [0, 1], 60_000), Stopwatch.GetTimestamp()));
+        Assert.True(node.IsWritable(0));
+        Assert.Equal([0, 1], node.LeasedShards());
+
+        // A renewal that leaves shard 1 out (another node's lease on it has not lapsed) takes it away.
+        Assert.True(node.ApplyLease(new LeaseGrant(3, [0], 60_000), Stopwatch.GetTimestamp()));
+        Assert.True(node.IsWritable(0));
+        Assert.False(node.IsWritable(1));
+        Assert.True(node.LeadsWithoutLease(1));
+
+        // Asked 2 s ago for a 1.5 s lease: lapsed already, though the answer came just now.
+        Assert.True(node.ApplyLease(new LeaseGrant(3, [0, 1], 1_500), Stopwatch.GetTimestamp() - (2 * Stopwatch.Frequency)));
+        Assert.False(node.TryBeginWrite(0));
+        Assert.Empty(node.LeasedShards());
+
+        // Asked now for 300 ms: held, then lapsed with no renewal.
+        Assert.True(node.ApplyLease(new LeaseGrant(3, [0], 300), Stopwatch.GetTimestamp()));
+        Assert.True(node.TryBeginWrite(0));
+        node.EndWrite(0);
+        Thread.Sleep(400);
+        Assert.False(node.TryBeginWrite(0));
     }
 
     private static ReplicaSetTopology Topology(long epoch, params string[] leaders) =>

@@ -12,10 +12,14 @@ public sealed class ReplicaProgress
     private readonly Dictionary<(int Shard, string Node), (long Epoch, long Lsn)> _acknowledged = [];
     private TaskCompletionSource _changed = NewSignal();
 
+    /// <summary>How long each follower takes to acknowledge what this leader commits.</summary>
+    public ReplicationLag Lag { get; } = new();
+
     /// <summary>Records that <paramref name="node"/> holds <paramref name="shard"/> through <paramref name="lsn"/> under <paramref name="epoch"/>; LSNs only move forward within an epoch.</summary>
     public void Acknowledged(int shard, string node, long epoch, long lsn)
     {
         ArgumentNullException.ThrowIfNull(node);
+        Lag.Acknowledged(shard, node, lsn, System.Diagnostics.Stopwatch.GetTimestamp());
         TaskCompletionSource changed;
         lock (_gate)
         {

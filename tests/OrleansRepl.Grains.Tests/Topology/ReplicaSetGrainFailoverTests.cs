@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using OrleansRepl.Grains.Keys;
+using OrleansRepl.Grains.Topology;
+using OrleansRepl.TestKit;
+
+namespace OrleansRepl.Grains.Tests.Topology;
+
+/// <summary>
+/// Failover by the replica set grain: a leader that stops renewing is replaced, per shard, by the live member that
+/// holds the most, under a new epoch, and the change is kept; a promotion that would lose an acknowledged write is
+/// refused unless forced, and may move only some shards.
+/// </summary>
+public sealed class ReplicaSetGrainFailoverTests : IDisposable
+{
+    private const int Lease = 1_000;
+    private readonly TempDirectory _directory = new();
+
+    [Fact]
+    public async Task ALeaderThatStopsRenewing_IsReplacedPerShardByTheLiveMemberHoldingTheMost()
+    {
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1"]);
+        var set = silo.Grains.ReplicaSet("main");
+        foreach (var node in (string[])["n1", "n2", "n3"])
+        {
+            await set.AddNodeAsync(node, $"127.0.0.1:700{node[1]}", 2);
+        }
+
+        await set.SetLeaseAsync(Lease);
+        await set.RenewLeaseAsync("n1", 1, new NodeReport([500, 400], [480, 0]));
+
+        // n2 and n3 keep renewing; n1 stops.
+        var stopped = Stopwatch.StartNew();
+        ReplicaSetTopology topology;
+        do
+        {
+            await set.RenewLeaseAsync("n2", 1, new NodeReport([490, 400], [0, 0]));
+            await set.RenewLeaseAsync("n3", 1, new NodeReport([485, 401], [0, 0]));
+            await Task.Delay(200);
+            topology = await set.GetTopologyAsync();
+        }
+        while (topology.Epoch == 1 && stopped.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.Equal(2, topology.Epoch);
+        Assert.Equal(["n2", "n3"], topology.Leaders); // each shard to the member holding the most of it
+        Assert.InRange(stopped.Elapsed, TimeSpan.FromMilliseconds(Lease), TimeSpan.FromMilliseconds(Lease * 11 / 10 + 2_000));
+
+        var change = await set.GetLastChangeAsync();
+        Assert.NotNull(change);
+        Assert.True(change.Automatic);
+        Assert.Equal(2, change.Epoch);
+        Assert.Contains("failover: no lease renewal from n1", change.Reason);
+        Assert.Equal([new LeaderMove(0, "n1", "n2", 500, 490), new LeaderMove(1, "n1", "n3", 400, 401)], change.Moves);
+
+        // The new leaders get their leases at once: n1's has lapsed.
+        Assert.Equal(new[] { 0 }, (await set.RenewLeaseAsync("n2", 2, new NodeReport([490, 401], [0, 0]))).Shards);
+        Assert.Equal(new[] { 1 }, (await set.RenewLeaseAsync("n3", 2, new NodeReport([490, 401], [0, 0]))).Shards);
+    }
+
+    [Fact]
+    public async Task APromotionThatWouldLoseAnAcknowledgedWrite_IsRefusedUnlessForced_AndMayMoveSomeShards()
+    {
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1"]);
+        var set = silo.Grains.ReplicaSet("main");
+        await set.AddNodeAsync("n1", "127.0.0.1:7001", 3);
+        await set.AddNodeAsync("n2", "127.0.0.1:7002", 3);
+        await set.RenewLeaseAsync("n1", 1, new NodeReport([100, 100, 100], [100, 0, 0]));
+        await set.RenewLeaseAsync("n2", 1, new NodeReport([90, 100, 100], [0, 0, 0]));
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => set.PromoteAsync("n2"));
+        Assert.Contains("promoting n2 in replica set main would lose acknowledged writes: shard 0 has acknowledged writes through LSN 100, and n2 holds through LSN 90", refused.Message);
+        Assert.Equal(1, (await set.GetTopologyAsync()).Epoch);
+
+        // Shards 1 and 2 had none: they may move alone.
+        var some = await set.PromoteAsync("n2", [1, 2]);
+        Assert.Equal(2, some.Epoch);
+        Assert.Equal(["n1", "n2", "n2"], some.Leaders);
+        Assert.Equal([1, 2], (await set.GetLastChangeAsync())!.Moves.Select(m => m.Shard));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => set.PromoteAsync("n2", [3]));
+
+        var forced = await set.PromoteAsync("n2", [0], force: true);
+        Assert.Equal(["n2", "n2", "n2"], forced.Leaders);
+        var change = await set.GetLastChangeAsync();
+        Assert.True(change!.Forced);
+        Assert.False(change.Automatic);
+        Assert.Equal(10, change.Moves.Single().Unreplicated);
+    }
+
+    public void Dispose() => _directory.Dispose();
+}
