@@ -235,7 +235,8 @@ internal static class ClusterCommands
                 r.AddError($"--value-bytes must be 1..1048576, got {r.GetValueOrDefault<int>()}");
             }
         });
-        return Build("load", "Bulk-load generated records through the leaders' gateways, printing progress and records/s.", [count, valueBytes, prefix], async (parse, cluster, output, cancellationToken) =>
+        var (acks, timeout) = (AckOptions.Acks(), AckOptions.Timeout());
+        return Build("load", "Bulk-load generated records through the leaders' gateways, printing progress and records/s; with --acks N, each batch once N followers hold it.", [count, valueBytes, prefix, acks, timeout], async (parse, cluster, output, cancellationToken) =>
         {
             var total = parse.GetValue(count);
             var started = Stopwatch.GetTimestamp();
@@ -248,7 +249,8 @@ internal static class ClusterCommands
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loaded {written} of {total} records"));
                 }
             });
-            var written = await cluster.LoadAsync(LoadRecords.Generate(parse.GetValue(prefix)!, total, parse.GetValue(valueBytes)), progress: progress, cancellationToken: cancellationToken);
+            var written = await cluster.LoadAsync(LoadRecords.Generate(parse.GetValue(prefix)!, total, parse.GetValue(valueBytes)), progress: progress,
+                acks: parse.GetValue(acks), acksTimeout: AckOptions.TimeoutOf(parse, timeout), cancellationToken: cancellationToken);
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"loaded {written} records in {seconds:F2} s: {written / seconds:F0} records/s"));
             return 0;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -58,10 +59,13 @@ public sealed partial class ClusterClient
     /// <summary>
     /// Writes <paramref name="records"/> through their leaders in batches of about <paramref name="batchBytes"/>,
     /// one batch in flight per leader; <paramref name="progress"/> hears the records written so far. A batch a
-    /// node refuses because leadership moved is split by the topology read again and sent once more.
+    /// node refuses because leadership moved is split by the topology read again and sent once more. With
+    /// <paramref name="acks"/>, each batch counts as written only once that many followers hold it (within
+    /// <paramref name="acksTimeout"/>, or the node's default): otherwise <see cref="ReplicationTimeoutException"/>.
     /// </summary>
-    public async Task<long> LoadAsync(IEnumerable<KeyValuePair<string, byte[]>> records, int batchBytes = 1 << 20, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<long> LoadAsync(IEnumerable<KeyValuePair<string, byte[]>> records, int batchBytes = 1 << 20, IProgress<long>? progress = null, int acks = 0, TimeSpan? acksTimeout = null, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(acks);
         ArgumentNullException.ThrowIfNull(records);
         if (Volatile.Read(ref _topology) is null)
         {
@@ -78,7 +82,7 @@ public sealed partial class ClusterClient
                 await previous;
             }
 
-            inFlight[leader] = PostBatchAsync(leader, entries, written, progress, retry: true, cancellationToken);
+            inFlight[leader] = PostBatchAsync(leader, entries, (written, progress, acks, acksTimeout), retry: true, cancellationToken);
         }
 
         foreach (var (key, value) in records)
@@ -116,7 +120,7 @@ public sealed partial class ClusterClient
             : throw new InvalidOperationException($"replica set {ReplicaSet} has no nodes yet; add one first (orepl add-node)");
     }
 
-    private async Task PostBatchAsync(string leader, List<KeyValuePair<byte[], byte[]>> entries, StrongBox<long> written, IProgress<long>? progress, bool retry, CancellationToken cancellationToken)
+    private async Task PostBatchAsync(string leader, List<KeyValuePair<byte[], byte[]>> entries, (StrongBox<long> Written, IProgress<long>? Progress, int Acks, TimeSpan? Timeout) load, bool retry, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream();
         foreach (var (key, value) in entries)
@@ -125,13 +129,14 @@ public sealed partial class ClusterClient
         }
 
         var api = await ApiOfAsync(leader, cancellationToken);
-        using var response = await PostAdmittedAsync(new Uri(api, "kv"), body, cancellationToken);
+        var uri = new Uri(api, load.Acks == 0 ? "kv" : string.Create(CultureInfo.InvariantCulture, $"kv?acks={load.Acks}{(load.Timeout is { } t ? $"&acks-timeout={t.TotalSeconds}" : "")}"));
+        using var response = await PostAdmittedAsync(uri, body, cancellationToken);
         if (response.StatusCode == HttpStatusCode.MisdirectedRequest && retry)
         {
             await GetTopologyAsync(cancellationToken); // leadership moved: route every record of the batch again
             foreach (var group in entries.GroupBy(e => LeaderOf(e.Key)))
             {
-                await PostBatchAsync(group.Key, [.. group], written, progress, retry: false, cancellationToken);
+                await PostBatchAsync(group.Key, [.. group], load, retry: false, cancellationToken);
             }
 
             return;
@@ -143,8 +148,8 @@ public sealed partial class ClusterClient
         }
 
         await EnsureSuccessAsync(response, $"a batch of {entries.Count} records to {leader}");
-        var total = Interlocked.Add(ref written.Value, entries.Count); // not inside progress?.Report(...): that skips it when null
-        progress?.Report(total);
+        var total = Interlocked.Add(ref load.Written.Value, entries.Count); // not inside progress?.Report(...): that skips it when null
+        load.Progress?.Report(total);
     }
 
     /// <summary>

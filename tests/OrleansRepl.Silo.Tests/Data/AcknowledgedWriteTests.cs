@@ -28,8 +28,15 @@ public sealed class AcknowledgedWriteTests
         Assert.Equal("by all", Encoding.UTF8.GetString(await cluster.Client.GetAsync("held", cluster.Node(2)) ?? []));
         Assert.Equal("by all", Encoding.UTF8.GetString(await cluster.Client.GetAsync("held", cluster.Node(3)) ?? []));
 
-        // The replica set's default: a write that does not say is held by both followers when it returns.
+        // A load whose every batch waits for both followers: all of it is on them when it returns, through the client and orepl.
+        Assert.Equal(3_000, await cluster.Client.LoadAsync(TestRecords.Records("acked-", 3_000), batchBytes: 16 << 10, acks: 2));
+        Assert.Equal("acked-2999 value", TestRecords.Text(await cluster.Client.GetAsync("acked-2999", cluster.Node(2))));
+        Assert.Equal("acked-2999 value", TestRecords.Text(await cluster.Client.GetAsync("acked-2999", cluster.Node(3))));
         string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--cluster", "acks", "--token-file", cluster.TokenFile, "--replica-set", "acks", "--tls", cluster.ClientTlsDirectory];
+        Assert.Contains("loaded 500 records in", Orepl(0, ["load", "--count", "500", "--prefix", "cli-acked-", "--acks", "2", .. connect]).StandardOutput);
+        Assert.NotNull(await cluster.Client.GetAsync("cli-acked-499", cluster.Node(3)));
+
+        // The replica set's default: a write that does not say is held by both followers when it returns.
         Assert.Contains("writes are acknowledged once 2 followers hold them", Orepl(0, ["configure", "--default-acks", "2", .. connect]).StandardOutput);
         Assert.Contains("a leader's lease lasts 4000 ms", Orepl(0, ["configure", "--lease-seconds", "4", .. connect]).StandardOutput);
         Assert.Contains("give --default-acks N, --lease-seconds S, or both", Orepl(1, ["configure", .. connect]).StandardError);
