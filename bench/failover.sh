@@ -8,7 +8,9 @@
 #     silo, then the leader on that silo (which adds Orleans membership's time to declare it dead).
 # Exits 1 if an acknowledged write is lost.
 #   bench/failover.sh [SECONDS per phase (10)] [RATE records/s (100000)] [LEASE ms (5000)]
+# For experiments, more silo settings go after them, as orepl-silo failover-bench takes them:
+#   bench/failover.sh 10 30000 5000 --set Replication:Fsync=interval --set Silo:Dashboard=false
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build silo/OrleansRepl.Silo -c Release -v quiet -nologo >/dev/null
-exec dotnet silo/OrleansRepl.Silo/bin/Release/net10.0/orepl-silo.dll failover-bench --seconds "${1:-10}" --rate "${2:-100000}" --lease-ms "${3:-5000}"
+exec dotnet silo/OrleansRepl.Silo/bin/Release/net10.0/orepl-silo.dll failover-bench --seconds "${1:-10}" --rate "${2:-100000}" --lease-ms "${3:-5000}" "${@:4}"

@@ -19,7 +19,7 @@ namespace OrleansRepl.Silo.Bench;
 /// acknowledged write read back from the new leaders; then the same with the grain's own silo as the leader.</item>
 /// </list>
 /// </summary>
-internal sealed class FailoverBench(DemoCluster cluster, TextWriter output, TimeSpan phase, int writers, int rate, int leaseMilliseconds)
+internal sealed class FailoverBench(DemoCluster cluster, TextWriter output, TimeSpan phase, int writers, int rate, int leaseMilliseconds, IReadOnlyDictionary<string, string> settings)
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(120);
     private static readonly byte[] Value = Encoding.UTF8.GetBytes(new string('v', 64));
@@ -27,7 +27,8 @@ internal sealed class FailoverBench(DemoCluster cluster, TextWriter output, Time
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
         await using var client = await StartAsync(cancellationToken);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"3 nodes on loopback (TLS, SQLite state, fsync=always), 4 shards, n1 leads; lease {leaseMilliseconds} ms; {Environment.ProcessorCount} cores"));
+        var changed = settings.Count == 0 ? "as shipped" : "as shipped but " + string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"3 nodes on loopback ({changed}: TLS, SQLite state, fsync=always unless changed), 4 shards, n1 leads; lease {leaseMilliseconds} ms; {Environment.ProcessorCount} cores"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"acknowledged writes, {writers} writers of single 64-byte values, {phase.TotalSeconds:0} s each (after an unreported warm-up):"));
         await WritesAsync(client, 0, cancellationToken, report: false);
         foreach (var acks in (int[])[0, 1, 2])

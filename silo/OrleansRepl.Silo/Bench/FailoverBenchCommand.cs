@@ -28,7 +28,18 @@ internal static class FailoverBenchCommand
             });
         }
 
-        var command = new RootCommand("Measure acknowledged writes, follower lag and failover on a 3-node cluster.") { seconds, writers, rate, lease };
+        var settings = new Option<string[]>("--set") { Description = "A silo setting Key=Value for every node, for experiments (repeatable), as --set Replication:Fsync=interval.", AllowMultipleArgumentsPerToken = false };
+        settings.Validators.Add(r =>
+        {
+            foreach (var pair in r.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (pair.IndexOf('=', StringComparison.Ordinal) <= 0)
+                {
+                    r.AddError($"--set takes Key=Value, got \"{pair}\"");
+                }
+            }
+        });
+        var command = new RootCommand("Measure acknowledged writes, follower lag and failover on a 3-node cluster.") { seconds, writers, rate, lease, settings };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -41,8 +52,9 @@ internal static class FailoverBenchCommand
             var ok = false;
             try
             {
-                await using var cluster = new DemoCluster(work, segmentRollBytes: 64 << 20);
-                var bench = new FailoverBench(cluster, Console.Out, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(writers), parse.GetValue(rate), parse.GetValue(lease));
+                var extra = (parse.GetValue(settings) ?? []).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+                await using var cluster = new DemoCluster(work, segmentRollBytes: 64 << 20, settings: extra);
+                var bench = new FailoverBench(cluster, Console.Out, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(writers), parse.GetValue(rate), parse.GetValue(lease), extra);
                 ok = await bench.RunAsync(stop.Token);
                 await cluster.StopAllAsync();
                 return ok ? 0 : 1;
