@@ -2,10 +2,12 @@ using Orleans.Storage;
 
 namespace OrleansRepl.Grains.Tests;
 
-/// <summary>The faults a test injects into every grain storage provider of its silos: writes fail while <see cref="FailWrites"/> is set.</summary>
+/// <summary>The faults a test injects into every grain storage provider of its silos: writes fail while <see cref="FailWrites"/> is set, reads while <see cref="FailReads"/> is.</summary>
 internal sealed class StorageFaults
 {
     public volatile bool FailWrites;
+
+    public volatile bool FailReads;
 }
 
 /// <summary>
@@ -15,7 +17,8 @@ internal sealed class StorageFaults
 /// </summary>
 internal sealed class FailingStorage(IGrainStorage inner, StorageFaults faults) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        faults.FailReads ? throw new IOException($"reading {stateName} of {grainId} failed (injected)") : inner.ReadStateAsync(stateName, grainId, grainState);
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         faults.FailWrites ? throw new IOException($"writing {stateName} of {grainId} failed (injected)") : inner.WriteStateAsync(stateName, grainId, grainState);

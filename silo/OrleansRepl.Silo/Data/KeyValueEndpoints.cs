@@ -210,8 +210,27 @@ public static partial class KeyValueEndpoints
         }
     }
 
-    /// <summary>Why <paramref name="shard"/> takes no writes here: another node leads it (421), or this one does but holds no lease on it now (503, retry).</summary>
-    private static IResult Refused(LocalNode node, int shard) => node.LeadsWithoutLease(shard) ? NoLease(node, shard) : NotLeader(node, shard);
+    /// <summary>
+    /// Why <paramref name="shard"/> takes no writes here: another node leads it (421); or this one does, but holds no
+    /// lease on it now, or has only just been made its leader and is still stopping its follower of it (503, retry).
+    /// </summary>
+    private static IResult Refused(LocalNode node, int shard)
+    {
+        if (node.LeadsWithoutLease(shard))
+        {
+            return NoLease(node, shard);
+        }
+
+        var topology = node.Topology;
+        if (topology is not null && shard < topology.Leaders.Count && topology.Leaders[shard] == node.NodeId)
+        {
+            return new RetryAfterResult(Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "TakingOver",
+                detail: $"node {node.NodeId} was made the leader of shard {shard} at epoch {topology.Epoch} and is still stopping its follower of it; retry",
+                extensions: new Dictionary<string, object?> { ["shard"] = shard, ["epoch"] = topology.Epoch }), 1);
+        }
+
+        return NotLeader(node, shard);
+    }
 
     private static IResult NoLease(LocalNode node, int shard)
     {

@@ -9,9 +9,10 @@ namespace OrleansRepl.Silo.Workers;
 /// <summary>
 /// Keeps this node's leader leases: every third of a lease (and at once when a new topology is taken) it asks the
 /// replica set grain to renew them, waiting at most that long for the answer. Every member renews, leading or not,
-/// with its report (<see cref="NodeReport"/>): that is how the grain knows who is live and who holds the most. A node that cannot reach the grain
-/// stops taking writes when its lease lapses, counted from when it last asked. Writes to shards it no longer leads
-/// were fenced when the topology came; it waits for them to drain before a renewal gives those leases back.
+/// with its report (<see cref="NodeReport"/>): that is how the grain knows who is live and who holds the most.
+/// A node that cannot reach the grain stops taking writes when its lease lapses, counted from when it last asked.
+/// Writes to shards it no longer leads were fenced when the topology came; it waits for them to drain before a
+/// renewal gives those leases back.
 /// </summary>
 public sealed partial class LeaseKeeper(LocalNode node, IOptions<NodeOptions> options, IGrainFactory grains, ILogger<LeaseKeeper> logger) : BackgroundService
 {

@@ -31,6 +31,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
     private IGrainTimer? _watch;
     private string _lastStuck = "";
     private TimeSpan _lastWatch;
+    private string? _lastFailure;
 
     public async Task<ReplicaSetTopology> AddNodeAsync(string node, string replicationAddress, int shardCount)
     {
@@ -171,6 +172,13 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
     public async Task<LeaseGrant> RenewLeaseAsync(string node, long epoch, NodeReport? report = null)
     {
         await TakeChargeAsync();
+        if (state.State.Nodes.Any(n => n.NodeId == node))
+        {
+            // Heard from, whatever the storage read below does: a slow or failing read stops grants (and so, within a
+            // lease, writes), but must not make a live leader look silent and be failed over.
+            _reports.Record(node, report ?? _reports.Of(node) ?? NodeReport.None, Now);
+        }
+
         await state.ReadStateAsync();
         if (state.State.Generation != _generation)
         {
@@ -187,7 +195,6 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
             return LeaseGrant.None(set.Epoch); // a non-member holds nothing
         }
 
-        _reports.Record(node, report ?? _reports.Of(node) ?? NodeReport.None, Now); // live, even if behind the topology
         if (epoch != set.Epoch)
         {
             return LeaseGrant.None(set.Epoch); // a node behind the topology reads it first
@@ -199,6 +206,11 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
 
     public async Task<ShardLease[]> GetLeasesAsync()
     {
+        if (!state.RecordExists)
+        {
+            return []; // no such replica set (yet): nothing is leased, and looking writes nothing
+        }
+
         await TakeChargeAsync();
         return _leases.Snapshot(state.State.ShardCount, Now);
     }
@@ -229,6 +241,26 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
         _generation = next.Generation;
         LogTookCharge(logger, GrainKey, next.Generation, next.Epoch, longest.TotalMilliseconds);
         Watch();
+    }
+
+    /// <summary>After a failed write: if another activation has raised the generation, this one stops granting and watching, and deactivates.</summary>
+    private async Task StepAsideIfReplacedAsync()
+    {
+        try
+        {
+            await state.ReadStateAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return; // storage is down: the failed write was logged, and the next look tries again
+        }
+
+        if (state.State.Generation != _generation)
+        {
+            LogReplaced(logger, GrainKey, _generation ?? 0, state.State.Generation);
+            _generation = null;
+            DeactivateOnIdle();
+        }
     }
 
     /// <summary>Starts watching the leaders once the replica set has a follower to fail over to; the timer keeps the grain active.</summary>
@@ -291,9 +323,17 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            LogFailoverFailed(logger, GrainKey, e.Message); // the next look tries again
+            if (e.Message != _lastFailure)
+            {
+                _lastFailure = e.Message; // logged once while it lasts: the next look, 100 ms on, tries again
+                LogFailoverFailed(logger, GrainKey, e.Message);
+            }
+
+            await StepAsideIfReplacedAsync(); // a version conflict: another activation took charge
             return;
         }
+
+        _lastFailure = null;
 
         foreach (var move in plan.Moves)
         {

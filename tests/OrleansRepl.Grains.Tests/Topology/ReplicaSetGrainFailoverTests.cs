@@ -85,5 +85,35 @@ public sealed class ReplicaSetGrainFailoverTests : IDisposable
         Assert.Equal(10, change.Moves.Single().Unreplicated);
     }
 
+    [Fact]
+    public async Task WhileStorageCannotBeRead_NoLeaseIsGranted_ButNoLiveLeaderIsFailedOver()
+    {
+        var storage = new StorageFaults();
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1"], storage);
+        var set = silo.Grains.ReplicaSet("main");
+        await set.AddNodeAsync("n1", "127.0.0.1:7001", 2);
+        await set.AddNodeAsync("n2", "127.0.0.1:7002", 2);
+        await set.SetLeaseAsync(Lease);
+        Assert.Equal(new[] { 0, 1 }, (await set.RenewLeaseAsync("n1", 1, new NodeReport([5, 5], [0, 0]))).Shards);
+
+        storage.FailReads = true;
+        var failing = Stopwatch.StartNew();
+        while (failing.Elapsed < TimeSpan.FromMilliseconds(Lease * 2.5))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => set.RenewLeaseAsync("n1", 1, new NodeReport([5, 5], [0, 0])));
+            await set.RenewLeaseAsync("n2", 1, new NodeReport([5, 5], [0, 0])).ContinueWith(_ => { }, TaskScheduler.Default); // it fails too; it was heard
+            await Task.Delay(200);
+        }
+
+        // Storage answers again; n2 is heard first. Had n1's failed renewals not counted, it would be failed over now.
+        storage.FailReads = false;
+        await set.RenewLeaseAsync("n2", 1, new NodeReport([5, 5], [0, 0]));
+        await Task.Delay(300);
+        var topology = await set.GetTopologyAsync();
+        Assert.Equal(1, topology.Epoch); // n1 kept renewing: the storage's trouble is not its silence
+        Assert.Equal(["n1", "n1"], topology.Leaders);
+        Assert.Equal(new[] { 0, 1 }, (await set.RenewLeaseAsync("n1", 1, new NodeReport([5, 5], [0, 0]))).Shards);
+    }
+
     public void Dispose() => _directory.Dispose();
 }
