@@ -15,6 +15,8 @@ namespace OrleansRepl.Grains.Tests;
 /// </summary>
 internal sealed class GrainSilo(InProcessTestCluster cluster) : IAsyncDisposable
 {
+    private static readonly SemaphoreSlim Starting = new(1, 1);
+
     public IGrainFactory Grains => cluster.Client;
 
     /// <summary>Starts silos for <paramref name="nodes"/> on <paramref name="database"/>; with <paramref name="faults"/>, every storage provider obeys them.</summary>
@@ -41,9 +43,20 @@ internal sealed class GrainSilo(InProcessTestCluster cluster) : IAsyncDisposable
             }
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel)));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return new GrainSilo(cluster);
+
+        // One start at a time in this process: test classes run in parallel, and two in-process clusters being built at
+        // once were seen to race inside Orleans' UseOrleans ("a concurrent update was performed on this collection").
+        await Starting.WaitAsync();
+        try
+        {
+            var cluster = builder.Build();
+            await cluster.DeployAsync();
+            return new GrainSilo(cluster);
+        }
+        finally
+        {
+            Starting.Release();
+        }
     }
 
     public async ValueTask DisposeAsync()
