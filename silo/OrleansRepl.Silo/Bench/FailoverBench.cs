@@ -118,51 +118,16 @@ internal sealed class FailoverBench(DemoCluster cluster, TextWriter output, Time
         }
     }
 
-    /// <summary>Sequential acks=1 writes; <paramref name="victim"/> (the leader) is SIGKILLed once 1,000 are acknowledged; 1,000 more after it.</summary>
+    /// <summary>Sequential acks=1 writes; <paramref name="victim"/> (the leader) is SIGKILLed once 1,000 are acknowledged; 1,000 more after it (<see cref="FailoverProbe"/>).</summary>
     private async Task<bool> FailoverAsync(ClusterClient client, string victim, string what, CancellationToken cancellationToken)
     {
-        var acknowledged = new List<(string Key, long At)>();
-        var failures = new List<string>();
-        var killed = false;
-        long killedAt = 0;
-        for (var i = 0; acknowledged.Count(a => a.At > killedAt) < 1_000 || !killed; i++)
-        {
-            if (!killed && acknowledged.Count == 1_000)
-            {
-                killedAt = Stopwatch.GetTimestamp();
-                await cluster.Silo(victim).KillAsync();
-                killed = true;
-            }
-
-            var key = string.Create(CultureInfo.InvariantCulture, $"failover-{victim}-{i}");
-            try
-            {
-                await client.PutAsync(key, Value, 1, cancellationToken: cancellationToken);
-                acknowledged.Add((key, Stopwatch.GetTimestamp()));
-            }
-            catch (Exception e) when (e is LeaderUnreachableException or HttpRequestException or ReplicationTimeoutException)
-            {
-                failures.Add($"{key}: {e.Message}");
-                if (failures.Count > 100)
-                {
-                    throw new InvalidOperationException($"more than 100 writes failed after {victim} was killed; the last: {failures[^1]}");
-                }
-            }
-        }
-
-        var gap = acknowledged.Zip(acknowledged.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a.At, b.At)).Max();
-        var lost = 0;
-        foreach (var (key, _) in acknowledged)
-        {
-            lost += await client.GetAsync(key, cancellationToken: cancellationToken) is null ? 1 : 0;
-        }
-
+        var probe = await FailoverProbe.RunAsync(cluster, client, victim, (1_000, 1_000, 100), killed: null, cancellationToken);
         var change = await client.ReplicaSetGrain.GetLastChangeAsync();
         var bound = TimeSpan.FromMilliseconds(leaseMilliseconds * 1.1) + TimeSpan.FromSeconds(2);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"failover of {what}: {victim} SIGKILLed under acks=1 writes"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  writes acknowledged again after {gap.TotalMilliseconds:F0} ms (goal: under the lease and 2 s, {bound.TotalMilliseconds:F0} ms); {acknowledged.Count} acknowledged, lost {lost}, failed {failures.Count}"));
+            $"  writes acknowledged again after {probe.LongestPause.TotalMilliseconds:F0} ms (goal: under the lease and 2 s, {bound.TotalMilliseconds:F0} ms); {probe.Acknowledged} acknowledged, lost {probe.Lost}, failed {probe.Failures.Count}"));
         output.WriteLine($"  {change?.Reason}: {string.Join(", ", change?.Moves.Select(m => $"shard {m.Shard} to {m.To}") ?? [])}");
-        return lost == 0;
+        return probe.Lost == 0;
     }
 }

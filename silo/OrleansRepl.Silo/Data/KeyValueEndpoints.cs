@@ -224,9 +224,7 @@ public static partial class KeyValueEndpoints
         var topology = node.Topology;
         if (topology is not null && shard < topology.Leaders.Count && topology.Leaders[shard] == node.NodeId)
         {
-            return new RetryAfterResult(Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "TakingOver",
-                detail: $"node {node.NodeId} was made the leader of shard {shard} at epoch {topology.Epoch} and is still stopping its follower of it; retry",
-                extensions: new Dictionary<string, object?> { ["shard"] = shard, ["epoch"] = topology.Epoch }), 1);
+            return RetryLater(node, shard, "TakingOver", $"node {node.NodeId} was made the leader of shard {shard} at epoch {topology.Epoch} and is still stopping its follower of it; retry");
         }
 
         return NotLeader(node, shard);
@@ -235,10 +233,13 @@ public static partial class KeyValueEndpoints
     private static IResult NoLease(LocalNode node, int shard)
     {
         var renewed = node.LeaseRenewedAt == 0 ? "has not been granted one since it started" : $"was last renewed {Stopwatch.GetElapsedTime(node.LeaseRenewedAt).TotalSeconds:0.0} s ago";
-        return new RetryAfterResult(Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "NoLease",
-            detail: $"node {node.NodeId} leads shard {shard} at epoch {node.Topology?.Epoch ?? 0} but holds no lease on it: its lease {renewed}{(node.LeaseError is { } error ? $" (last renewal: {error})" : "")}; retry, or find the new leader if one is promoted",
-            extensions: new Dictionary<string, object?> { ["shard"] = shard, ["epoch"] = node.Topology?.Epoch ?? 0 }), 1);
+        return RetryLater(node, shard, "NoLease", $"node {node.NodeId} leads shard {shard} at epoch {node.Topology?.Epoch ?? 0} but holds no lease on it: its lease {renewed}{(node.LeaseError is { } error ? $" (last renewal: {error})" : "")}; retry, or find the new leader if one is promoted");
     }
+
+    /// <summary>503 with <c>Retry-After: 1</c>: <paramref name="shard"/> is this node's to write, but not this moment.</summary>
+    private static IResult RetryLater(LocalNode node, int shard, string title, string detail) =>
+        new RetryAfterResult(Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: title, detail: detail,
+            extensions: new Dictionary<string, object?> { ["shard"] = shard, ["epoch"] = node.Topology?.Epoch ?? 0 }), 1);
 
     private static IResult NotLeader(LocalNode node, int shard)
     {

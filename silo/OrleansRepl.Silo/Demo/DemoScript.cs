@@ -104,30 +104,12 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
         const int LeaseMilliseconds = 2_000;
         await _client.ReplicaSetGrain.SetLeaseAsync(LeaseMilliseconds);
         Say($"the demo shortens the lease to {LeaseMilliseconds} ms (5,000 as shipped): a leader that stops renewing is replaced a lease and a tenth later");
-        var acknowledged = new List<(string Key, long At)>();
-        for (var i = 0; acknowledged.Count < 400; i++)
-        {
-            if (i == 200)
-            {
-                await cluster.Silo(leader).KillAsync();
-                Say($"killed {leader}'s silo (pid {cluster.Silo(leader).ProcessId}) after 200 acknowledged writes");
-            }
-
-            var key = string.Create(CultureInfo.InvariantCulture, $"failover-{i}");
-            await _client.PutAsync(key, Encoding.UTF8.GetBytes(key), 1, cancellationToken: cancellationToken);
-            acknowledged.Add((key, Stopwatch.GetTimestamp()));
-        }
-
-        var gap = acknowledged.Zip(acknowledged.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a.At, b.At)).Max();
+        var probe = await FailoverProbe.RunAsync(cluster, _client, leader, (200, 200, 0),
+            () => Say($"killed {leader}'s silo (pid {cluster.Silo(leader).ProcessId}) after 200 acknowledged writes"), cancellationToken);
         var change = await _client.ReplicaSetGrain.GetLastChangeAsync();
         Say(string.Create(CultureInfo.InvariantCulture, $"{change?.Reason}; epoch {change?.Epoch}: {string.Join(", ", change?.Moves.GroupBy(m => m.To).Select(g => $"shards {string.Join(',', g.Select(m => m.Shard))} to {g.Key}") ?? [])}"));
-        var lost = 0;
-        foreach (var (key, _) in acknowledged)
-        {
-            lost += await _client.GetAsync(key, cancellationToken: cancellationToken) is null ? 1 : 0;
-        }
-
-        Say(string.Create(CultureInfo.InvariantCulture, $"writes went on after a pause of {gap.TotalSeconds:F1} s: {acknowledged.Count} acknowledged, {lost} lost"));
+        var lost = probe.Lost;
+        Say(string.Create(CultureInfo.InvariantCulture, $"writes went on after a pause of {probe.LongestPause.TotalSeconds:F1} s: {probe.Acknowledged} acknowledged, {lost} lost"));
         if (lost > 0)
         {
             throw new DemoStepException($"{lost} acknowledged writes were lost in the failover");

@@ -180,12 +180,8 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
         }
 
         await state.ReadStateAsync();
-        if (state.State.Generation != _generation)
+        if (StepAsideIfReplaced() is { } replaced)
         {
-            var replaced = _generation ?? 0;
-            LogReplaced(logger, GrainKey, replaced, state.State.Generation);
-            _generation = null; // should calls still come here, it takes charge again first
-            DeactivateOnIdle();
             throw new InvalidOperationException($"replica set {GrainKey}: this activation (generation {replaced}) was replaced by generation {state.State.Generation}; ask again");
         }
 
@@ -243,7 +239,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
         Watch();
     }
 
-    /// <summary>After a failed write: if another activation has raised the generation, this one stops granting and watching, and deactivates.</summary>
+    /// <summary>After a failed write: reads the state back, to find whether another activation has raised the generation.</summary>
     private async Task StepAsideIfReplacedAsync()
     {
         try
@@ -255,12 +251,25 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
             return; // storage is down: the failed write was logged, and the next look tries again
         }
 
-        if (state.State.Generation != _generation)
+        StepAsideIfReplaced();
+    }
+
+    /// <summary>
+    /// When the state just read carries another generation than this activation's: it stops granting and watching,
+    /// deactivates, and returns the generation it had (should calls still come here, it takes charge again first).
+    /// </summary>
+    private long? StepAsideIfReplaced()
+    {
+        if (state.State.Generation == _generation)
         {
-            LogReplaced(logger, GrainKey, _generation ?? 0, state.State.Generation);
-            _generation = null;
-            DeactivateOnIdle();
+            return null;
         }
+
+        var replaced = _generation ?? 0;
+        LogReplaced(logger, GrainKey, replaced, state.State.Generation);
+        _generation = null;
+        DeactivateOnIdle();
+        return replaced;
     }
 
     /// <summary>Starts watching the leaders once the replica set has a follower to fail over to; the timer keeps the grain active.</summary>

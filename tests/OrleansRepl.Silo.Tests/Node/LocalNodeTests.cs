@@ -82,7 +82,13 @@ public sealed class LocalNodeTests
         Assert.True(node.ApplyLease(new LeaseGrant(3, [0], 300), Stopwatch.GetTimestamp()));
         Assert.True(node.TryBeginWrite(0));
         node.EndWrite(0);
-        Thread.Sleep(400);
+        var lapsing = Stopwatch.StartNew();
+        while (node.HoldsLease(0))
+        {
+            Assert.True(lapsing.Elapsed < TimeSpan.FromSeconds(5), "a 300 ms lease still held after 5 s");
+            Thread.Sleep(20);
+        }
+
         Assert.False(node.TryBeginWrite(0));
     }
 
