@@ -84,6 +84,7 @@ public static class ReplicationNodeExtensions
         };
         var credentials = new NodeCredentials(options.Cluster, silo.NodeId, ClusterSecret.Load(options.SecretFile)) { Tls = identity };
         builder.Services.AddSingleton(new LocalNode(silo.NodeId, credentials, store, options.StoreDirectory));
+        builder.Services.AddSingleton<OrleansRepl.Placement.ILeadershipView, NodeLeadershipView>();
         builder.Services.AddSingleton<ReplicationSupervisor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicationSupervisor>());
         builder.Services.AddHostedService<LeaseKeeper>();

@@ -33,6 +33,7 @@ internal sealed class GrainSilo(InProcessTestCluster cluster) : IAsyncDisposable
             silo.Services.PostConfigure<SiloOptions>(o => o.SiloName = node); // after the test host names it
             silo.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel));
             silo.AddNodeAffinePlacement();
+            silo.AddAwayFromLeadersPlacement(); // with no view of the leaders here: the placing silo
             foreach (var name in (string[])[GrainStorageNames.Node, GrainStorageNames.Shared])
             {
                 silo.AddAdoNetGrainStorage(name, o => (o.Invariant, o.ConnectionString, o.GrainStorageSerializer) = (OrleansSchema.SqliteInvariant, connection, GrainStateStorage.JsonSerializer()));

@@ -7,6 +7,8 @@ namespace OrleansRepl.TestKit;
 /// A loopback TCP proxy between a client and a server that can damage the server→client direction:
 /// flip one byte at a chosen position (once), cut connections after a random number of bytes, or hold
 /// everything past a chosen byte until <see cref="Resume"/> (a transfer caught mid-way, for as long as a test needs).
+/// It can also <see cref="Partition"/> chosen clients off: nothing flows either way on their connections, which stay
+/// open, as across a network that drops every packet, until <see cref="Heal"/>.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -18,6 +20,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private Task _accepting = Task.CompletedTask;
     private long _downstreamBytes;
     private readonly TaskCompletionSource _resumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Partitioned? _partition;
 
     public FaultProxy(IPEndPoint target) => _target = target;
 
@@ -36,6 +39,15 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Lets held traffic through, and all traffic from now on.</summary>
     public void Resume() => _resumed.TrySetResult();
+
+    /// <summary>
+    /// From now on, nothing flows either way on the connections whose client end <paramref name="isCutOff"/> picks,
+    /// those open now and those accepted later, until <see cref="Heal"/>. It is asked once per connection.
+    /// </summary>
+    public void Partition(Func<IPEndPoint, bool> isCutOff) => _partition = new Partitioned(isCutOff);
+
+    /// <summary>Lets everything a <see cref="Partition"/> held flow again.</summary>
+    public void Heal() => Interlocked.Exchange(ref _partition, null)?.Healed.TrySetResult();
 
     public int Corrupted { get; private set; }
 
@@ -71,7 +83,17 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await server.ConnectAsync(_target);
+            try
+            {
+                await server.ConnectAsync(_target, _stopping.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                // The server is down (or the proxy stopping): the client is refused too, by a closed connection.
+                server.Dispose();
+                client.Dispose();
+                continue;
+            }
             long? cutAfter = null;
             if (CutsRemaining > 0)
             {
@@ -81,26 +103,26 @@ public sealed class FaultProxy : IAsyncDisposable
 
             lock (_pumps)
             {
-                _pumps.Add(PumpAsync(client, server, cutAfter));
+                _pumps.Add(PumpAsync(client, server, cutAfter, (IPEndPoint)client.RemoteEndPoint!));
             }
         }
     }
 
-    private async Task PumpAsync(Socket client, Socket server, long? cutAfter)
+    private async Task PumpAsync(Socket client, Socket server, long? cutAfter, IPEndPoint from)
     {
         using (client)
         using (server)
         using (var connection = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
         {
-            var upstream = CopyAsync(client, server, damage: false, null, connection);
-            var downstream = CopyAsync(server, client, damage: true, cutAfter, connection);
+            var upstream = CopyAsync(client, server, damage: false, null, from, connection);
+            var downstream = CopyAsync(server, client, damage: true, cutAfter, from, connection);
             await Task.WhenAny(upstream, downstream);
             await connection.CancelAsync();
             await Task.WhenAll(upstream, downstream).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
-    private async Task CopyAsync(Socket from, Socket to, bool damage, long? cutAfter, CancellationTokenSource connection)
+    private async Task CopyAsync(Socket from, Socket to, bool damage, long? cutAfter, IPEndPoint client, CancellationTokenSource connection)
     {
         var buffer = new byte[16 << 10];
         long sent = 0;
@@ -108,6 +130,7 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             while (true)
             {
+                await WhilePartitionedAsync(client, connection.Token);
                 var read = await from.ReceiveAsync(buffer, connection.Token);
                 if (read == 0)
                 {
@@ -137,6 +160,7 @@ public sealed class FaultProxy : IAsyncDisposable
                     }
                 }
 
+                await WhilePartitionedAsync(client, connection.Token); // what was read as the partition began is held too
                 await to.SendAsync(buffer.AsMemory(0, read), connection.Token);
                 sent += read;
             }
@@ -144,5 +168,23 @@ public sealed class FaultProxy : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
         }
+    }
+
+    private async Task WhilePartitionedAsync(IPEndPoint client, CancellationToken cancellationToken)
+    {
+        while (_partition is { } partition && partition.Applies(client))
+        {
+            await partition.Healed.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>One partition: whom it cuts off (asked once per connection), and its end.</summary>
+    private sealed class Partitioned(Func<IPEndPoint, bool> isCutOff)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, bool> _decided = new();
+
+        public TaskCompletionSource Healed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Applies(IPEndPoint client) => _decided.GetOrAdd(client, isCutOff);
     }
 }

@@ -12,7 +12,6 @@ public sealed class TempDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    /// <summary>Writes <paramref name="contents"/> to a file named <paramref name="name"/> here and returns its path.</summary>
     /// <summary>A secret or token file: created readable by its owner only, as a node requires of one.</summary>
     public string WriteSecret(string name, string contents)
     {
@@ -28,6 +27,7 @@ public sealed class TempDirectory : IDisposable
         return path;
     }
 
+    /// <summary>Writes <paramref name="contents"/> to a file named <paramref name="name"/> here and returns its path.</summary>
     public string Write(string name, string contents)
     {
         var path = File(name);

@@ -78,8 +78,11 @@ internal sealed class DemoCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
-    /// <summary>Starts node <paramref name="node"/> (again on the same ports, if it ran before) and waits until its workers answer through its node grain.</summary>
-    public async Task<SiloProcess> StartAsync(string node, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts node <paramref name="node"/> (again on the same ports, if it ran before) and waits until its workers
+    /// answer through its node grain. <paramref name="nodeSettings"/> are this start's own, over the cluster's.
+    /// </summary>
+    public async Task<SiloProcess> StartAsync(string node, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? nodeSettings = null)
     {
         if (!_ports.TryGetValue(node, out var ports))
         {
@@ -112,7 +115,7 @@ internal sealed class DemoCluster : IAsyncDisposable
             settings["Tls:Directory"] = directory;
         }
 
-        foreach (var (key, value) in _settings)
+        foreach (var (key, value) in _settings.Concat(nodeSettings ?? new Dictionary<string, string>()))
         {
             settings[key] = value;
         }
@@ -149,7 +152,7 @@ internal sealed class DemoCluster : IAsyncDisposable
                     lastError = $"the cluster lists live nodes {(live.Count == 0 ? "(none)" : string.Join(", ", live.Order(StringComparer.Ordinal)))}, not {node} yet";
                 }
             }
-            catch (Exception e) when (e is ClusterUnavailableException || ClusterClient.IsUnreachable(e))
+            catch (Exception e) when (e is ClusterUnavailableException || ClusterClient.IsUnreachable(e, cancellationToken))
             {
                 lastError = e.Message; // not up yet, or its workers have not attached yet
             }
@@ -180,10 +183,14 @@ internal sealed class DemoCluster : IAsyncDisposable
 
     /// <summary>A cluster client through the gateways of every silo started so far (<paramref name="first"/> first).</summary>
     public Task<ClusterClient> ConnectAsync(IPEndPoint first, string replicaSet = "main", CancellationToken cancellationToken = default) =>
+        ConnectAsync([first, .. _ports.Values.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway)).Where(g => !g.Equals(first))], replicaSet, cancellationToken);
+
+    /// <summary>A client of the cluster through <paramref name="gateways"/> only.</summary>
+    public Task<ClusterClient> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, string replicaSet, CancellationToken cancellationToken = default) =>
         ClusterClient.ConnectAsync(new ClusterConnection
         {
             Cluster = Cluster,
-            Gateways = [first, .. _ports.Values.Select(p => new IPEndPoint(IPAddress.Loopback, p.Gateway)).Where(g => !g.Equals(first))],
+            Gateways = [.. gateways],
             Token = System.Text.Encoding.UTF8.GetString(SecretFile.Read(_tokenFile, "API token")).Trim(),
             ReplicaSet = replicaSet,
             Tls = ClientTls,

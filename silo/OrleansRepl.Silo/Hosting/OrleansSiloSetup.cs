@@ -36,6 +36,10 @@ internal static class OrleansSiloSetup
             orleans.Configure<SiloOptions>(o => o.SiloName = silo.NodeId);
             orleans.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(silo.ProbeTimeoutSeconds));
             orleans.ConfigureEndpoints(IPAddress.Parse(silo.Host), silo.SiloPort, silo.GatewayPort);
+            if (silo.SiloListenPort != 0)
+            {
+                orleans.Configure<EndpointOptions>(o => o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Parse(silo.Host), silo.SiloListenPort));
+            }
             if (tls is not null)
             {
                 orleans.UseTls(options => ClusterTls.Configure(options, tls));
@@ -50,6 +54,7 @@ internal static class OrleansSiloSetup
             orleans.AddAdoNetGrainStorage(GrainStorageNames.Shared, o => (o.Invariant, o.ConnectionString, o.GrainStorageSerializer) = (invariant, shared, GrainStateStorage.JsonSerializer()));
             orleans.AddAdoNetGrainStorage(GrainStorageNames.Node, o => (o.Invariant, o.ConnectionString, o.GrainStorageSerializer) = (invariant, own, GrainStateStorage.JsonSerializer()));
             orleans.AddNodeAffinePlacement();
+            orleans.AddAwayFromLeadersPlacement();
             orleans.AddIncomingGrainCallFilter<ClientErrorFilter>();
 #pragma warning disable ORLEANSEXP003 // experimental: a silo that leaves does not deactivate grains on the others (the placement tests show it)
             orleans.AddDistributedGrainDirectory();

@@ -19,8 +19,14 @@ public sealed class SiloHostOptions
     /// </summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>Orleans silo-to-silo port.</summary>
+    /// <summary>Orleans silo-to-silo port, as the other silos reach it (the membership table lists it).</summary>
     public int SiloPort { get; set; }
+
+    /// <summary>
+    /// The port the silo-to-silo listener binds, when something between the silos forwards <see cref="SiloPort"/> to
+    /// another one (a container's port mapping, a proxy); 0 binds <see cref="SiloPort"/> itself.
+    /// </summary>
+    public int SiloListenPort { get; set; }
 
     /// <summary>Orleans client gateway port (<c>orepl</c> and <c>ClusterClient</c> connect here).</summary>
     public int GatewayPort { get; set; }

@@ -23,11 +23,12 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
 
         Check(IsSafe(options.NodeId), nameof(options.NodeId), $"must be 1-128 characters of [A-Za-z0-9._-] without '..', got \"{options.NodeId}\"");
         Check(IPAddress.TryParse(options.Host, out _), nameof(options.Host), $"must be an IP address, got \"{options.Host}\"");
-        foreach (var (key, port) in new[] { (nameof(options.SiloPort), options.SiloPort), (nameof(options.GatewayPort), options.GatewayPort), (nameof(options.HttpPort), options.HttpPort), (nameof(options.ReplicationPort), options.ReplicationPort) })
+        foreach (var (key, port) in new[] { (nameof(options.SiloPort), options.SiloPort), (nameof(options.SiloListenPort), options.SiloListenPort), (nameof(options.GatewayPort), options.GatewayPort), (nameof(options.HttpPort), options.HttpPort), (nameof(options.ReplicationPort), options.ReplicationPort) })
         {
             Check(port is >= 0 and <= 65535, key, $"must be 0-65535, got {port}");
         }
 
+        Check(options.SiloListenPort == 0 || options.SiloPort != 0, nameof(options.SiloListenPort), $"needs Silo:SiloPort set too: it is the port the others reach this silo at, forwarded to {options.SiloListenPort}");
         Check(options.ReplicationPort != 0, nameof(options.ReplicationPort), "must be set: the topology names every node's feeder by it");
         Check(options.TokenFile.Length == 0 || File.Exists(options.TokenFile), nameof(options.TokenFile), $"names no file: {options.TokenFile}");
         if (options.TokenFile.Length > 0 && File.Exists(options.TokenFile))

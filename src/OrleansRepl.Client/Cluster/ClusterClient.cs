@@ -125,6 +125,9 @@ public sealed partial class ClusterClient : IAsyncDisposable
         return (await Grains.Node(node).GetStatusAsync()).ReplicationAddress;
     }
 
+    /// <summary>How long <see cref="GetStatusAsync"/> waits for a node's first answer.</summary>
+    private static readonly TimeSpan NodeStatusPatience = TimeSpan.FromSeconds(3);
+
     /// <summary>Every member's store, shards, bootstrap and peers; a node whose silo is down is reported, not skipped.</summary>
     public async Task<ClusterStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
@@ -147,7 +150,9 @@ public sealed partial class ClusterClient : IAsyncDisposable
             BootstrapStatus? bootstrap = null;
             try
             {
-                status = await Grains.Node(node).GetStatusAsync();
+                // A silo that died but is not yet declared dead leaves each call waiting on its connection: the node is
+                // given a few seconds in all, and reported as not answering.
+                status = await Grains.Node(node).GetStatusAsync().WaitAsync(NodeStatusPatience, cancellationToken);
                 bootstrap = await Grains.Bootstrap(node).GetStatusAsync();
                 for (var shard = 0; shard < topology.ShardCount; shard++)
                 {
@@ -159,19 +164,37 @@ public sealed partial class ClusterClient : IAsyncDisposable
                     peers.Add(await Grains.Peer(node, peer).GetStatusAsync());
                 }
             }
-            catch (Exception e) when (IsUnreachable(e))
+            catch (TimeoutException) when (status is null)
             {
-                error = e.Message; // the node went away meanwhile, or is starting: what was read is shown
+                error = $"no answer within {NodeStatusPatience.TotalSeconds:0} s; its silo may be down and not yet declared dead";
+            }
+            catch (Exception e) when (IsUnreachable(e, cancellationToken))
+            {
+                error = e.Message.Split('\n')[0].Trim(); // the node went away meanwhile, or is starting: what was read is shown
             }
 
             nodes.Add(new NodeView(node, status?.ApiUrl is { } api ? new Uri(api) : null, status, error, shards, bootstrap, peers));
         }
 
-        return new ClusterStatus(topology, nodes, await ReplicaSetGrain.GetLeasesAsync(), await ReplicaSetGrain.GetLastChangeAsync());
+        return new ClusterStatus(topology, nodes, await ReplicaSetGrain.GetLeasesAsync(), await ReplicaSetGrain.GetLastChangeAsync(), await ReplicaSetGrainHostAsync());
     }
 
-    /// <summary>A grain call that failed because a node or the cluster could not be reached (or is still starting), rather than a refusal.</summary>
-    public static bool IsUnreachable(Exception e) => e is OrleansException or TimeoutException or InvalidOperationException or HttpRequestException or TaskCanceledException;
+    /// <summary>The node whose silo holds the replica set grain now; null when it is not active.</summary>
+    public async Task<string?> ReplicaSetGrainHostAsync()
+    {
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        var address = await management.GetActivationAddress(ReplicaSetGrain);
+        return address is null ? null : (await management.GetDetailedHosts(onlyActive: true)).FirstOrDefault(h => h.SiloAddress.Equals(address))?.SiloName;
+    }
+
+    /// <summary>
+    /// A grain call that failed because a node or the cluster could not be reached (or is still starting), rather than a refusal.
+    /// A cancellation counts unless it is the caller's own (<paramref name="cancellationToken"/>): a silo cancels a call
+    /// whose grain directory partition moved because its owner died.
+    /// </summary>
+    public static bool IsUnreachable(Exception e, CancellationToken cancellationToken = default) =>
+        e is OrleansException or TimeoutException or InvalidOperationException or HttpRequestException
+        || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     public async ValueTask DisposeAsync()
     {

@@ -14,7 +14,8 @@ public static class ClusterStatusTable
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"replica set {topology.ReplicaSet}: epoch {topology.Epoch}, {topology.ShardCount} shards, {topology.Nodes.Count} nodes, ");
         text.Append(topology.DefaultAcks == 0 ? "writes acknowledged on the leader's disk (acks=0)" : string.Create(CultureInfo.InvariantCulture, $"writes acknowledged once {topology.DefaultAcks} followers hold them (acks={topology.DefaultAcks})"));
-        text.Append(CultureInfo.InvariantCulture, $", leader leases of {topology.LeaseMilliseconds} ms\n");
+        text.Append(CultureInfo.InvariantCulture, $", leader leases of {topology.LeaseMilliseconds} ms");
+        text.Append(status.GrainHost is { } host ? $", replica set grain on {host}'s silo\n" : "\n");
         text.Append(LastChange(status.LastChange)).Append("\n\n");
 
         var nodes = new TextTable("NODE", "STATE", "API", "LEADS", "FOLLOWER LAG P50/P99 MS (10 S)", "STORE ROOT", "SEGMENT ROOT", "BOOTSTRAP");

@@ -13,6 +13,9 @@ public sealed record ReplicaSetTopology(string ReplicaSet, long Epoch, int Shard
 
     public TopologyNode? Node(string nodeId) => Nodes.FirstOrDefault(n => n.NodeId == nodeId);
 
+    /// <summary>How many shards each node that leads any leads.</summary>
+    public Dictionary<string, int> LeaderCounts() => Leaders.GroupBy(l => l, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
     /// <summary>The shards <paramref name="nodeId"/> leads.</summary>
     public IReadOnlyList<int> ShardsLedBy(string nodeId) => [.. Enumerable.Range(0, Leaders.Count).Where(s => Leaders[s] == nodeId)];
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansRepl.Core.Storage.Files;
 using OrleansRepl.Grains.Keys;
+using OrleansRepl.Placement;
 
 namespace OrleansRepl.Grains.Topology;
 
@@ -15,8 +16,18 @@ namespace OrleansRepl.Grains.Topology;
 /// holds its lease for a full lease from then, since an earlier activation may have granted one. Before each grant it
 /// reads the state back: an activation that finds another generation has been replaced, and grants nothing more.
 /// </para>
+/// <para>
+/// It lives away from the leaders (<see cref="AwayFromLeadersPlacement"/>), and moves when a change makes its silo's
+/// node a leader while another node leads fewer shards: a leader's silo that dies then takes only the leader, and the
+/// failover starts from the lease the grain knows rather than from a full lease a new activation must assume.
+/// </para>
 /// </summary>
-public sealed partial class ReplicaSetGrain([PersistentState("replicaset", GrainStorageNames.Shared)] IPersistentState<ReplicaSetState> state, ILogger<ReplicaSetGrain> logger) : Grain, IReplicaSetGrain
+[AwayFromLeadersPlacement]
+public sealed partial class ReplicaSetGrain(
+    [PersistentState("replicaset", GrainStorageNames.Shared)] IPersistentState<ReplicaSetState> state,
+    IClusterMembershipService membership,
+    ILocalSiloDetails silo,
+    ILogger<ReplicaSetGrain> logger) : Grain, IReplicaSetGrain
 {
     /// <summary>How often the grain looks for leaders whose lease lapsed: in memory only, so cheap.</summary>
     private static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(100);
@@ -350,6 +361,35 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
         }
     }
 
+    /// <summary>
+    /// Asks Orleans to move this grain once idle when another active silo's node leads fewer of the shards than this
+    /// silo's does (the director chooses again by the same counts, handed over in the request context). A node not
+    /// heard from within a lease counts as leading every shard and one more: membership may not have declared a
+    /// partitioned or frozen silo dead yet, and a grain moved there could not be reached.
+    /// </summary>
+    private void MoveAwayFromLeaders(ReplicaSetTopology topology)
+    {
+        var shardsLed = topology.LeaderCounts();
+        var candidates = LeastLeadingSilo.Active(membership);
+        var lease = TimeSpan.FromMilliseconds(topology.LeaseMilliseconds);
+        foreach (var (_, node) in candidates)
+        {
+            if (node != silo.Name && !_reports.IsLive(node, Now, lease))
+            {
+                shardsLed[node] = shardsLed.GetValueOrDefault(node) + topology.ShardCount + 1;
+            }
+        }
+
+        if (candidates.Count == 0 || LeastLeadingSilo.Choose(candidates, shardsLed, silo.SiloAddress).Equals(silo.SiloAddress))
+        {
+            return;
+        }
+
+        LogMoving(logger, GrainKey, silo.Name, LeastLeadingSilo.Led(silo.Name, shardsLed));
+        RequestContext.Set(LeastLeadingSilo.ShardsLedKey, shardsLed); // the migration carries this turn's context to the director
+        MigrateOnIdle();
+    }
+
     private string GrainKey => this.GetPrimaryKeyString();
 
     // Arrays, not collection expressions: a grain call carries the concrete list type, and Orleans has codecs for arrays.
@@ -376,6 +416,7 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
                 }
             }
         });
+        MoveAwayFromLeaders(topology); // after the announcements set off: the request context it sets is not theirs
         return topology;
     }
 
@@ -396,6 +437,9 @@ public sealed partial class ReplicaSetGrain([PersistentState("replicaset", Grain
 
     [LoggerMessage(EventId = 906, Level = LogLevel.Warning, Message = "replica set {ReplicaSet}: this grain did not run for {Milliseconds} ms; every member gets a full lease to report before any leader is judged silent")]
     private static partial void LogStalled(ILogger logger, string replicaSet, double milliseconds);
+
+    [LoggerMessage(EventId = 907, Level = LogLevel.Information, Message = "replica set {ReplicaSet}: this grain's node {Node} now leads {Shards} shards and another leads fewer; the grain moves there once idle, so that a leader's silo does not take it down too")]
+    private static partial void LogMoving(ILogger logger, string replicaSet, string node, int shards);
 
     [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "replica set {ReplicaSet} epoch {Epoch} could not be announced to node {Node} now ({Reason}); it learns at its next poll")]
     private static partial void LogAnnounceFailed(ILogger logger, string replicaSet, long epoch, string node, string reason);

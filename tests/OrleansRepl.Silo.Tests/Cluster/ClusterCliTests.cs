@@ -9,7 +9,7 @@ public sealed partial class ClusterCliTests(PostgresFixture postgres) : IClassFi
     [Fact]
     public async Task TheClusterCommands_ChangeTheTopology_AndReadAndWriteThroughTheLeader()
     {
-        await using var cluster = new TestCluster(postgres.Server, "cli");
+        await using var cluster = new TestCluster(postgres.Server, "cli", settings: new Dictionary<string, string> { ["Silo:Dashboard"] = "true" });
         await cluster.StartAsync(1);
         await cluster.StartAsync(2);
         string[] connect = ["--gateway", cluster.Gateway(1).ToString(), "--cluster", "cli", "--token-file", cluster.TokenFile, "--replica-set", "cli", "--tls", cluster.ClientTlsDirectory];

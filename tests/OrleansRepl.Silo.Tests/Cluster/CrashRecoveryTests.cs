@@ -15,7 +15,7 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres) : IClassFixture
     [Theory]
     [InlineData("postgres")]
     [InlineData("sqlite")]
-    public async Task ThreeSilos_Load200k_FollowersMatch_AndAFollowerKilledMidStreamResumesFromItsShardGrainCursor(string storage)
+    public async Task ThreeSilos_Load120k_FollowersMatch_AndAFollowerKilledMidStreamResumesFromItsShardGrainCursor(string storage)
     {
         await using var cluster = new TestCluster(storage == "postgres" ? postgres.Server : null, $"load{storage[0]}");
         for (var n = 1; n <= 3; n++)
@@ -24,15 +24,15 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres) : IClassFixture
             await cluster.AddAsync(n);
         }
 
-        var loading = cluster.Client.LoadAsync(Records("load-", 200_000));
-        // Followers save their cursor every 10,000 records of a shard: past 100,000 in all, every shard has one.
-        await TestCluster.WaitAsync("load3 to apply 100,000 records", async () => (await cluster.StatusAsync(3)).Shards.Sum(s => s.NextLsn - 1) >= 100_000);
+        var loading = cluster.Client.LoadAsync(Records("load-", 120_000));
+        // Followers save their cursor every 10,000 records of a shard: past 60,000 in all (4 shards), every shard has one.
+        await TestCluster.WaitAsync("load3 to apply 60,000 records", async () => (await cluster.StatusAsync(3)).Shards.Sum(s => s.NextLsn - 1) >= 60_000);
         await cluster.KillAsync(3); // SIGKILL mid-stream
         var persisted = await cluster.StoredShardStateAsync(3, 0);
         Assert.True(persisted?.Cursor?.LastAppliedLsn > 0, $"the ShardGrain kept no cursor for {cluster.Node(3)}/0 before the kill");
 
         await cluster.StartAsync(3);
-        Assert.Equal(200_000, await loading);
+        Assert.Equal(120_000, await loading);
         await cluster.ConvergedAsync(1, 2, 3);
 
         // A silo leaving (and coming back) restarts no replication elsewhere: node 2 started each shard's follower once.
@@ -48,7 +48,7 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres) : IClassFixture
 
         // The cursor was carried over the crash: counting went on from it rather than from zero.
         Assert.True((await cluster.Shard(3, 0).GetStatusAsync()).AppliedTotal >= persisted!.Cursor!.AppliedTotal);
-        Assert.Equal("load-199999 value", Text(await cluster.Client.GetAsync("load-199999", cluster.Node(3))));
+        Assert.Equal("load-119999 value", Text(await cluster.Client.GetAsync("load-119999", cluster.Node(3))));
         Assert.Equal(storage == "sqlite", File.Exists(Path.Combine(cluster.DataDirectory(3), "grains.db"))); // a node's own grain state: its own file on the embedded default
     }
 
@@ -57,14 +57,14 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres) : IClassFixture
     [InlineData("sqlite")]
     public async Task ABootstrapTargetKilledMidSnapshot_ResumesFromTheBootstrapGrainsCheckpoint(string storage)
     {
-        // The source is reached through a proxy that holds the transfer after 16 MiB, so the target is certainly killed
+        // The source is reached through a proxy that holds the transfer after 8 MiB, so the target is certainly killed
         // mid-snapshot, once a checkpoint (one every MiB, written beside the transfer) is durable in its grain's state.
         await using var cluster = new TestCluster(storage == "postgres" ? postgres.Server : null, $"boot{storage[0]}", settings: new Dictionary<string, string> { ["Replication:Bootstrap:CheckpointEvery"] = "1048576" });
         await cluster.StartAsync(1);
-        await using var proxy = new FaultProxy(cluster.ReplicationEndPoint(1)) { PauseAtByte = 16 << 20 };
+        await using var proxy = new FaultProxy(cluster.ReplicationEndPoint(1)) { PauseAtByte = 8 << 20 };
         proxy.Start();
         await cluster.AddAsync(1, address: proxy.EndPoint.ToString());
-        await cluster.Client.LoadAsync(Records("boot-", 200_000, valueBytes: 200)); // a snapshot of ~50 MB
+        await cluster.Client.LoadAsync(Records("boot-", 100_000, valueBytes: 200)); // a snapshot of ~25 MB
         await cluster.StartAsync(2);
         var bootstrap = cluster.Client.Grains.Bootstrap(cluster.Node(2));
         await bootstrap.StartAsync(cluster.Node(1), "test");

@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using OrleansRepl.Client.Cluster;
 using Xunit.Abstractions;
 
 namespace OrleansRepl.Silo.Tests.Cluster;
@@ -31,32 +30,11 @@ public sealed class FailoverTests(PostgresFixture postgres, ITestOutputHelper ou
         await cluster.Client.ReplicaSetGrain.SetLeaseAsync(Lease);
         await cluster.Client.ReplicaSetGrain.PromoteAsync(cluster.Node(1));
 
-        var acknowledged = new ConcurrentQueue<(string Key, long At)>();
-        var failures = new ConcurrentQueue<string>();
-        using var stop = new CancellationTokenSource();
-        var writer = Task.Run(async () =>
-        {
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var key = string.Create(CultureInfo.InvariantCulture, $"w-{i}");
-                try
-                {
-                    await cluster.Client.PutAsync(key, Encoding.UTF8.GetBytes(key), acks: 1, cancellationToken: CancellationToken.None);
-                    acknowledged.Enqueue((key, Stopwatch.GetTimestamp()));
-                }
-                catch (Exception e)
-                {
-                    failures.Enqueue($"{key}: {e.GetType().Name}: {e.Message}");
-                }
-            }
-        });
-
-        await TestCluster.WaitAsync("2,000 acknowledged writes", () => Task.FromResult(acknowledged.Count >= 2_000));
+        await using var writer = new AcknowledgedWriter(cluster.Client, acks: 1);
+        await writer.AcknowledgedAsync(2_000, "before the kill");
         await cluster.KillAsync(1);
-        var before = acknowledged.Count;
-        await TestCluster.WaitAsync("1,000 more acknowledged writes after the kill", () => Task.FromResult(acknowledged.Count >= before + 1_000));
-        await stop.CancelAsync();
-        await writer;
+        await writer.AcknowledgedAsync(1_000, "after the kill");
+        await writer.StopAsync();
 
         // Another node leads every shard, and it says why; it measures its follower's lag.
         var topology = await cluster.Client.GetTopologyAsync();
@@ -69,26 +47,29 @@ public sealed class FailoverTests(PostgresFixture postgres, ITestOutputHelper ou
         Assert.True(change.Automatic);
         Assert.Contains($"failover: no lease renewal from {cluster.Node(1)}", change.Reason);
         Assert.All(change.Moves, m => Assert.Equal(cluster.Node(1), m.From));
-        Assert.Contains($"failover: no lease renewal from {cluster.Node(1)}", OrleansRepl.Client.Cluster.ClusterStatusTable.Render(await cluster.Client.GetStatusAsync()));
+        Assert.Contains($"failover: no lease renewal from {cluster.Node(1)}", ClusterStatusTable.Render(await cluster.Client.GetStatusAsync()));
 
         // Writes went on: the longest pause between two acknowledged writes, around the kill, is within the lease, its
         // drift, and the client's retry, with another lease to spare: a replica set grain starved of CPU by a loaded
         // machine gives every member a lease to report again before it judges one silent.
-        var times = acknowledged.Select(a => a.At).ToArray();
-        var gap = times.Zip(times.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b)).Max();
+        var gap = writer.LongestGap();
         output.WriteLine($"leader SIGKILLed: writes acknowledged again after {gap.TotalMilliseconds:0} ms (lease {Lease} ms); moves: {string.Join("; ", change.Moves.Select(m => $"{m.Shard}:{m.From}@{m.FromLsn}->{m.To}@{m.ToLsn}"))}");
         Assert.True(gap < TimeSpan.FromMilliseconds((2 * Lease) + 3_000), $"writes were acknowledged again only {gap.TotalMilliseconds:0} ms after the leader was killed (lease {Lease} ms)");
-        Assert.Empty(failures); // a write in flight to the dead leader was sent again to the new one
-
-        // Every acknowledged write is on the new leaders.
-        foreach (var (key, _) in acknowledged)
-        {
-            Assert.Equal(key, Encoding.UTF8.GetString(await cluster.Client.GetAsync(key) ?? []));
-        }
+        Assert.Empty(writer.Failures); // a write in flight to the dead leader was sent again to the new one
+        await EveryAcknowledgedWriteIsReadableAsync(cluster.Client, writer);
 
         // The old leader comes back as a follower and ends with the same store.
         await cluster.StartAsync(1);
         await cluster.ConvergedAsync(leaderOfShard0, 1, 2, 3);
         Assert.All((await cluster.StatusAsync(1)).Shards, s => Assert.Equal("follower", s.Role));
+    }
+
+    /// <summary>Reads every write <paramref name="writer"/> had acknowledged back through the client, from the shards' leaders now.</summary>
+    internal static async Task EveryAcknowledgedWriteIsReadableAsync(ClusterClient client, AcknowledgedWriter writer)
+    {
+        foreach (var (key, _) in writer.Acknowledged)
+        {
+            Assert.Equal(key, Encoding.UTF8.GetString(await client.GetAsync(key) ?? []));
+        }
     }
 }

@@ -31,6 +31,7 @@ internal sealed class TestCluster : IAsyncDisposable
     private HttpClient? _http;
     private readonly NpgsqlDataSource? _database;
     private ClusterClient? _client;
+    private readonly Dictionary<int, IReadOnlyDictionary<string, string>> _nodeSettings = [];
 
     public TestCluster(PostgresServer? postgres, string prefix, long segmentRollBytes = 1 << 20, IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -39,13 +40,22 @@ internal sealed class TestCluster : IAsyncDisposable
         var storage = postgres is null
             ? new Dictionary<string, string>()
             : new Dictionary<string, string> { ["Silo:Storage"] = "postgres", ["Silo:PostgresConnectionString"] = postgres.ConnectionString };
-        _cluster = new DemoCluster(_directory.Path, segmentRollBytes, SiloLauncher.Dotnet(ExternalTool.Resolve("dotnet"), Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll")), new Dictionary<string, string>
+        // The Orleans Dashboard is off unless a test asks for it: it doubles a silo's CPU at start (about 3 s of a
+        // core), and the suite starts silos by the dozen on two cores.
+        var all = new Dictionary<string, string>
         {
             ["Silo:ProbeTimeoutSeconds"] = "1",
+            ["Silo:Dashboard"] = "false",
             ["Replication:ReplicaSet"] = prefix,
             ["Replication:Cluster"] = prefix,
             ["Logging:LogLevel:Default"] = "Information",
-        }.Concat(storage).Concat(settings ?? new Dictionary<string, string>()).ToDictionary());
+        };
+        foreach (var (key, value) in storage.Concat(settings ?? new Dictionary<string, string>()))
+        {
+            all[key] = value;
+        }
+
+        _cluster = new DemoCluster(_directory.Path, segmentRollBytes, SiloLauncher.Dotnet(ExternalTool.Resolve("dotnet"), Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll")), all);
     }
 
     public string Prefix { get; }
@@ -77,9 +87,18 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>The node's data directory: its store, and the bootstrap's work files beside it.</summary>
     public string DataDirectory(int number) => Path.Combine(_cluster.WorkDirectory, Node(number));
 
-    public async Task StartAsync(int number)
+    /// <summary>
+    /// Starts the node's silo (again), and connects the client anew. <paramref name="nodeSettings"/> are the node's own
+    /// over the cluster's, kept for its later starts.
+    /// </summary>
+    public async Task StartAsync(int number, IReadOnlyDictionary<string, string>? nodeSettings = null)
     {
-        var silo = await _cluster.StartAsync(Node(number), Patience, CancellationToken.None);
+        if (nodeSettings is not null)
+        {
+            _nodeSettings[number] = nodeSettings;
+        }
+
+        var silo = await _cluster.StartAsync(Node(number), Patience, CancellationToken.None, _nodeSettings.GetValueOrDefault(number));
         if (_client is not null)
         {
             await _client.DisposeAsync();
@@ -88,6 +107,9 @@ internal sealed class TestCluster : IAsyncDisposable
         _client = await _cluster.ConnectAsync(silo.Gateway, Prefix);
         Http.DefaultRequestHeaders.Authorization ??= new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(TokenFile)).Trim());
     }
+
+    /// <summary>A client of its own through the gateways of <paramref name="numbers"/> only (one side of a partition, say).</summary>
+    public Task<ClusterClient> ConnectThroughAsync(params int[] numbers) => _cluster.ConnectAsync([.. numbers.Select(Gateway)], Prefix);
 
     /// <summary>SIGTERM: a graceful stop; true when the silo ended within 30 s.</summary>
     public Task<bool> StopAsync(int number) => _cluster.Silo(Node(number)).StopAsync(TimeSpan.FromSeconds(30));
@@ -113,6 +135,12 @@ internal sealed class TestCluster : IAsyncDisposable
             }
         });
     }
+
+    /// <summary>The process id of the node's silo, as last started.</summary>
+    public int ProcessId(int number) => _cluster.Silo(Node(number)).ProcessId;
+
+    /// <summary>Whether the node's silo, as last started, has ended.</summary>
+    public bool HasExited(int number) => _cluster.Silo(Node(number)).HasExited;
 
     /// <summary>SIGSTOP: the silo freezes, as a hung machine or a network cut both ways would look to the others.</summary>
     public Task PauseAsync(int number) => _cluster.Silo(Node(number)).SignalAsync("STOP");

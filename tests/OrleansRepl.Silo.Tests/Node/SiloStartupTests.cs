@@ -9,7 +9,7 @@ public sealed class SiloStartupTests
     public void BadSettings_StopTheSilo_BeforeAnythingStarts_NamingEachKey()
     {
         var result = ExternalTool.RunProcess(ExternalTool.Resolve("dotnet"),
-            [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "--Silo:NodeId=../etc", "--Silo:Token=short", "--Silo:Host=10.1.2.3", "--Tls:Plaintext=true", "--Replication:ShardCount=0", "--Replication:Fsync=sometimes"]);
+            [Path.Combine(AppContext.BaseDirectory, "orepl-silo.dll"), "--Silo:NodeId=../etc", "--Silo:Token=short", "--Silo:Host=10.1.2.3", "--Tls:Plaintext=true", "--Replication:ShardCount=0", "--Replication:Fsync=sometimes", "--Silo:SiloListenPort=70000"]);
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("orepl-silo: invalid configuration: ", result.StandardError, StringComparison.Ordinal);
@@ -17,6 +17,8 @@ public sealed class SiloStartupTests
         Assert.Contains("Silo:Token must be at least 32 bytes with 128 bits of entropy (or set Silo:TokenFile, which keeps it off the command line)", result.StandardError);
         Assert.Contains("Silo:Host must be a loopback address while Tls:Plaintext=true, got \"10.1.2.3\"", result.StandardError);
         Assert.Contains("Silo:ReplicationPort must be set", result.StandardError);
+        Assert.Contains("Silo:SiloListenPort must be 0-65535, got 70000", result.StandardError);
+        Assert.Contains("Silo:SiloListenPort needs Silo:SiloPort set too: it is the port the others reach this silo at, forwarded to 70000", result.StandardError);
         Assert.Contains("Replication:ShardCount must be 1-1024, got 0", result.StandardError);
         Assert.Contains("Replication:SecretFile must name the node-to-node secret file", result.StandardError);
         Assert.Contains("Replication:Fsync must be \"always\", \"interval\" or \"never\", got \"sometimes\"", result.StandardError);

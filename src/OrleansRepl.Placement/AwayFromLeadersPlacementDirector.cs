@@ -1,0 +1,25 @@
+using Orleans.Runtime.Placement;
+
+namespace OrleansRepl.Placement;
+
+/// <summary>
+/// Chooses for <see cref="AwayFromLeadersPlacement"/>, by membership as it stands at the call, and by the shards each
+/// node leads as a moving grain handed them (<see cref="LeastLeadingSilo.ShardsLedKey"/>) or else as this silo's
+/// <see cref="ILeadershipView"/> last heard.
+/// </summary>
+public sealed class AwayFromLeadersPlacementDirector(IClusterMembershipService membership, ILocalSiloDetails local, ILeadershipView? view = null) : IPlacementDirector
+{
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var candidates = LeastLeadingSilo.Active(membership, context.GetCompatibleSilos(target).ToHashSet());
+        if (candidates.Count == 0)
+        {
+            throw new OrleansException($"no active silo to place {target.GrainIdentity} on");
+        }
+
+        var handed = target.RequestContextData?.GetValueOrDefault(LeastLeadingSilo.ShardsLedKey) as IReadOnlyDictionary<string, int>;
+        var shardsLed = handed ?? view?.ShardsLed(target.GrainIdentity.Key.ToString()!);
+        return Task.FromResult(LeastLeadingSilo.Choose(candidates, shardsLed, local.SiloAddress));
+    }
+}
