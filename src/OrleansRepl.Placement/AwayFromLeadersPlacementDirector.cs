@@ -4,10 +4,10 @@ namespace OrleansRepl.Placement;
 
 /// <summary>
 /// Chooses for <see cref="AwayFromLeadersPlacement"/>, by membership as it stands at the call, and by the shards each
-/// node leads as a moving grain handed them (<see cref="LeastLeadingSilo.ShardsLedKey"/>) or else as this silo's
+/// node leads as a moving grain handed them (<see cref="LeadershipHints"/>) or else as this silo's
 /// <see cref="ILeadershipView"/> last heard.
 /// </summary>
-public sealed class AwayFromLeadersPlacementDirector(IClusterMembershipService membership, ILocalSiloDetails local, ILeadershipView? view = null) : IPlacementDirector
+public sealed class AwayFromLeadersPlacementDirector(IClusterMembershipService membership, ILocalSiloDetails local, LeadershipHints hints, ILeadershipView? view = null) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
@@ -18,8 +18,8 @@ public sealed class AwayFromLeadersPlacementDirector(IClusterMembershipService m
             throw new OrleansException($"no active silo to place {target.GrainIdentity} on");
         }
 
-        var handed = target.RequestContextData?.GetValueOrDefault(LeastLeadingSilo.ShardsLedKey) as IReadOnlyDictionary<string, int>;
-        var shardsLed = handed ?? view?.ShardsLed(target.GrainIdentity.Key.ToString()!);
+        var replicaSet = target.GrainIdentity.Key.ToString()!;
+        var shardsLed = hints.Of(replicaSet) ?? view?.ShardsLed(replicaSet);
         return Task.FromResult(LeastLeadingSilo.Choose(candidates, shardsLed, local.SiloAddress));
     }
 }

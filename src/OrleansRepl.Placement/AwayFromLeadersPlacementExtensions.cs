@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace OrleansRepl.Placement;
 
 public static class AwayFromLeadersPlacementExtensions
@@ -7,6 +9,10 @@ public static class AwayFromLeadersPlacementExtensions
     /// <see cref="AwayFromLeadersPlacementAttribute"/>). The silo supplies an <see cref="ILeadershipView"/>; without
     /// one, every node counts as leading nothing and the placing silo is chosen.
     /// </summary>
-    public static ISiloBuilder AddAwayFromLeadersPlacement(this ISiloBuilder silo) =>
-        silo.AddPlacementDirector<AwayFromLeadersPlacement, AwayFromLeadersPlacementDirector>();
+    public static ISiloBuilder AddAwayFromLeadersPlacement(this ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.Services.AddSingleton<LeadershipHints>();
+        return silo.AddPlacementDirector<AwayFromLeadersPlacement, AwayFromLeadersPlacementDirector>();
+    }
 }

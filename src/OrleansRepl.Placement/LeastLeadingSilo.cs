@@ -3,14 +3,6 @@ namespace OrleansRepl.Placement;
 /// <summary>The choice <see cref="AwayFromLeadersPlacement"/> makes, for the director and for a grain asking whether to move.</summary>
 public static class LeastLeadingSilo
 {
-    /// <summary>
-    /// The <see cref="RequestContext"/> key under which a moving grain hands the director the shards each node leads
-    /// (a <c>Dictionary&lt;string, int&gt;</c>). Orleans hands the context of a migration to the director
-    /// (<c>PlacementTarget.RequestContextData</c>), which would otherwise read its silo's view, perhaps before the
-    /// change that caused the move has reached it.
-    /// </summary>
-    public const string ShardsLedKey = "orepl.shards-led";
-
     /// <summary>The active silos of <paramref name="membership"/> that <paramref name="compatible"/> admits (all when null), with their nodes.</summary>
     public static List<(SiloAddress Silo, string Node)> Active(IClusterMembershipService membership, IReadOnlySet<SiloAddress>? compatible = null)
     {

@@ -82,8 +82,12 @@ internal sealed class DemoCluster : IAsyncDisposable
     /// Starts node <paramref name="node"/> (again on the same ports, if it ran before) and waits until its workers
     /// answer through its node grain. <paramref name="nodeSettings"/> are this start's own, over the cluster's.
     /// </summary>
-    public async Task<SiloProcess> StartAsync(string node, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? nodeSettings = null)
+    public Task<SiloProcess> StartAsync(string node, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? nodeSettings = null) =>
+        StartAsync(node, timeout, nodeSettings, attempt: 1, cancellationToken);
+
+    private async Task<SiloProcess> StartAsync(string node, TimeSpan timeout, IReadOnlyDictionary<string, string>? nodeSettings, int attempt, CancellationToken cancellationToken)
     {
+        var fresh = !_ports.ContainsKey(node);
         if (!_ports.TryGetValue(node, out var ports))
         {
             static int Free() => FreePort.On(IPAddress.Loopback);
@@ -129,8 +133,18 @@ internal sealed class DemoCluster : IAsyncDisposable
             if (silo.HasExited)
             {
                 await silo.LogCompleteAsync();
-                var tail = File.ReadLines(silo.Log).TakeLast(5);
-                throw new InvalidOperationException($"silo {node} exited at start-up; the end of {silo.Log}: {string.Join(" | ", tail)}");
+                var log = File.ReadAllLines(silo.Log);
+                if (fresh && attempt < 3 && log.Any(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase)))
+                {
+                    // A port chosen free a moment ago was taken by another process before the silo bound it: choose again.
+                    _silos.Remove(silo);
+                    _ports.Remove(node);
+                    await silo.DisposeAsync();
+                    return await StartAsync(node, timeout, nodeSettings, attempt + 1, cancellationToken);
+                }
+
+                var cause = log.LastOrDefault(l => l.Contains("Exception", StringComparison.Ordinal) && !l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+                throw new InvalidOperationException($"silo {node} exited at start-up{(cause is null ? "" : $" ({cause.Trim()})")}; the end of {silo.Log}: {string.Join(" | ", log.TakeLast(5))}");
             }
 
             try

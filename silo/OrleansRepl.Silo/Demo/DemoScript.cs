@@ -53,11 +53,11 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
 
         Step(4, "n3's stream is paused while the leader takes more writes; anti-entropy repairs it");
         await SetPausedAsync("n3", paused: true, cancellationToken);
+        var peer = _client.Grains.Peer("n3", "n1");
+        var appliedBefore = (await peer.GetStatusAsync()).SegmentsAppliedTotal; // before: a periodic pull may come first
         await LoadAsync("diverge-", Math.Max(records / 4, 2_000), cancellationToken);
         var (leaderSegments, laggingSegments) = (await SegmentRootAsync("n1"), await SegmentRootAsync("n3"));
         Say($"segment roots differ: n1 {leaderSegments[..12]}, n3 {laggingSegments[..12]}; diverge-0 on n3: {await LocalAsync("diverge-0", "n3")}");
-        var peer = _client.Grains.Peer("n3", "n1");
-        var appliedBefore = (await peer.GetStatusAsync()).SegmentsAppliedTotal;
         await peer.SyncNowAsync();
         await WaitAsync("n3's sealed segments to match n1's by anti-entropy", async () => await SegmentRootAsync("n3") == await SegmentRootAsync("n1"), cancellationToken);
         var applied = (await peer.GetStatusAsync()).SegmentsAppliedTotal - appliedBefore;

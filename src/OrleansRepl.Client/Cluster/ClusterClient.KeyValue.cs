@@ -239,9 +239,10 @@ public sealed partial class ClusterClient
                 method = message.Method.Method;
                 response = await _http.SendAsync(message, cancellationToken);
             }
-            catch (Exception e) when (e is HttpRequestException or OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or OrleansException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                // The leader's silo is gone (its API refuses, or its node grain cannot be placed), or moved.
+                // The leader's silo is gone (its API refuses, or its node grain cannot be placed), or moved; or a grain
+                // call was cancelled by a silo while the cluster declares a dead silo dead (its grain directory moves).
                 unreachable ??= Stopwatch.StartNew();
                 await AwaitFailoverAsync(leader ?? "unknown", unreachable, e, cancellationToken);
                 continue;

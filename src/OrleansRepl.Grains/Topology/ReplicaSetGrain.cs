@@ -27,6 +27,7 @@ public sealed partial class ReplicaSetGrain(
     [PersistentState("replicaset", GrainStorageNames.Shared)] IPersistentState<ReplicaSetState> state,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
+    LeadershipHints hints,
     ILogger<ReplicaSetGrain> logger) : Grain, IReplicaSetGrain
 {
     /// <summary>How often the grain looks for leaders whose lease lapsed: in memory only, so cheap.</summary>
@@ -43,6 +44,7 @@ public sealed partial class ReplicaSetGrain(
     private string _lastStuck = "";
     private TimeSpan _lastWatch;
     private string? _lastFailure;
+    private bool _moveWanted;
 
     public async Task<ReplicaSetTopology> AddNodeAsync(string node, string replicationAddress, int shardCount)
     {
@@ -312,6 +314,10 @@ public sealed partial class ReplicaSetGrain(
         }
 
         _lastWatch = now;
+        if (_moveWanted)
+        {
+            MoveAwayFromLeaders();
+        }
         var plan = FailoverPlan.For(state.State, _reports, _leases, now, lease);
         var stuck = string.Join("; ", plan.Stuck);
         if (stuck != _lastStuck)
@@ -363,20 +369,30 @@ public sealed partial class ReplicaSetGrain(
 
     /// <summary>
     /// Asks Orleans to move this grain once idle when another active silo's node leads fewer of the shards than this
-    /// silo's does (the director chooses again by the same counts, handed over in the request context). A node not
-    /// heard from within a lease counts as leading every shard and one more: membership may not have declared a
-    /// partitioned or frozen silo dead yet, and a grain moved there could not be reached.
+    /// silo's does (the director chooses again by the same counts, handed over as <see cref="LeadershipHints"/>). Only while
+    /// every member has renewed within a lease: after a failover, or while a silo is cut off, a move would wait on a
+    /// dying silo's share of the grain directory (tens of seconds, seen in tests), or land where it cannot be
+    /// reached; the grain stays where it answers, and the watch asks again at every look. A silo whose node is not a
+    /// member counts as leading every shard and one more: it is chosen last.
     /// </summary>
-    private void MoveAwayFromLeaders(ReplicaSetTopology topology)
+    private void MoveAwayFromLeaders()
     {
+        var topology = Current();
+        var lease = TimeSpan.FromMilliseconds(topology.LeaseMilliseconds);
+        if (topology.Nodes.Any(n => n.NodeId != silo.Name && !_reports.IsLive(n.NodeId, Now, lease)))
+        {
+            _moveWanted = true; // asked again at the next look
+            return;
+        }
+
+        _moveWanted = false;
         var shardsLed = topology.LeaderCounts();
         var candidates = LeastLeadingSilo.Active(membership);
-        var lease = TimeSpan.FromMilliseconds(topology.LeaseMilliseconds);
         foreach (var (_, node) in candidates)
         {
-            if (node != silo.Name && !_reports.IsLive(node, Now, lease))
+            if (topology.Node(node) is null)
             {
-                shardsLed[node] = shardsLed.GetValueOrDefault(node) + topology.ShardCount + 1;
+                shardsLed[node] = topology.ShardCount + 1;
             }
         }
 
@@ -386,7 +402,7 @@ public sealed partial class ReplicaSetGrain(
         }
 
         LogMoving(logger, GrainKey, silo.Name, LeastLeadingSilo.Led(silo.Name, shardsLed));
-        RequestContext.Set(LeastLeadingSilo.ShardsLedKey, shardsLed); // the migration carries this turn's context to the director
+        hints.Hand(GrainKey, shardsLed); // the director, on this silo, chooses by the same counts
         MigrateOnIdle();
     }
 
@@ -416,7 +432,7 @@ public sealed partial class ReplicaSetGrain(
                 }
             }
         });
-        MoveAwayFromLeaders(topology); // after the announcements set off: the request context it sets is not theirs
+        MoveAwayFromLeaders();
         return topology;
     }
 

@@ -5,25 +5,27 @@ namespace OrleansRepl.Grains.Tests.Topology;
 
 /// <summary>
 /// Where the replica set grain lives, on three silos named after nodes a, b and c: never on a leader's silo while a
-/// node leading nothing has one, moving away each time a promotion makes its own node the leader, with its state.
+/// live node leading nothing has one, moving away each time a promotion makes its own node the leader, with its
+/// state; but not while a member has gone silent.
 /// </summary>
 public sealed class ReplicaSetGrainPlacementTests : IDisposable
 {
+    private const int Lease = 1_000;
     private readonly TempDirectory _directory = new();
 
     [Fact]
-    public async Task TheGrain_LeavesTheSiloOfEachNewLeader_ForOneWhoseNodeLeadsNothing()
+    public async Task TheGrain_LeavesTheSiloOfEachNewLeader_ForALiveOneWhoseNodeLeadsNothing()
     {
         await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["a", "b", "c"]);
         var set = silo.Grains.ReplicaSet("main");
         var management = silo.Grains.GetGrain<IManagementGrain>(0);
+        var hosts = new List<string>();
         async Task<string> HostAsync()
         {
             var address = await management.GetActivationAddress(set);
             return (await management.GetDetailedHosts(onlyActive: true)).Single(h => h.SiloAddress.Equals(address)).SiloName;
         }
 
-        var hosts = new List<string>();
         async Task AwayFromAsync(string leader)
         {
             for (var waited = 0; await HostAsync() == leader; waited += 100)
@@ -38,6 +40,31 @@ public sealed class ReplicaSetGrainPlacementTests : IDisposable
             await set.AddNodeAsync(node, $"127.0.0.1:70{node[0] - 'a'}0", 2); // the first added leads every shard
         }
 
+        await set.SetLeaseAsync(Lease);
+
+        // The members renew, as their silos' lease keepers would: the grain hears from each.
+        var renewing = new HashSet<string>(["a", "b", "c"]);
+        using var stop = new CancellationTokenSource();
+        var renewals = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var epoch = (await set.GetTopologyAsync()).Epoch;
+                string[] nodes;
+                lock (renewing)
+                {
+                    nodes = [.. renewing];
+                }
+
+                foreach (var node in nodes)
+                {
+                    await set.RenewLeaseAsync(node, epoch);
+                }
+
+                await Task.Delay(Lease / 5);
+            }
+        });
+
         await AwayFromAsync("a");
         hosts.Add(await HostAsync());
         foreach (var leader in (string[])["b", "c", "a", "b"])
@@ -47,10 +74,31 @@ public sealed class ReplicaSetGrainPlacementTests : IDisposable
             hosts.Add(await HostAsync());
         }
 
-        Assert.True(hosts.Distinct().Count() > 1, $"the grain never moved: {string.Join(", ", hosts)}");
+        // A member falls silent (down, frozen or cut off): a move now could wait on its silo's share of the grain
+        // directory, so when the grain's own node is promoted, it stays until it hears from every member again.
+        var host = await HostAsync();
+        var silent = new[] { "a", "b", "c" }.First(n => n != host);
+        lock (renewing)
+        {
+            renewing.Remove(silent);
+        }
+
+        await Task.Delay(Lease * 2);
+        await set.PromoteAsync(host);
+        await Task.Delay(Lease * 2);
+        Assert.Equal(host, await HostAsync());
+        lock (renewing)
+        {
+            renewing.Add(silent);
+        }
+
+        await AwayFromAsync(host);
+        await stop.CancelAsync();
+        await renewals;
+
         var topology = await set.GetTopologyAsync(); // its state went with it
-        Assert.Equal(5, topology.Epoch);
-        Assert.Equal(new[] { "b", "b" }, topology.Leaders);
+        Assert.Equal(6, topology.Epoch);
+        Assert.Equal(new[] { host, host }, topology.Leaders);
         Assert.Equal(3, topology.Nodes.Count);
     }
 
