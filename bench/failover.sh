@@ -5,7 +5,8 @@
 #   - a steady rate of batched writes: each follower's lag from the leader's commit to its ack (p50, p99; goal p99 <= 5 ms);
 #   - the leader's silo SIGKILLed under acks=1 writes: the longest pause between two acknowledged writes (goal: under
 #     the lease and 2 s), every acknowledged write read back; first a leader away from the replica set grain's
-#     silo, then the leader on that silo (which adds Orleans membership's time to declare it dead).
+#     silo, then a leader promoted on the grain's silo (the grain moves to a follower's silo first; how long that
+#     took is printed).
 # Exits 1 if an acknowledged write is lost.
 #   bench/failover.sh [SECONDS per phase (10)] [RATE records/s (100000)] [LEASE ms (5000)]
 # For experiments, more silo settings go after them, as orepl-silo failover-bench takes them:

@@ -13,6 +13,13 @@ internal static class FreePort
 {
     private const int Lowest = 10_000;
 
+    /// <summary>
+    /// Ports this process handed out already: a silo binds its ports seconds after they are chosen, so a port free at
+    /// the look could be handed out twice meanwhile (tests start several clusters at once; about one run in five
+    /// collided).
+    /// </summary>
+    private static readonly HashSet<int> Given = [];
+
     public static int On(IPAddress address)
     {
         if (EphemeralLow() is { } low && low - Lowest > 1000)
@@ -20,9 +27,13 @@ internal static class FreePort
             for (var attempt = 0; attempt < 50; attempt++)
             {
                 var port = Random.Shared.Next(Lowest, low);
-                if (TryBind(address, port))
+                lock (Given)
                 {
-                    return port;
+                    if (!Given.Contains(port) && TryBind(address, port))
+                    {
+                        Given.Add(port);
+                        return port;
+                    }
                 }
             }
         }

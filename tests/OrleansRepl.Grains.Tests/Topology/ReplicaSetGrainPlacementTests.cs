@@ -10,7 +10,7 @@ namespace OrleansRepl.Grains.Tests.Topology;
 /// </summary>
 public sealed class ReplicaSetGrainPlacementTests : IDisposable
 {
-    private const int Lease = 1_000;
+    private const int Lease = 2_000;
     private readonly TempDirectory _directory = new();
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class ReplicaSetGrainPlacementTests : IDisposable
         {
             for (var waited = 0; await HostAsync() == leader; waited += 100)
             {
-                Assert.True(waited < 10_000, $"the replica set grain is still on {leader}'s silo, which leads every shard, 10 s on; it was on {string.Join(", ", hosts)} after each change before");
+                Assert.True(waited < 20_000, $"the replica set grain is still on {leader}'s silo, which leads every shard, 20 s on; it was on {string.Join(", ", hosts)} after each change before");
                 await Task.Delay(100);
             }
         }
@@ -56,10 +56,7 @@ public sealed class ReplicaSetGrainPlacementTests : IDisposable
                     nodes = [.. renewing];
                 }
 
-                foreach (var node in nodes)
-                {
-                    await set.RenewLeaseAsync(node, epoch);
-                }
+                await Task.WhenAll(nodes.Select(node => set.RenewLeaseAsync(node, epoch)));
 
                 await Task.Delay(Lease / 5);
             }
