@@ -25,14 +25,8 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-# Build everything first, then start every test project at once (-m): left to itself, dotnet test builds and runs
-# the projects two at a time on two cores, and the silo tests, the longest by far, started last (near 3 minutes in).
-dotnet build OrleansRepl.sln -c Release 2>&1 | tee "$log"
+dotnet test OrleansRepl.sln -c Release "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-if ((status == 0)); then
-  dotnet test OrleansRepl.sln -c Release --no-build -m:8 "$@" 2>&1 | tee -a "$log"
-  status=${PIPESTATUS[0]}
-fi
 set -e
 
 # One closing line over all test projects, in the plain form CI reads: "tests: N passed, N failed".

@@ -28,7 +28,9 @@ public sealed class LeaseKeeperTests
         await cluster.Client.ReplicaSetGrain.SetLeaseAsync(Lease);
         await cluster.Client.ReplicaSetGrain.PromoteAsync(cluster.Node(1));
         await cluster.Client.PutAsync("before", Encoding.UTF8.GetBytes("cut off")); // waits out the handover, if it must
-        Assert.Equal(HttpStatusCode.NoContent, (await PutAsync(cluster, "before")).StatusCode);
+        // Node 1 takes writes once it has the new topology and the lease (the old leader may take the client's write
+        // until it learns of the promotion).
+        await TestCluster.WaitAsync("node 1 to take writes as the leader", async () => (await PutAsync(cluster, "before")).StatusCode == HttpStatusCode.NoContent);
 
         await cluster.PauseAsync(2);
         var paused = Stopwatch.StartNew();
