@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Placement;
 
 namespace OrleansRepl.Placement;
@@ -7,7 +8,12 @@ namespace OrleansRepl.Placement;
 /// node leads as a moving grain handed them (<see cref="LeadershipHints"/>) or else as this silo's
 /// <see cref="ILeadershipView"/> last heard.
 /// </summary>
-public sealed class AwayFromLeadersPlacementDirector(IClusterMembershipService membership, ILocalSiloDetails local, LeadershipHints hints, ILeadershipView? view = null) : IPlacementDirector
+public sealed partial class AwayFromLeadersPlacementDirector(
+    IClusterMembershipService membership,
+    ILocalSiloDetails local,
+    LeadershipHints hints,
+    ILogger<AwayFromLeadersPlacementDirector> logger,
+    ILeadershipView? view = null) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
@@ -19,7 +25,18 @@ public sealed class AwayFromLeadersPlacementDirector(IClusterMembershipService m
         }
 
         var replicaSet = target.GrainIdentity.Key.ToString()!;
-        var shardsLed = hints.Of(replicaSet) ?? view?.ShardsLed(replicaSet);
-        return Task.FromResult(LeastLeadingSilo.Choose(candidates, shardsLed, local.SiloAddress));
+        var hinted = hints.Of(replicaSet);
+        var shardsLed = hinted ?? view?.ShardsLed(replicaSet);
+        var chosen = LeastLeadingSilo.Choose(candidates, shardsLed, local.SiloAddress);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var counts = string.Join(", ", candidates.Select(c => $"{c.Node} {LeastLeadingSilo.Led(c.Node, shardsLed)}"));
+            LogPlaced(logger, target.GrainIdentity.ToString(), candidates.First(c => c.Silo.Equals(chosen)).Node, counts, hinted is not null ? "handed by the moving grain" : view is not null ? "this silo's view" : "none");
+        }
+
+        return Task.FromResult(chosen);
     }
+
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "placing {Grain} on node {Node}'s silo; shards led by the active silos' nodes: {Counts} (counts from {Source})")]
+    private static partial void LogPlaced(ILogger logger, string grain, string node, string counts, string source);
 }

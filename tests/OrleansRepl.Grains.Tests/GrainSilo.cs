@@ -13,11 +13,14 @@ namespace OrleansRepl.Grains.Tests;
 /// node named in <c>nodes</c> (node-affine grains live on them), grain state in a real SQLite file through the ADO.NET
 /// provider and the project's schema, stored as the silo stores it (JSON).
 /// </summary>
-internal sealed class GrainSilo(InProcessTestCluster cluster) : IAsyncDisposable
+internal sealed class GrainSilo(InProcessTestCluster cluster, RecentLog log) : IAsyncDisposable
 {
     private static readonly SemaphoreSlim Starting = new(1, 1);
 
     public IGrainFactory Grains => cluster.Client;
+
+    /// <summary>What the project's code on the silos logged lately.</summary>
+    public RecentLog Log => log;
 
     /// <summary>Starts silos for <paramref name="nodes"/> on <paramref name="database"/>; with <paramref name="faults"/>, every storage provider obeys them.</summary>
     public static async Task<GrainSilo> StartAsync(string database, string[] nodes, StorageFaults? faults = null)
@@ -25,12 +28,14 @@ internal sealed class GrainSilo(InProcessTestCluster cluster) : IAsyncDisposable
         var connection = $"Data Source={database}";
         await OrleansSchema.ApplySqliteAsync(connection);
         var names = new Dictionary<string, string>();
+        var log = new RecentLog();
         var builder = new InProcessTestClusterBuilder((short)nodes.Length);
         (builder.Options.ClusterId, builder.Options.ServiceId) = ("grains", "grains"); // the ADO.NET rows are per service: a restarted cluster reads them back
         builder.ConfigureSilo((options, silo) =>
         {
             var node = names.TryGetValue(options.SiloName, out var named) ? named : names[options.SiloName] = nodes[names.Count];
             silo.Services.PostConfigure<SiloOptions>(o => o.SiloName = node); // after the test host names it
+            silo.Services.AddSingleton(log.For(node));
             silo.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel));
             silo.AddNodeAffinePlacement();
             silo.AddAwayFromLeadersPlacement(); // with no view of the leaders here: the placing silo
@@ -52,7 +57,7 @@ internal sealed class GrainSilo(InProcessTestCluster cluster) : IAsyncDisposable
         {
             var cluster = builder.Build();
             await cluster.DeployAsync();
-            return new GrainSilo(cluster);
+            return new GrainSilo(cluster, log);
         }
         finally
         {

@@ -179,13 +179,8 @@ public sealed partial class ClusterClient : IAsyncDisposable
         return new ClusterStatus(topology, nodes, await ReplicaSetGrain.GetLeasesAsync(), await ReplicaSetGrain.GetLastChangeAsync(), await ReplicaSetGrainHostAsync());
     }
 
-    /// <summary>The node whose silo holds the replica set grain now; null when it is not active.</summary>
-    public async Task<string?> ReplicaSetGrainHostAsync()
-    {
-        var management = Grains.GetGrain<IManagementGrain>(0);
-        var address = await management.GetActivationAddress(ReplicaSetGrain);
-        return address is null ? null : (await management.GetDetailedHosts(onlyActive: true)).FirstOrDefault(h => h.SiloAddress.Equals(address))?.SiloName;
-    }
+    /// <summary>The node whose silo holds the replica set grain now, as the grain answers.</summary>
+    public Task<string> ReplicaSetGrainHostAsync() => ReplicaSetGrain.GetHostAsync();
 
     /// <summary>
     /// A grain call that failed because a node or the cluster could not be reached (or is still starting), rather than a refusal.

@@ -26,6 +26,12 @@ public interface IReplicaSetGrain : IGrainWithStringKey
     Task<LeaderChange?> GetLastChangeAsync();
 
     /// <summary>
+    /// The name of the silo this grain runs on, which is the node it shares that silo with. Answered by the grain
+    /// itself: the grain directory's entry was seen naming a silo the grain had left, long after it moved.
+    /// </summary>
+    Task<string> GetHostAsync();
+
+    /// <summary>
     /// Sets how many followers a write must reach before it is acknowledged when the write does not say: 0 (the
     /// leader's disk only) up to the members less one. A removal that would leave fewer followers is refused.
     /// </summary>

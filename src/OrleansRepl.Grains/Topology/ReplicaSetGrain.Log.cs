@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace OrleansRepl.Grains.Topology;
 
-/// <summary>The replica set grain's log events (900-907).</summary>
+/// <summary>The replica set grain's log events (900-908).</summary>
 public sealed partial class ReplicaSetGrain
 {
     [LoggerMessage(EventId = 901, Level = LogLevel.Information, Message = "replica set {ReplicaSet}: this activation took charge as generation {Generation} at epoch {Epoch}; every leader counts as holding its lease for {LeaseMilliseconds} ms from now")]
@@ -23,8 +23,11 @@ public sealed partial class ReplicaSetGrain
     [LoggerMessage(EventId = 906, Level = LogLevel.Warning, Message = "replica set {ReplicaSet}: this grain did not run for {Milliseconds} ms; every member gets a full lease to report before any leader is judged silent")]
     private static partial void LogStalled(ILogger logger, string replicaSet, double milliseconds);
 
-    [LoggerMessage(EventId = 907, Level = LogLevel.Information, Message = "replica set {ReplicaSet}: this grain's node {Node} now leads {Shards} shards and another leads fewer; the grain moves there once idle, so that a leader's silo does not take it down too")]
-    private static partial void LogMoving(ILogger logger, string replicaSet, string node, int shards);
+    [LoggerMessage(EventId = 907, Level = LogLevel.Information, Message = "replica set {ReplicaSet}: this grain's node {Node} now leads {Shards} shards and {Target} leads {TargetShards}; the grain moves to {Target}'s silo once idle, so that a leader's silo does not take it down too (asked again: {Again})")]
+    private static partial void LogMoving(ILogger logger, string replicaSet, string node, int shards, string target, int targetShards, bool again);
+
+    [LoggerMessage(EventId = 908, Level = LogLevel.Information, Message = "replica set {ReplicaSet}: this grain would move away from node {Node}'s silo, but waits: member {Silent} last renewed {Milliseconds} ms ago, past the {LeaseMilliseconds} ms lease")]
+    private static partial void LogMoveWaits(ILogger logger, string replicaSet, string node, string silent, double milliseconds, double leaseMilliseconds);
 
     [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "replica set {ReplicaSet} epoch {Epoch} could not be announced to node {Node} now ({Reason}); it learns at its next poll")]
     private static partial void LogAnnounceFailed(ILogger logger, string replicaSet, long epoch, string node, string reason);

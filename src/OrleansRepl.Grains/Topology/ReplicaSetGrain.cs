@@ -45,6 +45,7 @@ public sealed partial class ReplicaSetGrain(
     private TimeSpan _lastWatch;
     private string? _lastFailure;
     private bool _moveWanted;
+    private TimeSpan? _moveAskedAt;
 
     public async Task<ReplicaSetTopology> AddNodeAsync(string node, string replicationAddress, int shardCount)
     {
@@ -151,6 +152,8 @@ public sealed partial class ReplicaSetGrain(
     }
 
     public Task<LeaderChange?> GetLastChangeAsync() => Task.FromResult(state.State.LastChange);
+
+    public Task<string> GetHostAsync() => Task.FromResult(silo.Name);
 
     /// <summary>Why <paramref name="move"/> would lose a write some member acknowledged with acks of one or more; null when it would not.</summary>
     private string? Unacknowledged(LeaderMove move)
