@@ -86,6 +86,32 @@ public sealed class ReplicaSetGrainFailoverTests : IDisposable
     }
 
     [Fact]
+    public async Task APromotion_JudgesByWhatTheNodeHoldsNow_WhenItsLastReportIsShortOfTheAcknowledgedWrites()
+    {
+        // n2's last report (with its renewal) is behind; it has caught up since, as right after an orepl wait.
+        await using var silo = await GrainSilo.StartAsync(_directory.File("grains.db"), ["n1", "n2"]);
+        var set = silo.Grains.ReplicaSet("main");
+        await set.AddNodeAsync("n1", "127.0.0.1:7001", 3);
+        await set.AddNodeAsync("n2", "127.0.0.1:7002", 3);
+        await set.RenewLeaseAsync("n1", 1, new NodeReport([100, 100, 100], [100, 0, 0]));
+        await set.RenewLeaseAsync("n2", 1, new NodeReport([90, 100, 100], [0, 0, 0]));
+        var workers = new HoldingWorkers("n2", [95, 100, 100]);
+        await silo.Grains.Node("n2").AttachAsync(silo.Grains.CreateObjectReference<INodeWorkers>(workers));
+
+        // Asked, it holds more than it reported, but still not every acknowledged write: refused, naming what it holds now.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => set.PromoteAsync("n2"));
+        Assert.Contains("shard 0 has acknowledged writes through LSN 100, and n2 holds through LSN 95", refused.Message);
+        Assert.Equal(1, (await set.GetTopologyAsync()).Epoch);
+
+        workers.Holds = [100, 100, 100];
+        var promoted = await set.PromoteAsync("n2");
+        Assert.Equal(["n2", "n2", "n2"], promoted.Leaders);
+        var change = await set.GetLastChangeAsync();
+        Assert.False(change!.Forced);
+        Assert.Equal(new LeaderMove(0, "n1", "n2", 100, 100), change.Moves[0]);
+    }
+
+    [Fact]
     public async Task WhileStorageCannotBeRead_NoLeaseIsGranted_ButNoLiveLeaderIsFailedOver()
     {
         var storage = new StorageFaults();
@@ -113,6 +139,21 @@ public sealed class ReplicaSetGrainFailoverTests : IDisposable
         Assert.Equal(1, topology.Epoch); // n1 kept renewing: the storage's trouble is not its silence
         Assert.Equal(["n1", "n1"], topology.Leaders);
         Assert.Equal(new[] { 0, 1 }, (await set.RenewLeaseAsync("n1", 1, new NodeReport([5, 5], [0, 0]))).Shards);
+    }
+
+    /// <summary>A node's workers that answer a status holding <see cref="Holds"/> (the last LSN of each shard).</summary>
+    private sealed class HoldingWorkers(string node, long[] holds) : INodeWorkers
+    {
+        public long[] Holds { get; set; } = holds;
+
+        public Task<NodeStatus> GetStatusAsync() => Task.FromResult(new NodeStatus(node, "127.0.0.1:7002", null, Holds.Length, 1, "root", "root",
+            [.. Holds.Select((lsn, shard) => new NodeShard(shard, "follower", lsn + 1, Writable: false, Following: true))], "serving"));
+
+        public Task TopologyChangedAsync(ReplicaSetTopology topology) => Task.CompletedTask;
+
+        public Task<bool> SyncNowAsync(string peer) => Task.FromResult(false);
+
+        public Task DirectivesChangedAsync() => Task.CompletedTask;
     }
 
     public void Dispose() => _directory.Dispose();
