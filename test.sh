@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use, by the command (or file) each provides.
-declare -A needed=([b3sum]=b3sum [/usr/lib/postgresql/15/bin/initdb]=postgresql-15)
+declare -A needed=([b3sum]=b3sum [curl]=curl [/usr/bin/chromium]=chromium [/usr/lib/postgresql/15/bin/initdb]=postgresql-15)
 
 missing=()
 for command in "${!needed[@]}"; do

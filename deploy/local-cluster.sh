@@ -21,6 +21,16 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # orepl finds the gateways through the membership table; the connection string travels in a file, never in argv.
 orepl() { dotnet "$PWD/src/OrleansRepl.Cli/bin/Release/net10.0/orepl.dll" "$@" --postgres-file "$state/postgres.connection" --cluster local --token-file "$state/api.token" --replica-set local --tls "$state/tls/client"; }
 
+# Waits up to a minute for node $1's /health/$2 (live or ready) to answer 200 over its HTTPS port.
+health() {
+  local url; url="$(cat "$state/$1.http")/health/$2"
+  for _ in $(seq 1 120); do
+    curl -fsS --max-time 2 --cacert "$state/tls/ca/ca.crt" "$url" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 start() {
   local count=3 throwaway=0 build=1
   for argument in "$@"; do
@@ -83,7 +93,12 @@ start() {
       --Replication:Cluster=local --Replication:ReplicaSet=local --Replication:DataDirectory="$state/n$i" \
       --Replication:SecretFile="$state/cluster.secret" --Tls:Directory="$state/tls/n$i" >"$state/n$i.log" 2>&1 &
     echo "$!" >>"$state/pids"
+    echo "https://127.0.0.1:$http" >"$state/n$i.http"
     echo "n$i: Orleans gateway 127.0.0.1:$gateway, key-value API and dashboard https://127.0.0.1:$http/, replication 127.0.0.1:$replication (TLS), pid $!, log $state/n$i.log"
+  done
+
+  for ((i = 1; i <= count; i++)); do
+    health "n$i" live || { echo "local-cluster: n$i did not answer $(cat "$state/n$i.http")/health/live within a minute (log: $state/n$i.log); run stop to clean up" >&2; exit 1; }
   done
 
   for ((i = 1; i <= count; i++)); do
@@ -93,6 +108,9 @@ start() {
       sleep 0.5
     done
     ((added)) || { echo "local-cluster: n$i was not added within a minute: $said (log: $state/n$i.log); run stop to clean up" >&2; exit 1; }
+  done
+  for ((i = 1; i <= count; i++)); do
+    health "n$i" ready || { echo "local-cluster: n$i is not ready after a minute: $(curl -sS --cacert "$state/tls/ca/ca.crt" "$(cat "$state/n$i.http")/health/ready") (log: $state/n$i.log); run stop to clean up" >&2; exit 1; }
   done
   orepl status
   echo "TLS is on: every node's certificate and orepl's ($state/tls/client) come from the CA in $state/tls/ca"

@@ -8,6 +8,7 @@ using OrleansRepl.Silo.Demo;
 // orepl-silo demo [options]  a local demo cluster (see DemoCommand)
 // orepl-silo chaos [options] crash-and-restart cycles under load, then a check that nothing was lost (see ChaosCommand)
 // orepl-silo failover-bench [options]  acks latency, follower lag and failover time on 3 nodes (see FailoverBenchCommand)
+// orepl-silo idle-bench [options]      the Orleans Dashboard's CPU cost on an idle silo (see IdleCostBenchCommand)
 if (args is ["demo", .. var demoArguments])
 {
     return await DemoCommand.RunAsync(demoArguments);
@@ -16,6 +17,11 @@ if (args is ["demo", .. var demoArguments])
 if (args is ["failover-bench", .. var benchArguments])
 {
     return await OrleansRepl.Silo.Bench.FailoverBenchCommand.RunAsync(benchArguments);
+}
+
+if (args is ["idle-bench", .. var idleArguments])
+{
+    return await OrleansRepl.Silo.Bench.IdleCostBenchCommand.RunAsync(idleArguments);
 }
 
 if (args is ["chaos", .. var chaosArguments])

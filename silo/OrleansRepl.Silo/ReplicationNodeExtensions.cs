@@ -9,6 +9,7 @@ using OrleansRepl.Core.Storage;
 using OrleansRepl.Silo.Data;
 using OrleansRepl.Silo.Hosting;
 using OrleansRepl.Silo.Node;
+using OrleansRepl.Silo.Pages;
 using OrleansRepl.Silo.Workers;
 
 namespace OrleansRepl.Silo;
@@ -43,10 +44,12 @@ public static class ReplicationNodeExtensions
             problems.Add($"{SiloHostOptions.Section}:{nameof(silo.Host)} must be a loopback address while {TlsSettings.Section}:{nameof(tls.Plaintext)}=true, got \"{silo.Host}\": without TLS no port authenticates its peers' transport, so none may be reachable from other machines");
         }
 
+        var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        problems.AddRange(telemetry.Problems());
         var identity = tls.Problems().Count == 0 && !tls.Plaintext ? LoadIdentity(tls, problems) : null;
         if (problems.Count > 0)
         {
-            throw new OptionsValidationException($"{SiloHostOptions.Section}, {NodeOptions.Section}, {TlsSettings.Section}", typeof(NodeOptions), problems);
+            throw new OptionsValidationException($"{SiloHostOptions.Section}, {NodeOptions.Section}, {TlsSettings.Section}, {TelemetryOptions.Section}", typeof(NodeOptions), problems);
         }
 
         OrleansSiloSetup.ChoosePorts(silo);
@@ -70,7 +73,10 @@ public static class ReplicationNodeExtensions
         // stop (saving every cursor through their grains) before it leaves.
         builder.UseReplicationSilo(silo, options.Cluster, new NodeStateFile(Path.Combine(Path.GetFullPath(options.DataDirectory), "grains.db")), identity);
         builder.Services.AddAuthentication(DashboardAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, DashboardAuthentication>(DashboardAuthentication.SchemeName, null);
-        builder.Services.AddAuthorization();
+        builder.Services.AddAuthorization(o => o.AddPolicy(DashboardAuthentication.Policy, policy => policy.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser()));
+        builder.Services.AddNodeHealth();
+        builder.Services.AddSingleton(Options.Create(telemetry));
+        builder.Services.AddNodeTelemetry(telemetry, silo.NodeId);
 
         var store = new StoreOptions
         {
@@ -92,7 +98,7 @@ public static class ReplicationNodeExtensions
         return builder;
     }
 
-    /// <summary>Maps the key-value API (behind the bearer token) and the Orleans Dashboard at <c>/dashboard</c> (behind Basic authentication).</summary>
+    /// <summary>Maps the key-value API (behind the bearer token), the health endpoints (open), <c>/metrics</c> and the Orleans Dashboard at <c>/dashboard</c> (behind Basic authentication).</summary>
     public static WebApplication MapReplicationNode(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -100,9 +106,13 @@ public static class ReplicationNodeExtensions
         app.UseAuthorization();
         var silo = app.Services.GetRequiredService<IOptions<SiloHostOptions>>().Value;
         app.MapKeyValue(silo.ResolveToken(), app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.KeyValue);
+        app.MapNodeHealth();
+        app.MapNodeMetrics(app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value);
+        app.MapReplicationPage();
         if (silo.Dashboard)
         {
-            app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(policy => policy.AddAuthenticationSchemes(DashboardAuthentication.SchemeName).RequireAuthenticatedUser());
+            app.UseDashboardLink("/dashboard");
+            app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(DashboardAuthentication.Policy);
         }
         return app;
     }

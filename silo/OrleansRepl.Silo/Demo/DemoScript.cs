@@ -91,7 +91,10 @@ internal sealed class DemoScript(DemoCluster cluster, TextWriter output, int rec
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // every worker reports once more
         await output.WriteAsync(ClusterStatusTable.Render(await _client.GetStatusAsync(cancellationToken)));
         var first = cluster.Silos[0];
-        Say($"Orleans Dashboard: {first.Http}dashboard/ (user orepl, password: the token in {cluster.TokenFile}{(cluster.CaFile is { } authority ? $"; the browser must trust {authority}" : "")})");
+        // The demo's token is a throwaway, made for this run: printed, so the pages open with a copy and paste.
+        var password = (await File.ReadAllTextAsync(cluster.TokenFile, cancellationToken)).Trim();
+        var trust = cluster.CaFile is { } authority ? $"; the browser must trust {authority}, or be told to proceed" : "";
+        Say($"Orleans Dashboard: {first.Http}dashboard/ and the replication page: {first.Http}replication (every silo serves both; user orepl, password {password}{trust})");
         Say($"try: orepl status --gateway {first.Gateway} --token-file {cluster.TokenFile} {(cluster.ClientTlsDirectory is { } tls ? $"--tls {tls}" : "--plaintext")}");
     }
 

@@ -18,6 +18,9 @@ public sealed class DashboardAuthentication(IOptionsMonitor<AuthenticationScheme
 {
     public const string SchemeName = "DashboardBasic";
 
+    /// <summary>The authorization policy of every page behind these credentials: the dashboard, the replication page, <c>/metrics</c>.</summary>
+    public const string Policy = "Dashboard";
+
     private readonly byte[] _expected = Encoding.UTF8.GetBytes($"{silo.Value.DashboardUser}:{silo.Value.ResolveToken()}");
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()

@@ -61,7 +61,10 @@ internal static class OrleansSiloSetup
 #pragma warning restore ORLEANSEXP003
             if (silo.Dashboard)
             {
-                orleans.AddDashboard();
+                // Sampled every DashboardSampleSeconds rather than every second, and its profiling of grain calls stops
+                // that long after the last view: an idle cluster nobody watches pays little (bench/dashboard-idle.sh).
+                orleans.AddDashboard(o => o.CounterUpdateIntervalMs = silo.DashboardSampleSeconds * 1000);
+                orleans.Services.Configure<GrainProfilerOptions>(o => o.DeactivationTime = TimeSpan.FromSeconds(silo.DashboardSampleSeconds));
             }
         });
     }

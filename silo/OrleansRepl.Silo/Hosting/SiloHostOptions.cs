@@ -45,6 +45,12 @@ public sealed class SiloHostOptions
     /// <summary>Whether the silo serves the Orleans Dashboard at <c>/dashboard/</c> (it profiles every grain call while on).</summary>
     public bool Dashboard { get; set; } = true;
 
+    /// <summary>
+    /// How often the dashboard samples the silo's counters (Orleans' default is every second, which an idle silo pays
+    /// for whether or not anyone looks); the grain-call profiler it turns on stops this long after the last view too.
+    /// </summary>
+    public int DashboardSampleSeconds { get; set; } = 10;
+
     /// <summary>The dashboard's Basic-authentication user name; its password is the API token.</summary>
     public string DashboardUser { get; set; } = "orepl";
 

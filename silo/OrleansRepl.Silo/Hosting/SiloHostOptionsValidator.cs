@@ -45,6 +45,7 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
 
         Check(options.TokenFile.Length > 0 || SecretFile.IsStrong(System.Text.Encoding.UTF8.GetBytes(options.Token)), nameof(options.Token),
             $"must be at least {SecretFile.MinimumBytes} bytes with {SecretFile.MinimumEntropyBits:F0} bits of entropy (or set Silo:TokenFile, which keeps it off the command line)");
+        Check(options.DashboardSampleSeconds is >= 1 and <= 600, nameof(options.DashboardSampleSeconds), $"must be 1..600, got {options.DashboardSampleSeconds}");
         Check(options.DashboardUser.Length > 0 && !options.DashboardUser.Contains(':', StringComparison.Ordinal), nameof(options.DashboardUser), $"must be a non-empty name without ':', got \"{options.DashboardUser}\"");
         Check(options.Storage is "sqlite" or "postgres", nameof(options.Storage), $"must be \"sqlite\" or \"postgres\", got \"{options.Storage}\"");
         Check(options.Storage != "sqlite" || options.SqlitePath.Length > 0, nameof(options.SqlitePath), "must name the SQLite file the machine's silos share");

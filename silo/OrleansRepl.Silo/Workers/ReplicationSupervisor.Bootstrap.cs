@@ -20,6 +20,11 @@ public sealed partial class ReplicationSupervisor
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
+    private BootstrapProgressTracker? _bootstrap;
+
+    /// <summary>The running bootstrap's progress; null when none runs.</summary>
+    public BootstrapProgress? CurrentBootstrap => Volatile.Read(ref _bootstrap)?.Snapshot();
+
     private async Task RunBootstrapAsync(BootstrapStatus request, CancellationToken stopping)
     {
         var grain = _grains.Bootstrap(_node.NodeId);
@@ -49,6 +54,7 @@ public sealed partial class ReplicationSupervisor
         LogBootstrapStarting(_logger, _node.NodeId, source.NodeId, source.ReplicationAddress, request.Reason ?? "");
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var progress = new BootstrapProgressTracker();
+        Volatile.Write(ref _bootstrap, progress);
         var reporting = ReportBootstrapProgressAsync(grain, progress, cancel);
         try
         {
@@ -91,6 +97,7 @@ public sealed partial class ReplicationSupervisor
         }
         finally
         {
+            Volatile.Write(ref _bootstrap, null);
             await cancel.CancelAsync();
             await reporting;
         }

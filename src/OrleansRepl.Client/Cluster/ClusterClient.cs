@@ -5,10 +5,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using OrleansRepl.Grains;
-using OrleansRepl.Grains.Bootstrap;
 using OrleansRepl.Grains.Keys;
-using OrleansRepl.Grains.Peers;
-using OrleansRepl.Grains.Shards;
 using OrleansRepl.Grains.Topology;
 using OrleansRepl.Persistence;
 
@@ -125,58 +122,12 @@ public sealed partial class ClusterClient : IAsyncDisposable
         return (await Grains.Node(node).GetStatusAsync()).ReplicationAddress;
     }
 
-    /// <summary>How long <see cref="GetStatusAsync"/> waits for a node's first answer.</summary>
-    private static readonly TimeSpan NodeStatusPatience = TimeSpan.FromSeconds(3);
-
-    /// <summary>Every member's store, shards, bootstrap and peers; a node whose silo is down is reported, not skipped.</summary>
+    /// <summary>Every member's store, shards, bootstrap and peers; a node whose silo is down is reported, not skipped (<see cref="ClusterStatusReader"/>).</summary>
     public async Task<ClusterStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
-        var topology = await GetTopologyAsync(cancellationToken);
-        var live = await LiveNodesAsync();
-        var nodes = new List<NodeView>();
-        foreach (var node in topology.Nodes.Select(n => n.NodeId).Concat(live.Order(StringComparer.Ordinal)).Distinct())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!live.Contains(node))
-            {
-                nodes.Add(new NodeView(node, null, null, "no live silo", [], null, []));
-                continue;
-            }
-
-            NodeStatus? status = null;
-            string? error = null;
-            var shards = new List<ShardStatus>();
-            var peers = new List<PeerStatus>();
-            BootstrapStatus? bootstrap = null;
-            try
-            {
-                // A silo that died but is not yet declared dead leaves each call waiting on its connection: the node is
-                // given a few seconds in all, and reported as not answering.
-                status = await Grains.Node(node).GetStatusAsync().WaitAsync(NodeStatusPatience, cancellationToken);
-                bootstrap = await Grains.Bootstrap(node).GetStatusAsync();
-                for (var shard = 0; shard < topology.ShardCount; shard++)
-                {
-                    shards.Add(await Grains.Shard(node, shard).GetStatusAsync());
-                }
-
-                foreach (var peer in topology.PeersOf(node))
-                {
-                    peers.Add(await Grains.Peer(node, peer).GetStatusAsync());
-                }
-            }
-            catch (TimeoutException) when (status is null)
-            {
-                error = $"no answer within {NodeStatusPatience.TotalSeconds:0} s; its silo may be down and not yet declared dead";
-            }
-            catch (Exception e) when (IsUnreachable(e, cancellationToken))
-            {
-                error = e.Message.Split('\n')[0].Trim(); // the node went away meanwhile, or is starting: what was read is shown
-            }
-
-            nodes.Add(new NodeView(node, status?.ApiUrl is { } api ? new Uri(api) : null, status, error, shards, bootstrap, peers));
-        }
-
-        return new ClusterStatus(topology, nodes, await ReplicaSetGrain.GetLeasesAsync(), await ReplicaSetGrain.GetLastChangeAsync(), await ReplicaSetGrainHostAsync());
+        var status = await new ClusterStatusReader(Grains, ReplicaSet).ReadAsync(cancellationToken);
+        Volatile.Write(ref _topology, status.Topology);
+        return status;
     }
 
     /// <summary>The node whose silo holds the replica set grain now, as the grain answers.</summary>

@@ -27,8 +27,11 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres) : IClassFixture
         }
 
         var loading = cluster.Client.LoadAsync(Records("load-", 120_000));
-        // Followers save their cursor every 10,000 records of a shard: past 60,000 in all (4 shards), every shard has one.
-        await TestCluster.WaitAsync("load3 to apply 60,000 records", async () => (await cluster.StatusAsync(3)).Shards.Sum(s => s.NextLsn - 1) >= 60_000);
+        // Followers save their cursor every 10,000 records of a shard, beside the stream: past 60,000 in all (4 shards),
+        // every shard has asked for one, and the kill waits until shard 0's is stored (under load, the save was seen
+        // to land after the 60,000th record).
+        await TestCluster.WaitAsync("load3 to apply 60,000 records and its ShardGrain to store shard 0's cursor", async () =>
+            (await cluster.StatusAsync(3)).Shards.Sum(s => s.NextLsn - 1) >= 60_000 && (await cluster.StoredShardStateAsync(3, 0))?.Cursor?.LastAppliedLsn > 0);
         await cluster.KillAsync(3); // SIGKILL mid-stream
         var persisted = await cluster.StoredShardStateAsync(3, 0);
         Assert.True(persisted?.Cursor?.LastAppliedLsn > 0, $"the ShardGrain kept no cursor for {cluster.Node(3)}/0 before the kill");

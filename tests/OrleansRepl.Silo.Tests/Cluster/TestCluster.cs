@@ -80,6 +80,15 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>An HTTP client with no token that trusts the cluster's CA (the nodes' HTTPS).</summary>
     public HttpClient NewHttpClient() => new(ClusterTls.HttpHandler(_cluster.ClientTls));
 
+    /// <summary>GETs <paramref name="path"/> from node <paramref name="number"/>'s HTTP port as the dashboard's user (orepl, the API token as password).</summary>
+    public async Task<(HttpStatusCode Status, string Body)> GetAsDashboardUserAsync(int number, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Api(number), path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"orepl:{(await File.ReadAllTextAsync(TokenFile)).Trim()}")));
+        using var response = await Http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public ClusterClient Client => _client ?? throw new InvalidOperationException("start the first node first");
 
     public string Node(int number) => $"{Prefix}{number}";

@@ -29,7 +29,7 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("replica set main: epoch 3, 4 shards, 4 nodes", output);
         Assert.Contains("last leader change: ", output);
         Assert.Matches(@"leader leases of 2000 ms, replica set grain on n\d's silo", output);
-        Assert.Matches(@"Orleans Dashboard: https://127\.0\.0\.1:\d+/dashboard/ \(user orepl, password: the token in ", output);
+        Assert.Matches(@"Orleans Dashboard: https://127\.0\.0\.1:\d+/dashboard/ and the replication page: https://127\.0\.0\.1:\d+/replication \(every silo serves both; user orepl, password [0-9A-Fa-f]{64}; ", output);
         Assert.Matches(@"try: orepl status --gateway \S+ --token-file \S+ --tls \S+/tls/client", output);
         Assert.Contains("stopped 3 silos cleanly", output);
         Assert.False(Directory.Exists(work), "the work directory was left behind");

@@ -11,7 +11,7 @@ public sealed class LocalClusterScriptTests : IDisposable
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void Start_FormsAReplicaSetOnAThrowawayPostgres_AndStop_EndsExactlyWhatItStarted()
     {
-        var script = Path.Combine(RepositoryRoot(), "deploy", "local-cluster.sh");
+        var script = Path.Combine(Repository.Root(), "deploy", "local-cluster.sh");
         var environment = new Dictionary<string, string> { ["OREPL_CLUSTER_DIR"] = _state.Path };
 
         // The solution is built by the test run itself; the script must not build under it.
@@ -97,18 +97,5 @@ public sealed class LocalClusterScriptTests : IDisposable
         var error = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the script ran for more than 3 minutes");
         return new ProcessResult(process.ExitCode, output.Result, error.Result);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "deploy", "local-cluster.sh")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no repository root above {AppContext.BaseDirectory}");
     }
 }

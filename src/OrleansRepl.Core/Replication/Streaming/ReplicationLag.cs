@@ -61,7 +61,9 @@ public sealed class ReplicationLag
 
             for (var i = FirstAfter(commits, covered); i < commits.Count && commits[i].Lsn <= lsn; i++)
             {
-                samples.Enqueue((timestamp, Stopwatch.GetElapsedTime(commits[i].At, timestamp).TotalMilliseconds));
+                var lag = Stopwatch.GetElapsedTime(commits[i].At, timestamp);
+                samples.Enqueue((timestamp, lag.TotalMilliseconds));
+                ReplicationMeter.AckLag.Record(lag.TotalSeconds, new KeyValuePair<string, object?>("follower", node), new KeyValuePair<string, object?>("shard", shard));
             }
 
             Trim(samples, timestamp);

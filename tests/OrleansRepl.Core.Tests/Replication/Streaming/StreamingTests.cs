@@ -218,9 +218,9 @@ public sealed class StreamingTests : IDisposable
         {
             switch (instrument.Name)
             {
-                case "orepl.follower.records_applied": Interlocked.Add(ref records, value); break;
-                case "orepl.follower.bytes_applied": Interlocked.Add(ref bytes, value); break;
-                case "orepl.follower.lag_records": lock (lag) { lag[instrument.Name] = Math.Max(lag.GetValueOrDefault(instrument.Name), value); } break;
+                case "orepl.follower.records.applied": Interlocked.Add(ref records, value); break;
+                case "orepl.follower.data.applied": Interlocked.Add(ref bytes, value); break;
+                case "orepl.follower.lag.records": lock (lag) { lag[instrument.Name] = Math.Max(lag.GetValueOrDefault(instrument.Name), value); } break;
             }
         });
         listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => { lock (lag) { lag[instrument.Name] = Math.Max(lag.GetValueOrDefault(instrument.Name), value); } });
@@ -237,9 +237,9 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(followers.Sum(f => f.AppliedTotal), Interlocked.Read(ref records));
         var written = Enumerable.Range(0, 5000).Sum(i => (long)(Bytes($"k-{i}").Length + Bytes($"k value {i}").Length));
         Assert.Equal(written, Interlocked.Read(ref bytes));
-        Assert.True(lag.ContainsKey("orepl.follower.lag_records") && lag.ContainsKey("orepl.follower.lag_ms"), "the lag gauges reported nothing");
-        Assert.Equal(0, lag["orepl.follower.lag_records"]);
-        Assert.Equal(0, lag["orepl.follower.lag_ms"]);
+        Assert.True(lag.ContainsKey("orepl.follower.lag.records") && lag.ContainsKey("orepl.follower.lag.time"), "the lag gauges reported nothing");
+        Assert.Equal(0, lag["orepl.follower.lag.records"]);
+        Assert.Equal(0, lag["orepl.follower.lag.time"]);
         await stop.CancelAsync();
         await run;
     }
