@@ -24,13 +24,13 @@ internal sealed class NodeWorkers(LocalNode node, ReplicationSupervisor supervis
             var role = leader is null ? "idle" : leader == node.NodeId ? "leader" : "follower";
             // Arrays, not collection expressions: a grain call carries the concrete type, and Orleans has codecs for arrays.
             var durable = role == "leader" && topology is not null
-                ? node.Replicas.Of(s, topology.Epoch).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new FollowerDurable(f.Key, f.Value)).ToArray()
+                ? node.Replicas.Of(s, topology.Epoch).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new FollowerDurable(f.Key, f.Value, store.BytesAfter(s, f.Value))).ToArray()
                 : null;
             return new NodeShard(s, role, store.NextLsn(s), node.IsWritable(s), supervisor.IsFollowing(s), durable);
         }).ToArray();
         var root = await store.StoreRootAsync();
         var lag = node.Replicas.Lag.Percentiles().Select(l => new FollowerLag(l.Node, l.P50, l.P99, l.Samples)).ToArray();
-        return new NodeStatus(node.NodeId, replicationAddress, apiUrl, store.ShardCount, topology?.Epoch ?? 0, root.ToString(), store.MerkleRoot().ToString(), shards, node.State, lag);
+        return new NodeStatus(node.NodeId, replicationAddress, apiUrl, store.ShardCount, topology?.Epoch ?? 0, root.ToString(), store.MerkleRoot().ToString(), shards, node.State, lag, [.. supervisor.LastAntiEntropyCycles()]);
     }
 
     public Task TopologyChangedAsync(ReplicaSetTopology topology)

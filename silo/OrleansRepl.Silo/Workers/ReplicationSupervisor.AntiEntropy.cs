@@ -2,6 +2,7 @@ using OrleansRepl.Core.Replication.AntiEntropy;
 using OrleansRepl.Grains.Peers;
 using OrleansRepl.Silo.Node;
 using OrleansRepl.Grains.Keys;
+using OrleansRepl.Grains.Topology;
 
 namespace OrleansRepl.Silo.Workers;
 
@@ -50,6 +51,16 @@ public sealed partial class ReplicationSupervisor
         foreach (var (peer, run) in unwanted)
         {
             await StopPeerAsync(peer, run);
+        }
+    }
+
+    /// <summary>The last pull of each running anti-entropy loop that has finished one, by peer.</summary>
+    public IReadOnlyList<AntiEntropyCycle> LastAntiEntropyCycles()
+    {
+        lock (_peers)
+        {
+            return [.. _peers.Values.Select(r => r.Loop.LastReport).OfType<AntiEntropyReport>()
+                .Select(r => new AntiEntropyCycle(r.Peer, r.InSync, r.Missing, r.Applied, r.Pending, r.MetadataBytes, r.SegmentBytes, r.RoundTrips))];
         }
     }
 

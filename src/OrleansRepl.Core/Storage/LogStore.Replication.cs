@@ -9,6 +9,9 @@ public sealed partial class LogStore
     /// <summary>The LSN the next committed record of <paramref name="shard"/> will have.</summary>
     public long NextLsn(int shard) => ShardAt(shard).CommittedNextLsn;
 
+    /// <inheritdoc cref="Shard.BytesAfter"/>
+    public long BytesAfter(int shard, long lsn) => ShardAt(shard).BytesAfter(lsn);
+
     /// <inheritdoc cref="Shard.ReadLogChunkAsync"/>
     public ValueTask<LogChunk> ReadLogChunkAsync(int shard, long fromLsn, int maxRecords, int maxBytes, Memory<byte> scratch = default, CancellationToken cancellationToken = default) =>
         ShardAt(shard).ReadLogChunkAsync(fromLsn, maxRecords, maxBytes, scratch, cancellationToken);

@@ -136,5 +136,43 @@ internal sealed partial class Shard
         throw new StoreArgumentException($"shard {Id}: LSN {lsn} is in no segment this store holds (its log starts at LSN {FirstRetainedLsn})");
     }
 
+    /// <summary>
+    /// About how many log bytes the committed records after <paramref name="lsn"/> take: every whole segment past it
+    /// exactly, and within the segment holding LSN + 1 from the nearest remembered record start at or before it
+    /// (one every <see cref="SegmentSlot.CheckpointEvery"/> records), so never less than the truth and at most that
+    /// many records more. A follower's acknowledged LSN gives how far behind it is in bytes.
+    /// </summary>
+    public long BytesAfter(long lsn)
+    {
+        var tail = Volatile.Read(ref _tail);
+        if (lsn + 1 >= tail.NextLsn)
+        {
+            return 0;
+        }
+
+        if (lsn + 1 >= tail.ActiveFirstLsn)
+        {
+            return tail.ActiveLength - Slot(tail.ActiveSlot).SeekFloor(lsn + 1);
+        }
+
+        var total = tail.ActiveLength;
+        foreach (var entry in Volatile.Read(ref _manifest).Segments.Where(e => !e.Imported && e.LastLsn > lsn))
+        {
+            if (entry.FirstLsn > lsn)
+            {
+                total += entry.Bytes;
+                continue;
+            }
+
+            lock (_slotsGate)
+            {
+                var path = SegmentPath(entry.Hash);
+                total += _slots.Find(s => s.Path == path) is { } slot ? entry.Bytes - slot.SeekFloor(lsn + 1) : entry.Bytes;
+            }
+        }
+
+        return total;
+    }
+
     private long FirstRetainedLsn => Volatile.Read(ref _manifest).Segments.Where(s => !s.Imported).Select(s => s.FirstLsn).DefaultIfEmpty(Volatile.Read(ref _tail).ActiveFirstLsn).Min();
 }

@@ -42,10 +42,17 @@ public interface INodeWorkers : IGrainObserver
 /// <summary>
 /// A node's store and roles. <see cref="StoreRoot"/> and <see cref="SegmentRoot"/> are null while the store is
 /// closed (a bootstrap is replacing it). <see cref="ApiUrl"/> is the node's key-value API. <see cref="Lag"/> is, on a
-/// leader, each follower's replication lag over the last 10 s.
+/// leader, each follower's replication lag over the last 10 s. <see cref="AntiEntropy"/> is the last pull from each peer.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record NodeStatus(string NodeId, string ReplicationAddress, string? ApiUrl, int ShardCount, long Epoch, string? StoreRoot, string? SegmentRoot, IReadOnlyList<NodeShard> Shards, string State, IReadOnlyList<FollowerLag>? Lag = null);
+public sealed record NodeStatus(string NodeId, string ReplicationAddress, string? ApiUrl, int ShardCount, long Epoch, string? StoreRoot, string? SegmentRoot, IReadOnlyList<NodeShard> Shards, string State, IReadOnlyList<FollowerLag>? Lag = null, IReadOnlyList<AntiEntropyCycle>? AntiEntropy = null);
+
+/// <summary>
+/// The last anti-entropy pull this node made from <see cref="Peer"/> since its silo started: segments missing and
+/// applied, and what finding them cost (every frame both ways but the segments' own bytes, and round trips).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record AntiEntropyCycle(string Peer, bool InSync, int Missing, int Applied, int Pending, long MetadataBytes, long SegmentBytes, int RoundTrips);
 
 /// <summary>
 /// On a leader: how long <see cref="Node"/> took, over the last 10 s, from this leader's commit of a write to its
@@ -62,6 +69,6 @@ public sealed record FollowerLag(string Node, double P50Milliseconds, double P99
 [GenerateSerializer, Immutable]
 public sealed record NodeShard(int Shard, string Role, long NextLsn, bool Writable, bool Following, IReadOnlyList<FollowerDurable>? Durable = null);
 
-/// <summary>A follower holds its shard committed through <see cref="Lsn"/>, as it acknowledged to the leader.</summary>
+/// <summary>A follower holds its shard committed through <see cref="Lsn"/>, as it acknowledged to the leader; the leader holds about <see cref="BytesBehind"/> log bytes past it (<c>LogStore.BytesAfter</c>).</summary>
 [GenerateSerializer, Immutable]
-public sealed record FollowerDurable(string Node, long Lsn);
+public sealed record FollowerDurable(string Node, long Lsn, long BytesBehind = 0);

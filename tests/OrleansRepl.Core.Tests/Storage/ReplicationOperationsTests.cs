@@ -37,6 +37,45 @@ public sealed class ReplicationOperationsTests : IDisposable
     }
 
     [Fact]
+    public async Task BytesAfter_CountsTheLogPastAnLsn_ExactlyFromASegmentsStart_AndWithin64RecordsInsideOne()
+    {
+        await using var store = LogStore.Open(Path.Combine(_directory.Path, "bytes"), Options());
+        for (var i = 0; i < 400; i++)
+        {
+            await store.PutAsync(Bytes($"key-{i}"), Bytes($"value-{i}-{new string('v', i % 40)}"));
+        }
+
+        await store.SealAllAsync();
+        for (var i = 0; i < 30; i++)
+        {
+            await store.PutAsync(Bytes($"active-{i}"), Bytes("in the active segment"));
+        }
+
+        var shard = store.ShardOf(Bytes("key-0"));
+        var last = store.NextLsn(shard) - 1;
+        Assert.True(store.ListSegments().Count >= 4, "the log should span several sealed segments and the active one");
+        Assert.Equal(0, store.BytesAfter(shard, last));
+        Assert.Equal(await LogBytesFromAsync(store, shard, 1), store.BytesAfter(shard, 0));
+        for (var lsn = 1L; lsn < last; lsn += 5)
+        {
+            var truth = await LogBytesFromAsync(store, shard, lsn + 1);
+            Assert.InRange(store.BytesAfter(shard, lsn), truth, truth + (63 * 200)); // a record here takes under 200 bytes
+        }
+    }
+
+    /// <summary>The bytes of the shard's log from <paramref name="from"/> to its end, as a follower would be sent them.</summary>
+    private static async Task<long> LogBytesFromAsync(LogStore store, int shard, long from)
+    {
+        long total = 0;
+        for (var chunk = await store.ReadLogChunkAsync(shard, from, 8192, 1 << 20); !chunk.IsEmpty; chunk = await store.ReadLogChunkAsync(shard, chunk.LastLsn + 1, 8192, 1 << 20))
+        {
+            total += chunk.Bytes.Length;
+        }
+
+        return total;
+    }
+
+    [Fact]
     public async Task ApplyReplicated_IsIdempotentByLsn_AndAGapFailsNamingBothLsns_ApplyingNothing()
     {
         await using var leader = LogStore.Open(Path.Combine(_directory.Path, "leader"), Options(1));

@@ -6,38 +6,40 @@ namespace OrleansRepl.Silo.Tests.Hosting;
 
 /// <summary>
 /// <c>/health/live</c> and <c>/health/ready</c> on real silo processes, without credentials: a node is live once it
-/// answers; ready only once it is a member serving or following every shard, and not while its followers are paused.
-/// Each refusal names the condition.
+/// answers; ready only as a member serving or following every shard, and not while its followers are paused. Each
+/// refusal names the condition.
 /// </summary>
-public sealed class HealthEndpointTests
+[Collection(ObservedCluster.Collection)]
+public sealed class HealthEndpointTests(ObservedCluster observed)
 {
     [Fact]
     public async Task ANode_IsLiveOnceItAnswers_AndReadyOnlyWhileAMemberServingOrFollowingEveryShard()
     {
-        await using var cluster = new TestCluster(null, "health");
-        await cluster.StartAsync(1);
-
-        var (live, liveText) = await GetAsync(cluster, 1, HealthEndpoints.LivePath);
+        var cluster = observed.Cluster;
+        var (live, liveText) = await GetAsync(cluster, 3, HealthEndpoints.LivePath);
         Assert.Equal(HttpStatusCode.OK, live);
         Assert.Equal("Healthy: live\n", liveText);
 
-        var (ready, readyText) = await GetAsync(cluster, 1, HealthEndpoints.ReadyPath);
+        // Node 3's silo is up, but the node was never added.
+        var (ready, readyText) = await GetAsync(cluster, 3, HealthEndpoints.ReadyPath);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready);
-        Assert.Contains($"node {cluster.Node(1)} is not ready: node {cluster.Node(1)} is not a member of replica set", readyText);
+        Assert.Contains($"node {cluster.Node(3)} is not ready: node {cluster.Node(3)} is not a member of replica set", readyText);
 
-        await cluster.AddAsync(1);
-        await ReadyAsync(cluster, 1, "shards led");
-
-        await cluster.StartAsync(2);
-        await cluster.AddAsync(2);
+        await ReadyAsync(cluster, 1, "4 shards led");
         await ReadyAsync(cluster, 2, "4 followed");
 
         await cluster.SetPausedAsync(2, paused: true);
-        var (paused, pausedText) = await GetAsync(cluster, 2, HealthEndpoints.ReadyPath);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, paused);
-        Assert.Contains($"shard 0: not following its leader {cluster.Node(1)}", pausedText);
+        try
+        {
+            var (paused, pausedText) = await GetAsync(cluster, 2, HealthEndpoints.ReadyPath);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, paused);
+            Assert.Contains($"shard 0: not following its leader {cluster.Node(1)}", pausedText);
+        }
+        finally
+        {
+            await cluster.SetPausedAsync(2, paused: false);
+        }
 
-        await cluster.SetPausedAsync(2, paused: false);
         await ReadyAsync(cluster, 2, "4 followed");
     }
 

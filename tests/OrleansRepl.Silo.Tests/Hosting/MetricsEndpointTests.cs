@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
 using OrleansRepl.Silo.Hosting;
 using OrleansRepl.Silo.Tests.Cluster;
@@ -12,22 +11,14 @@ namespace OrleansRepl.Silo.Tests.Hosting;
 /// with the leader's and the follower's instruments named and united by the OpenTelemetry conventions; and the
 /// same pushed over OTLP/HTTP to a collector on loopback.
 /// </summary>
-public sealed class MetricsEndpointTests
+[Collection(ObservedCluster.Collection)]
+public sealed class MetricsEndpointTests(ObservedCluster observed)
 {
     [Fact]
     public async Task Metrics_AreScrapedWithCredentials_AndPushedOverOtlp()
     {
-        using var collector = new OtlpCollector();
-        await using var cluster = new TestCluster(null, "metrics", settings: new Dictionary<string, string>
-        {
-            ["Telemetry:OtlpEndpoint"] = collector.Address.ToString(),
-            ["Telemetry:OtlpExportSeconds"] = "1",
-        });
-        await cluster.StartAsync(1);
-        await cluster.AddAsync(1);
-        await cluster.StartAsync(2);
-        await cluster.AddAsync(2);
-        await cluster.Client.LoadAsync(Enumerable.Range(0, 200).Select(i => KeyValuePair.Create($"m{i}", Encoding.UTF8.GetBytes("value"))), acks: 1);
+        var cluster = observed.Cluster;
+        await observed.WriteAsync("metrics-", 200);
 
         var anonymous = await cluster.Http.GetAsync(new Uri(cluster.Api(1), TelemetrySetup.MetricsPath));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
@@ -60,7 +51,7 @@ public sealed class MetricsEndpointTests
         Assert.Empty(queried.Except(served).Except(["orepl_follower_reconnects_total"]));
 
         // The same instruments reach a collector over OTLP/HTTP (protobuf: the names travel as plain UTF-8).
-        await Poll.UntilAsync(() => Task.FromResult(collector.Received("orepl.follower.records.applied") && collector.Received("orepl.leader.ack.lag")),
+        await Poll.UntilAsync(() => Task.FromResult(observed.Collector.Received("orepl.follower.records.applied") && observed.Collector.Received("orepl.leader.ack.lag")),
             TimeSpan.FromSeconds(30), "OTLP exports naming the follower's and the leader's instruments");
     }
 
@@ -77,73 +68,4 @@ public sealed class MetricsEndpointTests
             .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) || line.StartsWith(metric + " ", StringComparison.Ordinal))
             .Select(line => line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0])
             .Select(value => double.Parse(value, System.Globalization.CultureInfo.InvariantCulture))];
-
-    /// <summary>An OTLP/HTTP receiver on a loopback port: keeps every body posted to <c>/v1/metrics</c>.</summary>
-    private sealed class OtlpCollector : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly List<byte[]> _bodies = [];
-        private readonly Task _serving;
-
-        public OtlpCollector()
-        {
-            Address = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}/");
-            _listener.Prefixes.Add(Address.ToString());
-            _listener.Start();
-            _serving = Task.Run(ServeAsync);
-        }
-
-        public Uri Address { get; }
-
-        public bool Received(string name)
-        {
-            var bytes = Encoding.UTF8.GetBytes(name);
-            lock (_bodies)
-            {
-                return _bodies.Any(b => b.AsSpan().IndexOf(bytes) >= 0);
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Close();
-            try
-            {
-                _serving.Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-                // the listener closing ends the loop with an exception
-            }
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                if (context.Request.Url?.AbsolutePath == "/v1/metrics")
-                {
-                    lock (_bodies)
-                    {
-                        _bodies.Add(body.ToArray());
-                    }
-                }
-
-                context.Response.StatusCode = 200;
-                context.Response.Close();
-            }
-        }
-    }
 }

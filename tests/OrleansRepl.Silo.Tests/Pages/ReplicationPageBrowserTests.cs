@@ -22,7 +22,7 @@ public sealed class ReplicationPageBrowserTests : IDisposable
     [Fact]
     public async Task InChromium_TheDashboardLinksToTheReplicationPage_WhichShowsLagRiseAndFall_AndABootstrapsProgress()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (test.sh does)");
+        await BrowserInstalledAsync();
         await using var cluster = new TestCluster(null, "web", settings: new Dictionary<string, string> { ["Silo:Dashboard"] = "true" });
         await cluster.StartAsync(1);
         await cluster.AddAsync(1);
@@ -32,7 +32,7 @@ public sealed class ReplicationPageBrowserTests : IDisposable
         await using var proxy = new FaultProxy(cluster.ReplicationEndPoint(2)) { PauseAtByte = 5 << 19 };
         proxy.Start();
         await cluster.AddAsync(2, address: proxy.EndPoint.ToString());
-        await cluster.Client.LoadAsync(Enumerable.Range(0, 20_000).Select(i => KeyValuePair.Create($"web-{i}", new byte[200])), acks: 1);
+        await cluster.Client.LoadAsync(Enumerable.Range(0, 1_000).Select(i => KeyValuePair.Create($"web-{i}", new byte[200])), acks: 1);
 
         var token = (await File.ReadAllTextAsync(cluster.TokenFile)).Trim();
         var site = cluster.Api(1);
@@ -72,8 +72,10 @@ public sealed class ReplicationPageBrowserTests : IDisposable
 
         // Paused, node 2 falls behind while writes go on: its lag rises on the chart; resumed, it falls back to 0.
         await cluster.SetPausedAsync(2, paused: true);
-        await WriteForAsync(cluster, TimeSpan.FromSeconds(4));
+        await WriteForAsync(cluster, TimeSpan.FromSeconds(3));
         var risen = await WaitForChartAsync(page, lag => lag > 1_000, "node 2's lag to rise above 1,000 records on the chart");
+        var row = await page.Locator($"#followers tr[data-follower=\"{cluster.Node(2)}\"][data-shard=\"0\"]").InnerTextAsync();
+        Assert.Matches(@"paused[\s\S]*≈ [\d.,]+ (KiB|MiB)", row); // behind in bytes too, as the leader counts them
         await ScreenshotAsync(page, "replication-lag.png");
         await cluster.SetPausedAsync(2, paused: false);
         await WaitForChartAsync(page, lag => lag == 0, $"node 2's lag (it reached {risen:N0}) to fall back to 0 on the chart");
@@ -93,6 +95,22 @@ public sealed class ReplicationPageBrowserTests : IDisposable
     }
 
     public void Dispose() => _directory.Dispose();
+
+    /// <summary>Waits for Debian's chromium, which test.sh installs beside the build; fails with the install's log if it never comes.</summary>
+    private static async Task BrowserInstalledAsync()
+    {
+        var log = Environment.GetEnvironmentVariable("OREPL_BROWSER_INSTALL_LOG");
+        for (var waited = TimeSpan.Zero; !File.Exists(Chromium); waited += TimeSpan.FromSeconds(1))
+        {
+            if (waited > TimeSpan.FromMinutes(4) || log is null || !File.Exists(log))
+            {
+                var tail = log is not null && File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(15)) : "no install was started (run ./test.sh as root, or apt-get install chromium)";
+                Assert.Fail($"{Chromium} is missing after {waited.TotalSeconds:0} s; the install said: {tail}");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
 
     /// <summary>Batches of writes for <paramref name="length"/>, acknowledged by the leader alone (the follower is paused).</summary>
     private static async Task WriteForAsync(TestCluster cluster, TimeSpan length)
