@@ -3,6 +3,7 @@ using OrleansRepl.Core.Protocol;
 using OrleansRepl.Core.Storage;
 using OrleansRepl.Grains.Topology;
 using OrleansRepl.Silo.Node;
+using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Silo.Tests.Node;
 
@@ -31,8 +32,7 @@ public sealed class LocalNodeTests
 
         // The write admitted before the fence is still running: a follower must wait for it.
         var drained = node.DrainWritesAsync(0, CancellationToken.None);
-        await Task.Delay(50);
-        Assert.False(drained.IsCompleted);
+        await Assert.ThrowsAsync<TimeoutException>(() => drained.WaitAsync(TimeSpan.FromMilliseconds(50)));
         node.EndWrite(0);
         await drained.WaitAsync(TimeSpan.FromSeconds(5));
     }
@@ -51,7 +51,7 @@ public sealed class LocalNodeTests
     }
 
     [Fact]
-    public void ALeaderTakesWritesOnlyWhileItsLeaseHolds_CountedFromWhenItAsked()
+    public async Task ALeaderTakesWritesOnlyWhileItsLeaseHolds_CountedFromWhenItAsked()
     {
         var node = new LocalNode("n1", Node.Credentials, new StoreOptions(), "/nonexistent");
         var topology = Topology(epoch: 3, "n1", "n1");
@@ -82,12 +82,7 @@ public sealed class LocalNodeTests
         Assert.True(node.ApplyLease(new LeaseGrant(3, [0], 300), Stopwatch.GetTimestamp()));
         Assert.True(node.TryBeginWrite(0));
         node.EndWrite(0);
-        var lapsing = Stopwatch.StartNew();
-        while (node.HoldsLease(0))
-        {
-            Assert.True(lapsing.Elapsed < TimeSpan.FromSeconds(5), "a 300 ms lease still held after 5 s");
-            Thread.Sleep(20);
-        }
+        await Poll.UntilAsync(() => !node.HoldsLease(0), TimeSpan.FromSeconds(5), "a 300 ms lease to lapse");
 
         Assert.False(node.TryBeginWrite(0));
     }
