@@ -59,6 +59,13 @@ internal static class OrleansSiloSetup
 #pragma warning disable ORLEANSEXP003 // experimental: a silo that leaves does not deactivate grains on the others (the placement tests show it)
             orleans.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
+
+            // No lease holds after a crash. As shipped, the directory keeps a crashed silo's grains from registering
+            // again for about 20 s, in case that silo still runs: the replica set grain (and so every lease renewal,
+            // and so every write) was gone that long (GrainSiloKillTests). No grain here needs it: the replica set grain
+            // fences a second activation by its generation, and a node's own grains (node, shard, peer, bootstrap) run
+            // only on that node's one silo (NodeNameGuard).
+            orleans.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = TimeSpan.Zero);
             if (silo.Dashboard)
             {
                 // Sampled every DashboardSampleSeconds rather than every second, and its profiling of grain calls stops

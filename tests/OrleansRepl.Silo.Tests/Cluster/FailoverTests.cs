@@ -21,11 +21,7 @@ public sealed class FailoverTests(PostgresFixture postgres, ITestOutputHelper ou
         await using var cluster = new TestCluster(postgres.Server, "fail");
 
         // The replica set grain activates on the first silo (node 2); node 1 is made the leader, so its death is the leader's alone.
-        foreach (var number in (int[])[2, 1, 3])
-        {
-            await cluster.StartAsync(number);
-            await cluster.AddAsync(number);
-        }
+        await cluster.StartMembersAsync(2, 1, 3);
 
         await cluster.Client.ReplicaSetGrain.SetLeaseAsync(Lease);
         await cluster.Client.ReplicaSetGrain.PromoteAsync(cluster.Node(1));

@@ -157,6 +157,16 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
     public Task ResumeAsync(int number) => _cluster.Silo(Node(number)).SignalAsync("CONT");
 
+    /// <summary>Starts each node's silo and adds it to the replica set, in the order given: the first leads every shard.</summary>
+    public async Task StartMembersAsync(params int[] numbers)
+    {
+        foreach (var number in numbers)
+        {
+            await StartAsync(number);
+            await AddAsync(number);
+        }
+    }
+
     /// <summary>Adds the node to the replica set at its own replication address, or at <paramref name="address"/> (a proxy in front of it).</summary>
     public async Task AddAsync(int number, string? address = null)
     {

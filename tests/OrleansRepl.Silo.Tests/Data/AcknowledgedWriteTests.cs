@@ -17,11 +17,7 @@ public sealed class AcknowledgedWriteTests
     public async Task AcksN_WaitsForNFollowers_ATimeoutSaysHowManyHoldIt_AndTheWriteStands()
     {
         await using var cluster = new TestCluster(null, "acks", settings: new Dictionary<string, string> { ["Replication:KeyValue:AckTimeoutSeconds"] = "3" });
-        foreach (var number in (int[])[1, 2, 3])
-        {
-            await cluster.StartAsync(number);
-            await cluster.AddAsync(number);
-        }
+        await cluster.StartMembersAsync(1, 2, 3);
 
         // Both followers hold an acknowledged write the moment it returns.
         await cluster.Client.PutAsync("held", Encoding.UTF8.GetBytes("by all"), acks: 2);
