@@ -49,6 +49,9 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Lets everything a <see cref="Partition"/> held flow again.</summary>
     public void Heal() => Interlocked.Exchange(ref _partition, null)?.Healed.TrySetResult();
 
+    /// <summary>Server→client bytes so far, across all connections (those held past <see cref="PauseAtByte"/> included).</summary>
+    public long DownstreamBytes => Interlocked.Read(ref _downstreamBytes);
+
     public int Corrupted { get; private set; }
 
     public int Cut { get; private set; }

@@ -80,11 +80,23 @@ public sealed class ReplicationPageBrowserTests : IDisposable
         await cluster.SetPausedAsync(2, paused: false);
         await WaitForChartAsync(page, lag => lag == 0, $"node 2's lag (it reached {risen:N0}) to fall back to 0 on the chart");
 
-        // A bootstrap of node 3 from node 2, held at 2.5 MiB by the proxy: its row shows part of the snapshot.
+        // A bootstrap of node 3 from node 2, held at 2.5 MiB by the proxy: its row shows part of the snapshot. Node 2
+        // first holds 4 MiB more, whatever the lag phase managed to write on a loaded machine, so the snapshot is larger.
+        await cluster.Client.LoadAsync(Enumerable.Range(0, 4_096).Select(i => KeyValuePair.Create($"bulk-{i}", new byte[1 << 10])), acks: 1);
         await cluster.StartAsync(3);
         await cluster.Client.Grains.Bootstrap(cluster.Node(3)).StartAsync(cluster.Node(2), "browser test");
         var bar = page.Locator($"#bootstraps tr[data-bootstrap=\"{cluster.Node(3)}\"] .bar");
-        await bar.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        try
+        {
+            await bar.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            var status = await cluster.Client.Grains.Bootstrap(cluster.Node(3)).GetStatusAsync();
+            Assert.Fail($"no progress bar for {cluster.Node(3)}'s bootstrap within 60 s; the page's bootstraps read \"{await page.Locator("#bootstraps").InnerTextAsync()}\", " +
+                $"the grain says {status}; the proxy carried {proxy.DownstreamBytes:N0} bytes from {cluster.Node(2)}. The end of {cluster.Node(3)}'s log:\n{string.Join('\n', File.ReadLines(cluster.Log(3)).TakeLast(40))}");
+        }
+
         var fraction = double.Parse((await bar.GetAttributeAsync("data-fraction"))!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(fraction, double.Epsilon, 0.999);
         Assert.Contains("MiB of", await page.Locator($"#bootstraps tr[data-bootstrap=\"{cluster.Node(3)}\"]").InnerTextAsync());
