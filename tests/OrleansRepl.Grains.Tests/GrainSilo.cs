@@ -33,7 +33,14 @@ internal sealed class GrainSilo(InProcessTestCluster cluster, RecentLog log) : I
         (builder.Options.ClusterId, builder.Options.ServiceId) = ("grains", "grains"); // the ADO.NET rows are per service: a restarted cluster reads them back
         builder.ConfigureSilo((options, silo) =>
         {
-            var node = names.TryGetValue(options.SiloName, out var named) ? named : names[options.SiloName] = nodes[names.Count];
+            // The test cluster builds its silos at once, on the thread pool: each takes the next node's name under the
+            // lock. (Unlocked, two silos were seen to both take n1, and the second refused to start.)
+            string node;
+            lock (names)
+            {
+                node = names.TryGetValue(options.SiloName, out var named) ? named : names[options.SiloName] = nodes[names.Count];
+            }
+
             silo.Services.PostConfigure<SiloOptions>(o => o.SiloName = node); // after the test host names it
             silo.Services.AddSingleton(log.For(node));
             silo.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: CoreRecords.Travel));
