@@ -89,6 +89,14 @@ internal sealed class TestCluster : IAsyncDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>GETs <paramref name="path"/> from node <paramref name="number"/> as the dashboard's user, asserting a 200; returns the body.</summary>
+    public async Task<string> GetOkAsDashboardUserAsync(int number, string path)
+    {
+        var (status, body) = await GetAsDashboardUserAsync(number, path);
+        Assert.True(status == HttpStatusCode.OK, $"{path} on {Node(number)} answered {(int)status}: {body}");
+        return body;
+    }
+
     public ClusterClient Client => _client ?? throw new InvalidOperationException("start the first node first");
 
     public string Node(int number) => $"{Prefix}{number}";

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using OrleansRepl.Silo.Hosting;
-using OrleansRepl.Silo.Tests.Cluster;
 using OrleansRepl.TestKit;
 
 namespace OrleansRepl.Silo.Tests.Hosting;
@@ -23,7 +22,7 @@ public sealed class MetricsEndpointTests(ObservedCluster observed)
         var anonymous = await cluster.Http.GetAsync(new Uri(cluster.Api(1), TelemetrySetup.MetricsPath));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
 
-        var leader = await ScrapeAsync(cluster, 1);
+        var leader = await cluster.GetOkAsDashboardUserAsync(1, TelemetrySetup.MetricsPath);
         Assert.Contains("# TYPE orepl_leader_ack_lag_seconds histogram", leader);
         Assert.Contains("orepl_leader_ack_lag_seconds_bucket{", leader);
         Assert.Contains($"follower=\"{cluster.Node(2)}\"", leader);
@@ -34,7 +33,7 @@ public sealed class MetricsEndpointTests(ObservedCluster observed)
         Assert.Equal(1, Samples(leader, "orepl_store_open").Single());
 
         var follower = "";
-        await Poll.UntilAsync(async () => Samples(follower = await ScrapeAsync(cluster, 2), "orepl_follower_records_applied_total").Sum() >= 200,
+        await Poll.UntilAsync(async () => Samples(follower = await cluster.GetOkAsDashboardUserAsync(2, TelemetrySetup.MetricsPath), "orepl_follower_records_applied_total").Sum() >= 200,
             TimeSpan.FromSeconds(30), "the follower's scrape to count the 200 records it acknowledged");
         Assert.Contains("# TYPE orepl_follower_records_applied_total counter", follower);
         Assert.Contains("orepl_follower_lag_time_seconds{", follower);
@@ -53,13 +52,6 @@ public sealed class MetricsEndpointTests(ObservedCluster observed)
         // The same instruments reach a collector over OTLP/HTTP (protobuf: the names travel as plain UTF-8).
         await Poll.UntilAsync(() => Task.FromResult(observed.Collector.Received("orepl.follower.records.applied") && observed.Collector.Received("orepl.leader.ack.lag")),
             TimeSpan.FromSeconds(30), "OTLP exports naming the follower's and the leader's instruments");
-    }
-
-    private static async Task<string> ScrapeAsync(TestCluster cluster, int number)
-    {
-        var (status, body) = await cluster.GetAsDashboardUserAsync(number, TelemetrySetup.MetricsPath);
-        Assert.Equal(HttpStatusCode.OK, status);
-        return body;
     }
 
     /// <summary>The values of every sample of <paramref name="metric"/> (with or without labels) in a Prometheus text exposition.</summary>

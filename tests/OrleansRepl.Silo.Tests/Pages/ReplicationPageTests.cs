@@ -27,12 +27,12 @@ public sealed class ReplicationPageTests(ObservedCluster observed)
             Assert.Equal(HttpStatusCode.Unauthorized, (await cluster.Http.GetAsync(new Uri(cluster.Api(2), path))).StatusCode);
         }
 
-        var page = await GetAsync(cluster, 2, ReplicationPage.Path);
+        var page = await cluster.GetOkAsDashboardUserAsync(2, ReplicationPage.Path);
         Assert.Contains("<canvas id=\"lag-chart\"", page);
         Assert.Contains("replication/state", page);
 
         // Read from node 2's silo: the whole replica set, the leader's rows included.
-        using var state = JsonDocument.Parse(await GetAsync(cluster, 2, ReplicationPage.StatePath));
+        using var state = JsonDocument.Parse(await cluster.GetOkAsDashboardUserAsync(2, ReplicationPage.StatePath));
         var root = state.RootElement;
         Assert.Equal(cluster.Node(2), root.GetProperty("answeredBy").GetString());
         var topology = root.GetProperty("cluster").GetProperty("topology");
@@ -51,7 +51,7 @@ public sealed class ReplicationPageTests(ObservedCluster observed)
         JsonElement cycle = default;
         await TestCluster.WaitAsync("node 2's anti-entropy pull from node 1 to show on the page's state", async () =>
         {
-            using var again = JsonDocument.Parse(await GetAsync(cluster, 1, ReplicationPage.StatePath));
+            using var again = JsonDocument.Parse(await cluster.GetOkAsDashboardUserAsync(1, ReplicationPage.StatePath));
             var node2 = again.RootElement.GetProperty("cluster").GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("nodeId").GetString() == cluster.Node(2));
             var cycles = node2.GetProperty("status").GetProperty("antiEntropy").EnumerateArray().Where(c => c.GetProperty("peer").GetString() == cluster.Node(1)).ToList();
             cycle = cycles.Count == 1 ? cycles[0].Clone() : default;
@@ -60,15 +60,8 @@ public sealed class ReplicationPageTests(ObservedCluster observed)
         Assert.True(cycle.GetProperty("metadataBytes").GetInt64() > 0);
         Assert.True(cycle.GetProperty("roundTrips").GetInt32() > 0);
 
-        var dashboard = await GetAsync(cluster, 1, "/dashboard/");
+        var dashboard = await cluster.GetOkAsDashboardUserAsync(1, "/dashboard/");
         Assert.Contains($"id=\"{DashboardLink.LinkId}\" href=\"../replication\"", dashboard);
         Assert.Contains("Orleans Dashboard", dashboard);
-    }
-
-    private static async Task<string> GetAsync(TestCluster cluster, int number, string path)
-    {
-        var (status, body) = await cluster.GetAsDashboardUserAsync(number, path);
-        Assert.True(status == HttpStatusCode.OK, $"{path} on {cluster.Node(number)} answered {(int)status}: {body}");
-        return body;
     }
 }
